@@ -1,0 +1,92 @@
+"""Command line: ``collabsim run CONFIG`` (also ``python -m sim``).
+
+Bad input (a config or option that cannot be run) ends with one message naming the field
+and what is allowed, exit status 2, and no traceback.
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .config import ConfigError
+
+
+def _progress(label: str):
+    """A one-line progress indicator on stderr for runs long enough to need one."""
+    start = time.perf_counter()
+    interactive = sys.stderr.isatty()
+
+    def report(done: int, total: int) -> None:
+        if not interactive or (done != total and done % max(1, total // 50)):
+            return
+        elapsed = time.perf_counter() - start
+        left = elapsed / done * (total - done)
+        end = "\n" if done == total else ""
+        print(f"\r{label}: step {done}/{total}  {elapsed:.1f}s elapsed, ~{left:.1f}s left", end=end, file=sys.stderr)
+
+    return report
+
+
+def cmd_run(args) -> int:
+    from . import config as config_mod
+    from .model import CollabModel
+    from .output import run_dir, write_run
+    from .report import print_summary
+
+    overrides = {}
+    if args.steps is not None:
+        overrides["experiment.steps"] = args.steps
+    if args.seed is not None:
+        overrides["experiment.seed"] = args.seed
+    cfg = config_mod.load(args.config, overrides)
+    model = CollabModel(cfg)
+    started = time.perf_counter()
+    model.run(progress=_progress(cfg.experiment.name))
+    elapsed = time.perf_counter() - started
+    target = run_dir(args.out or cfg.output.dir, cfg.experiment.name, model.seed)
+    manifest = write_run(model, target)
+    print_summary(model, manifest, target, elapsed)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="collabsim", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run one experiment and write its results")
+    run.add_argument("config", type=Path, help="experiment TOML file, e.g. experiments/baseline.toml")
+    run.add_argument("--seed", type=_non_negative_int, help="override experiment.seed")
+    run.add_argument("--steps", type=_positive_int, help="override experiment.steps")
+    run.add_argument("--out", type=Path, help="results folder (default: output.dir, i.e. results/)")
+    run.set_defaults(func=cmd_run)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1 (got {text})")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0 (got {text})")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"collabsim: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("collabsim: interrupted; nothing was written for the unfinished run", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

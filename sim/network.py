@@ -1,0 +1,284 @@
+"""Collaboration networks: footprint generator, classic graphs, and user-supplied graphs.
+
+A network is held as arrays (edge list and CSR adjacency) because the kernels need arrays
+and a 1,000,000-edge networkx graph would not fit the memory budget; ``to_networkx``
+builds a graph on demand for drawing and analysis.
+"""
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+
+from .config import ORG_TYPES, ConfigError, NetworkConfig
+
+TYPE_CODES = {name: code for code, name in enumerate(ORG_TYPES)}
+
+# Relative chance that two organisations of a footprint work together, by type pair (an
+# assumption, in the spirit of the reports): commissioners (CCGs) contract with every
+# provider and sit with councils; acute trusts share patient flows and delayed discharges
+# with community services and councils; like-for-like providers meet less.
+_AFFINITY = {
+    ("acute", "acute"): 0.5, ("acute", "mental_health"): 0.4, ("acute", "community"): 0.8,
+    ("acute", "ccg"): 1.0, ("acute", "council"): 0.6, ("mental_health", "mental_health"): 0.2,
+    ("mental_health", "community"): 0.6, ("mental_health", "ccg"): 1.0, ("mental_health", "council"): 0.6,
+    ("community", "community"): 0.3, ("community", "ccg"): 1.0, ("community", "council"): 0.8,
+    ("ccg", "ccg"): 0.6, ("ccg", "council"): 1.0, ("council", "council"): 0.3,
+}
+
+
+def _affinity_matrix() -> np.ndarray:
+    m = np.zeros((len(ORG_TYPES), len(ORG_TYPES)))
+    for (a, b), w in _AFFINITY.items():
+        m[TYPE_CODES[a], TYPE_CODES[b]] = m[TYPE_CODES[b], TYPE_CODES[a]] = w
+    return m
+
+
+@dataclass
+class Network:
+    src: np.ndarray  # (E,) int64, src < dst
+    dst: np.ndarray
+    types: np.ndarray  # (N,) int8 codes into ORG_TYPES
+    footprint: np.ndarray  # (N,) int32
+    foundation: np.ndarray  # (N,) bool: acute trusts with foundation-trust status
+    labels: list = field(default_factory=list)  # original node names (for loaded graphs)
+    indptr: np.ndarray = field(init=False)
+    indices: np.ndarray = field(init=False)
+
+    def __post_init__(self):
+        n = len(self.types)
+        heads = np.concatenate([self.src, self.dst])
+        tails = np.concatenate([self.dst, self.src])
+        order = np.lexsort((tails, heads))
+        self.indices = tails[order].astype(np.int64)
+        self.indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(heads, minlength=n), out=self.indptr[1:])
+        if not self.labels:
+            self.labels = list(range(n))
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.types)
+
+    @property
+    def n_edges(self) -> int:
+        return len(self.src)
+
+    def degree(self) -> np.ndarray:
+        return np.diff(self.indptr)
+
+    def to_networkx(self) -> nx.Graph:
+        g = nx.Graph()
+        for i in range(self.n_nodes):
+            g.add_node(i, type=ORG_TYPES[self.types[i]], footprint=int(self.footprint[i]), label=str(self.labels[i]))
+        g.add_edges_from(zip(self.src.tolist(), self.dst.tolist()))
+        return g
+
+
+def build(cfg: NetworkConfig, rng: np.random.Generator) -> Network:
+    """Make the network a config asks for, drawing all randomness from ``rng``."""
+    if cfg.kind == "file":
+        return load(cfg.path, cfg.node_types, cfg.foundation_share, rng)
+    if cfg.kind == "footprint":
+        return footprints(cfg, rng)
+    n = cfg.n_orgs * cfg.footprints
+    k = cfg.mean_degree
+    seed = int(rng.integers(2**31))
+    if cfg.kind == "lattice":
+        src, dst = lattice(n, cfg.moore)
+    elif cfg.kind == "complete":
+        src, dst = np.triu_indices(n, 1)
+    elif cfg.kind == "random":
+        src, dst = _edges(nx.gnm_random_graph(n, int(round(n * k / 2)), seed=seed))
+    elif cfg.kind == "scale_free":
+        m = max(1, int(round(k / 2)))
+        if m >= n:
+            raise ConfigError(f"network.mean_degree: scale_free needs mean_degree/2 < n_orgs (got {k})")
+        src, dst = _edges(nx.barabasi_albert_graph(n, m, seed=seed))
+    else:  # regular
+        d = int(round(k))
+        if d >= n or (n * d) % 2:
+            raise ConfigError(f"network.mean_degree: a regular graph needs degree < n_orgs and n_orgs*degree even (got {d})")
+        src, dst = _edges(nx.random_regular_graph(d, n, seed=seed))
+    types = _draw_types(cfg.type_mix, n, rng)
+    return Network(np.asarray(src, np.int64), np.asarray(dst, np.int64), types,
+                   np.zeros(n, np.int32), _foundation(types, cfg.foundation_share, rng))
+
+
+def _edges(g: nx.Graph) -> tuple[np.ndarray, np.ndarray]:
+    e = np.array(sorted((min(u, v), max(u, v)) for u, v in g.edges() if u != v), dtype=np.int64).reshape(-1, 2)
+    return e[:, 0], e[:, 1]
+
+
+def lattice(n: int, moore: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Periodic square lattice (torus) with Moore (8) or von Neumann (4) neighbourhoods."""
+    side = int(round(np.sqrt(n)))
+    if side * side != n or side < 3:
+        raise ConfigError(f"network.n_orgs: a lattice needs a square number of at least 9 organisations (got {n})")
+    r, c = np.divmod(np.arange(n), side)
+    offsets = [(0, 1), (1, 0)] + ([(1, 1), (1, -1)] if moore else [])
+    src = np.concatenate([np.arange(n)] * len(offsets))
+    dst = np.concatenate([((r + dr) % side) * side + (c + dc) % side for dr, dc in offsets])
+    lo, hi = np.minimum(src, dst), np.maximum(src, dst)
+    pairs = np.unique(np.stack([lo, hi], axis=1), axis=0)
+    return pairs[:, 0], pairs[:, 1]
+
+
+def _draw_types(mix: dict[str, float], n: int, rng: np.random.Generator) -> np.ndarray:
+    p = np.array([mix.get(t, 0.0) for t in ORG_TYPES])
+    return rng.choice(len(ORG_TYPES), size=n, p=p / p.sum()).astype(np.int8)
+
+
+def _type_counts(mix: dict[str, float], n: int) -> np.ndarray:
+    """Largest-remainder apportionment of n organisations to types; every type with a
+    positive share gets at least one organisation when n allows."""
+    p = np.array([mix.get(t, 0.0) for t in ORG_TYPES])
+    p = p / p.sum()
+    counts = np.floor(p * n).astype(int)
+    present = p > 0
+    if n >= present.sum():
+        counts[present & (counts == 0)] = 1
+    while counts.sum() > n:
+        counts[np.argmax(counts)] -= 1
+    rema = p * n - counts
+    while counts.sum() < n:
+        i = int(np.argmax(rema))
+        counts[i] += 1
+        rema[i] = -1
+    return counts
+
+
+def _foundation(types: np.ndarray, share: float, rng: np.random.Generator) -> np.ndarray:
+    return (types == TYPE_CODES["acute"]) & (rng.random(len(types)) < share)
+
+
+def footprints(cfg: NetworkConfig, rng: np.random.Generator) -> Network:
+    """``cfg.footprints`` health economies of ``cfg.n_orgs`` organisations each.
+
+    Inside a footprint, organisations of types a, b are linked with probability
+    min(1, c * affinity[a, b]), c chosen so the expected mean degree is ``mean_degree``;
+    isolated parts are then joined to the rest. Neighbouring footprints (in a ring) are
+    joined by one edge between acute trusts, standing for cross-boundary patient flows.
+    """
+    n = cfg.n_orgs
+    counts = _type_counts(cfg.type_mix, n)
+    base_types = np.repeat(np.arange(len(ORG_TYPES)), counts).astype(np.int8)
+    aff = _affinity_matrix()
+    iu, ju = np.triu_indices(n, 1)
+    w = aff[base_types[iu], base_types[ju]]
+    target = min(cfg.mean_degree, n - 1) * n / 2
+    lo, hi = 0.0, 1.0 / max(w[w > 0].min(), 1e-9) if (w > 0).any() else 1.0
+    for _ in range(60):  # bisection for the scale c
+        c = (lo + hi) / 2
+        lo, hi = (c, hi) if np.minimum(1.0, c * w).sum() < target else (lo, c)
+    prob = np.minimum(1.0, hi * w)
+    srcs, dsts, types = [], [], []
+    for f in range(cfg.footprints):
+        offset = f * n
+        keep = rng.random(len(prob)) < prob
+        s, d = _connect(n, iu[keep], ju[keep], rng)
+        srcs.append(s + offset)
+        dsts.append(d + offset)
+        types.append(base_types)
+    types = np.concatenate(types)
+    if cfg.footprints > 1:
+        acute = np.flatnonzero(base_types == TYPE_CODES["acute"])
+        pool = acute if len(acute) else np.arange(n)
+        ring = range(cfg.footprints) if cfg.footprints > 2 else range(1)
+        for f in ring:
+            g = (f + 1) % cfg.footprints
+            a, b = f * n + rng.choice(pool), g * n + rng.choice(pool)
+            srcs.append(np.array([min(a, b)]))
+            dsts.append(np.array([max(a, b)]))
+    src = np.concatenate(srcs).astype(np.int64)
+    dst = np.concatenate(dsts).astype(np.int64)
+    footprint = np.repeat(np.arange(cfg.footprints, dtype=np.int32), n)
+    return Network(src, dst, types, footprint, _foundation(types, cfg.foundation_share, rng))
+
+
+def _connect(n: int, src: np.ndarray, dst: np.ndarray, rng: np.random.Generator):
+    """Join every component to the largest one by an edge to a random member of it."""
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    g.add_edges_from(zip(src.tolist(), dst.tolist()))
+    comps = sorted(nx.connected_components(g), key=lambda c: (-len(c), min(c)))
+    main = sorted(comps[0])
+    extra = []
+    for comp in comps[1:]:
+        a = int(rng.choice(sorted(comp)))
+        b = int(rng.choice(main))
+        extra.append((min(a, b), max(a, b)))
+    if extra:
+        e = np.array(extra, dtype=np.int64)
+        src, dst = np.concatenate([src, e[:, 0]]), np.concatenate([dst, e[:, 1]])
+    order = np.lexsort((dst, src))
+    return src[order], dst[order]
+
+
+def load(path: str, node_types: str = "", foundation_share: float = 0.6, rng=None) -> Network:
+    """Read a user-supplied footprint: GraphML or GML with a ``type`` node attribute, or a
+    whitespace edge list (``u v`` per line) plus ``node_types``, a CSV of ``node,type``.
+    Optional node attributes: ``footprint`` (int), ``foundation`` (bool)."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"network.path: file not found: {path}")
+    try:
+        if p.suffix.lower() == ".graphml":
+            g = nx.read_graphml(p)
+        elif p.suffix.lower() == ".gml":
+            g = nx.read_gml(p)
+        else:
+            g = nx.read_edgelist(p, comments="#", data=False)
+            if not node_types:
+                raise ConfigError(
+                    "network.node_types: an edge list needs a CSV of node,type rows "
+                    f"(types: {', '.join(ORG_TYPES)}); or use GraphML/GML with a `type` node attribute"
+                )
+            for node, kind in _read_types(node_types).items():
+                if node not in g:
+                    g.add_node(node)
+                g.nodes[node]["type"] = kind
+    except ConfigError:
+        raise
+    except Exception as exc:  # networkx raises many kinds for malformed files
+        raise ConfigError(f"network.path: could not read {path}: {exc}") from None
+    return from_networkx(g, foundation_share, rng or np.random.default_rng(0))
+
+
+def _read_types(path: str) -> dict[str, str]:
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"network.node_types: file not found: {path}")
+    with p.open(newline="") as fh:
+        rows = [r for r in csv.reader(fh) if r and not r[0].startswith("#")]
+    if rows and rows[0][:2] == ["node", "type"]:
+        rows = rows[1:]
+    return {r[0].strip(): r[1].strip() for r in rows if len(r) >= 2}
+
+
+def from_networkx(g: nx.Graph, foundation_share: float, rng: np.random.Generator) -> Network:
+    """Arrays from a networkx graph whose nodes carry a ``type`` attribute."""
+    nodes = list(g.nodes())
+    if len(nodes) < 2:
+        raise ConfigError("network.path: the graph needs at least 2 organisations")
+    missing = [str(v) for v in nodes if "type" not in g.nodes[v]]
+    if missing:
+        raise ConfigError(
+            f"network.path: {len(missing)} node(s) have no `type` attribute (first: {missing[0]!r}); "
+            f"allowed types: {', '.join(ORG_TYPES)}"
+        )
+    bad = [(v, g.nodes[v]["type"]) for v in nodes if g.nodes[v]["type"] not in TYPE_CODES]
+    if bad:
+        raise ConfigError(f"network.path: node {bad[0][0]!r} has unknown type {bad[0][1]!r}; allowed: {', '.join(ORG_TYPES)}")
+    index = {v: i for i, v in enumerate(nodes)}
+    types = np.array([TYPE_CODES[g.nodes[v]["type"]] for v in nodes], dtype=np.int8)
+    pairs = sorted({(min(index[u], index[v]), max(index[u], index[v])) for u, v in g.edges() if u != v})
+    e = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    footprint = np.array([int(g.nodes[v].get("footprint", 0)) for v in nodes], dtype=np.int32)
+    foundation = _foundation(types, foundation_share, rng)
+    for i, v in enumerate(nodes):
+        if "foundation" in g.nodes[v]:
+            foundation[i] = bool(g.nodes[v]["foundation"]) and types[i] == TYPE_CODES["acute"]
+    return Network(e[:, 0], e[:, 1], types, footprint, foundation, labels=nodes)

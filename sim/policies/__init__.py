@@ -1,0 +1,1 @@
+"""Policy levers (MODEL.md section 3): leadership stability, regulation, incentives."""
