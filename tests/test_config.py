@@ -1,0 +1,81 @@
+"""Bad input stops with one clear message naming the field and what is allowed."""
+
+import pytest
+
+from sim.config import ConfigError, load, validate
+
+
+def error_for(data) -> str:
+    with pytest.raises(ConfigError) as exc:
+        validate(data)
+    return str(exc.value)
+
+
+def test_defaults_are_valid():
+    cfg = validate({})
+    assert cfg.game.payoffs() == (3.0, 0.0, 5.0, 1.0)
+
+
+def test_hawk_dove_maps_to_snowdrift_ordering():
+    cfg = validate({"game": {"kind": "hawk_dove", "V": 2.0, "C": 3.0}})
+    R, S, T, P = cfg.game.payoffs()
+    assert (R, S, T, P) == (1.0, 0.0, 2.0, -0.5)
+    assert T > R > S > P  # C > V: snowdrift
+
+
+def test_unknown_key_names_field_and_allowed_keys():
+    msg = error_for({"game": {"nosie": 0.1}})
+    assert "game.nosie: unknown key" in msg
+    assert "noise" in msg and "allowed" in msg
+
+
+def test_unknown_section():
+    msg = error_for({"gmae": {}})
+    assert "gmae: unknown key" in msg and "game" in msg
+
+
+def test_wrong_type():
+    msg = error_for({"experiment": {"steps": "many"}})
+    assert "experiment.steps" in msg and "'many'" in msg
+
+
+def test_probability_out_of_range():
+    msg = error_for({"game": {"noise": 1.5}})
+    assert "game.noise" in msg and "less than or equal to 1" in msg
+
+
+def test_negative_tenure():
+    msg = error_for({"leadership": {"mean_tenure": {"acute": -3.0, "mental_health": 1, "community": 1, "ccg": 1, "council": 1}}})
+    assert "leadership.mean_tenure.acute" in msg and "greater than 0" in msg
+
+
+def test_unknown_choice_lists_allowed_values():
+    msg = error_for({"game": {"kind": "chicken"}})
+    assert "game.kind" in msg and "'pd'" in msg and "'hawk_dove'" in msg
+
+
+def test_unknown_strategy_and_type():
+    assert "allowed: allc" in error_for({"strategies": {"mix": {"titfortat": 1.0}}})
+    assert "unknown organisation type 'hospital'" in error_for({"network": {"type_mix": {"hospital": 1.0}}})
+
+
+def test_every_problem_is_reported_at_once():
+    msg = error_for({"game": {"noise": -1, "kind": "x"}, "trust": {"gain": 2}})
+    assert "game.noise" in msg and "game.kind" in msg and "trust.gain" in msg
+
+
+def test_load_reports_missing_file_and_bad_toml(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load(tmp_path / "nope.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[game\nkind = 'pd'")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load(bad)
+
+
+def test_overrides_are_validated(tmp_path):
+    path = tmp_path / "x.toml"
+    path.write_text("[experiment]\nsteps = 5\n")
+    assert load(path, {"experiment.seed": 9}).experiment.seed == 9
+    with pytest.raises(ConfigError, match="experiment.seed"):
+        load(path, {"experiment.seed": -1})

@@ -1,0 +1,181 @@
+"""The assembled model: reproducibility, money accounting, turnover, learning, outcomes."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import metrics
+from sim.agents import Leader, Organisation, Regulator
+from sim.model import CollabModel
+from sim.output import model_table
+from sim.strategies import CODES
+
+from helpers import make_config
+
+EVERYONE = {t: 1.0 for t in ("acute", "mental_health", "community", "ccg", "council")}
+
+
+def run(steps=30, seed=3, **overrides):
+    model = CollabModel(make_config(**{"experiment.steps": steps, **overrides}), seed=seed)
+    model.run()
+    return model
+
+
+def test_same_seed_is_bit_identical_and_other_seeds_differ():
+    a, b, c = run(seed=5), run(seed=5), run(seed=6)
+    pd.testing.assert_frame_equal(model_table(a), model_table(b), check_exact=True)
+    for name in ("trust", "balance", "strategy", "moves", "disposition"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    assert not model_table(a).equals(model_table(c))
+
+
+def test_money_is_conserved_except_surplus_and_structural_gap():
+    m = run(steps=40, **{"game.surplus": 0.3, "game.shift": 0.7, "budget.structural_gap": 0.01})
+    df = model_table(m)
+    expected = 0.3 * df["patient_benefit_total"] - 0.01 * m.size.sum() * df["step"]
+    np.testing.assert_allclose(df["system_balance"], expected, rtol=1e-9, atol=1e-9)
+
+
+def test_hawks_lose_money_to_nobody_and_doves_gain_surplus():
+    hawks = run(steps=12, **{"strategies.mix": {"alld": 1.0}, "game.noise": 0.0, "budget.structural_gap": 0.0})
+    assert hawks.balance.sum() == 0.0 and model_table(hawks)["cooperation"].max() == 0.0
+    assert model_table(hawks)["hawk_share"].eq(1.0).all()
+    doves = run(steps=12, **{"strategies.mix": {"allc": 1.0}, "game.noise": 0.0, "budget.structural_gap": 0.0})
+    np.testing.assert_allclose(doves.balance, 12 * doves.config.game.surplus / 2 * doves.degree)
+    assert model_table(doves)["hawk_share"].eq(0.0).all()
+
+
+def test_a_lone_dove_among_hawks_pays_the_shift():
+    m = CollabModel(make_config(**{"strategies.mix": {"alld": 1.0}, "game.noise": 0.0, "budget.structural_gap": 0.0}), seed=1)
+    m.strategy[0] = CODES["allc"]
+    m.step()
+    assert m.balance[0] == pytest.approx(-m.config.game.shift * m.degree[0])
+    assert m.balance.sum() == pytest.approx(0.0)
+
+
+def test_pressure_follows_deficit():
+    m = run(steps=20, **{"strategies.mix": {"alld": 1.0}, "game.noise": 0.0,
+                         "budget.structural_gap": 0.01, "budget.pressure_scale": 0.1})
+    np.testing.assert_allclose(m.balance, -0.01 * 20 * m.size)
+    np.testing.assert_allclose(m.pressure, np.clip(0.2 / 0.1, 0, 1))
+    table = m.payoff_table()
+    assert np.allclose(table[:, 2], 5.0 + m.config.budget.pressure_temptation)
+    assert np.allclose(table[:, 3], 1.0)  # no joint accountability: mutual defection costs no more
+
+
+def test_joint_accountability_makes_mutual_defection_costly_under_pressure():
+    m = run(steps=20, **{"strategies.mix": {"alld": 1.0}, "budget.structural_gap": 0.01,
+                         "budget.joint_accountability": 1.0})
+    assert np.allclose(m.payoff_table()[:, 3], 1.0 - m.config.budget.pressure_dd_cost)
+
+
+def test_agents_are_views_of_the_arrays():
+    m = run(steps=10)
+    orgs = m.organisations
+    assert len(orgs) == m.network.n_nodes
+    for org in orgs:
+        i = org.index
+        assert org.balance == m.balance[i]
+        assert org.kind == ("acute", "mental_health", "community", "ccg", "council")[m.types[i]]
+        assert org.leader.organisation is org and org.leader.disposition == m.disposition[i]
+    assert sum(isinstance(a, Regulator) for a in m.agents) == 1
+    assert sum(isinstance(a, Leader) for a in m.agents) == len(orgs)  # old leaders are removed
+    assert all(isinstance(o, Organisation) for o in orgs)
+
+
+def test_full_turnover_resets_every_relationship_to_stranger_trust():
+    tenure = {t: 1.0 for t in EVERYONE}  # hazard 1: every leader leaves every month
+    m = run(steps=5, **{"leadership.mean_tenure": tenure, "leadership.trust_loss": 1.0,
+                        "leadership.internal_succession": 0.0, "trust.stranger": 0.25})
+    assert m.turnover == m.network.n_nodes
+    assert np.all(m.trust == 0.25)
+    assert all(o.leader.tenure == 0 for o in m.organisations)
+
+
+def test_internal_successors_keep_more_trust():
+    tenure = {t: 1.0 for t in EVERYONE}
+    common = {"leadership.mean_tenure": tenure, "leadership.trust_loss": 1.0, "trust.stranger": 0.0}
+    outsiders = run(steps=1, **common, **{"leadership.internal_succession": 0.0})
+    insiders = run(steps=1, **common, **{"leadership.internal_succession": 1.0, "leadership.internal_keep": 0.0})
+    assert np.all(outsiders.trust == 0.0)
+    assert insiders.trust.mean() > 0.5  # internal_keep 0: no trust lost at all
+
+
+def test_stable_leadership_means_no_turnover():
+    tenure = {t: 1e9 for t in EVERYONE}
+    assert run(steps=30, **{"leadership.mean_tenure": tenure}).turnover_total == 0
+
+
+def test_churn_lowers_trust_on_average():
+    churn = {t: 6.0 for t in EVERYONE}
+    stable = {t: 1e9 for t in EVERYONE}
+    low = [run(steps=60, seed=s, **{"leadership.mean_tenure": churn}).trust.mean() for s in range(6)]
+    high = [run(steps=60, seed=s, **{"leadership.mean_tenure": stable}).trust.mean() for s in range(6)]
+    assert np.mean(low) < np.mean(high)
+
+
+def test_fermi_imitation_spreads_defection_in_a_well_mixed_pd():
+    m = run(steps=60, **{"network.kind": "complete", "network.n_orgs": 30, "strategies.mix": {"allc": 1, "alld": 1},
+                         "game.noise": 0.0, "learning.rule": "fermi", "learning.rate": 0.5,
+                         "learning.selection": 5.0, "leadership.mean_tenure": {t: 1e9 for t in EVERYONE}})
+    assert model_table(m)["share_alld"].iloc[-1] == 1.0
+
+
+def test_best_takes_over_copies_the_fittest_neighbour():
+    m = CollabModel(make_config(**{"network.n_orgs": 20, "strategies.mix": {"allc": 1, "alld": 1, "tft": 1},
+                                   "learning.rule": "best", "learning.rate": 1.0}), seed=2)
+    m.step()  # the step's learning used the scores of this step's games
+    before = m.strategy.copy()
+    m.step()
+    net = m.network
+    for i in range(net.n_nodes):
+        hood = [i, *net.indices[net.indptr[i]:net.indptr[i + 1]]]
+        best = max(hood, key=lambda j: (m.score[j], j == i))
+        assert m.strategy[i] == before[best] or m.score[best] == m.score[i]
+
+
+def test_mutation_explores_only_the_configured_mix():
+    m = run(steps=40, **{"strategies.mix": {"allc": 1.0, "tft": 0.0, "wsls": 1.0}, "learning.mutation": 0.5})
+    assert set(np.unique(m.strategy)) <= {CODES["allc"], CODES["wsls"]}
+
+
+def test_self_interaction_adds_the_payoff_against_oneself():
+    kw = {"strategies.mix": {"allc": 1.0}, "game.noise": 0.0, "network.kind": "lattice", "network.n_orgs": 16}
+    plain = CollabModel(make_config(**kw), seed=1)
+    selfish = CollabModel(make_config(**kw, **{"game.self_interaction": True}), seed=1)
+    plain.step(), selfish.step()
+    np.testing.assert_allclose(selfish.score - plain.score, 3.0)
+
+
+def test_every_outcome_of_model_md_section_5_is_recorded():
+    df = model_table(run(steps=10))
+    for col in ("cooperation", "mutual_cooperation", "mean_trust", "hawk_share", "system_balance",
+                "balance_dispersion", "in_deficit", "special_measures", "turnover", "turnover_total",
+                "patient_benefit", "patient_benefit_total", "coop_acute_to_ccg", "coop_ccg_to_acute", "share_trust"):
+        assert col in df.columns, col
+    assert len(df) == 10 and df["step"].tolist() == list(range(1, 11))
+
+
+def test_type_pair_cooperation_matches_a_direct_count():
+    m = run(steps=3)
+    v = m.recorder.values
+    t = m.types
+    mask0 = (t[m.src] == 0) & (t[m.dst] == 3)  # acute (side 0) toward ccg
+    mask1 = (t[m.dst] == 0) & (t[m.src] == 3)
+    moves = np.concatenate([m.moves[mask0, 0], m.moves[mask1, 1]])
+    assert v["coop_acute_to_ccg"] == pytest.approx(moves.mean())
+
+
+def test_agent_data_every_n_steps():
+    m = run(steps=12, **{"output.agent_every": 4})
+    records = m.agent_datacollector.get_agenttype_vars_dataframe(Organisation)
+    assert sorted(records.index.get_level_values(0).unique()) == [4, 8, 12]
+    none = run(steps=5, **{"output.agent_every": 0})
+    assert not none.agent_datacollector._agenttype_records
+
+
+def test_time_to_stable_cooperation_and_collapse():
+    steps = np.arange(1, 11)
+    assert metrics.first_lasting(steps, np.array([0, 0, 1, 0, 1, 1, 1, 1, 1, 1], bool), 3) == 5
+    assert metrics.first_lasting(steps, np.array([1] * 9 + [0], bool), 3) is None
+    assert metrics.first_lasting(steps, np.array([0] * 8 + [1, 1], bool), 3) is None
