@@ -93,6 +93,7 @@ class StrategyConfig(Section):
     generosity: Probability = 1 / 3  # GTFT: chance of forgiving a defection
     beta: NonNegative = 10.0  # trust rule: how sharply cooperation responds to trust
     incentive_weight: NonNegative = 0.25  # trust rule: weight of the payoff advantage of cooperating
+    money_weight: NonNegative = 10.0  # payoff units a leader gives one unit of money that policy makes count
 
     @model_validator(mode="after")
     def _check(self):
@@ -107,7 +108,7 @@ class StrategyConfig(Section):
 class TrustConfig(Section):
     """Directed trust (MODEL.md section 2.3): slow to build, quick to lose."""
 
-    initial: Probability = 0.7  # trust in the relationships a footprint starts with
+    initial: Probability = 0.8  # trust in the relationships a footprint starts with
     stranger: Probability = 0.3  # trust between a new leader and partners they have not worked with
     gain: Probability = 0.1  # share of the gap to 1 closed after the partner cooperates
     loss: Probability = 0.2  # share of trust lost after the partner defects
@@ -120,6 +121,7 @@ class BudgetConfig(Section):
     size: dict[str, Positive] = _per_type(acute=100.0, mental_health=30.0, community=25.0, ccg=60.0, council=40.0)
     structural_gap: NonNegative = 0.003  # monthly cost growth beyond income, as a share of size
     pressure_scale: Positive = 0.1  # deficit (share of size) at which pressure reaches 1
+    distress_cost: NonNegative = 0.01  # monthly cost of distress at full pressure, share of size (IHM L791)
     pressure_temptation: NonNegative = 2.0  # added to T at full pressure ("hunker down", KF L209)
     pressure_dd_cost: NonNegative = 4.0  # taken from P at full pressure, times joint accountability
     joint_accountability: Probability = 0.0  # how far the cost of mutual defection is shared (KF L1582)
@@ -136,16 +138,51 @@ class LeadershipConfig(Section):
     mean_tenure: dict[str, Positive] = _per_type(
         acute=36.0, mental_health=42.0, community=42.0, ccg=42.0, council=72.0
     )  # months; NHS leaders turn over faster than council ones (KF L1797, L1869)
-    trust_loss: Probability = 0.5  # share of a predecessor's relationship lost on succession
+    trust_loss: Probability = 0.7  # share of a predecessor's relationship lost on succession
     internal_succession: Probability = 0.3  # chance the successor comes from inside
     internal_keep: Probability = 0.5  # an internal successor loses only this share of trust_loss
-    disposition_mean: float = 0.2
-    disposition_sd: NonNegative = 0.2
+    disposition_mean: float = 0.25
+    disposition_sd: NonNegative = 0.15
+    reorganisations: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)  # months of mass turnover
+    reorganisation_share: Probability = 0.6  # chance each leader leaves in a reorganisation (KF L2311)
 
     @model_validator(mode="after")
     def _check(self):
         _check_types("leadership.mean_tenure", self.mean_tenure, complete=True)
         return self
+
+
+class RegulationConfig(Section):
+    """Regulation regime (MODEL.md section 3): who is judged, and how the regulator acts."""
+
+    regime: Literal["none", "organisational", "system"] = "none"
+    detection: Probability = 0.5  # chance per month that a breach is detected
+    fine: NonNegative = 0.01  # money fine per detected breach, as a share of monthly budget
+    intervention_threshold: Positive = 0.3  # deficit (share of monthly budget) that triggers special measures
+    special_measures_months: Annotated[int, Field(ge=1)] = 12
+    replace_leader: Probability = 0.2  # chance special measures replaces the leader
+
+
+class IncentivesConfig(Section):
+    """Payment regime and funding levers (MODEL.md section 3)."""
+
+    payment: Literal["block_contract", "payment_by_results", "pooled_budget"] = "block_contract"
+    pooling_share: Probability = 0.5  # pooled_budget: share of each payoff pooled across the footprint
+    pbr_temptation: NonNegative = 1.5  # payment_by_results: added to an acute trust's T (activity income)
+    transitional_funding: NonNegative = 0.0  # money per month, as a share of monthly budget
+    transitional_months: Annotated[int, Field(ge=0)] = 24
+    membership_fee: NonNegative = 0.0  # "skin in the game" (KF L1469): share of monthly budget paid in
+
+
+class GovernanceConfig(Section):
+    """How system plans are agreed (MODEL.md section 3)."""
+
+    decision: Literal["none", "majority", "veto"] = "none"
+    plan_every: Annotated[int, Field(ge=1)] = 12  # months between plan rounds
+    forum_size: Annotated[int, Field(ge=0)] = 0  # members (largest budgets first); 0 = every organisation
+    workable_forum: Annotated[int, Field(ge=1)] = 12  # larger forums stall (KF L1961: 27 in the room)
+    voice: Literal["size", "equal"] = "size"  # majority vote weighted by budget (IHM L392-408) or not
+    plan_dividend: NonNegative = 0.5  # extra share of the cooperation surplus while a plan is in force
 
 
 class LearningConfig(Section):
@@ -172,6 +209,9 @@ class Config(Section):
     trust: TrustConfig = Field(default_factory=TrustConfig)
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
     leadership: LeadershipConfig = Field(default_factory=LeadershipConfig)
+    regulation: RegulationConfig = Field(default_factory=RegulationConfig)
+    incentives: IncentivesConfig = Field(default_factory=IncentivesConfig)
+    governance: GovernanceConfig = Field(default_factory=GovernanceConfig)
     learning: LearningConfig = Field(default_factory=LearningConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
 

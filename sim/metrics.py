@@ -46,7 +46,8 @@ class Recorder:
         base = [
             "cooperation", "mutual_cooperation", "mean_trust", "hawk_share", "system_balance",
             "balance_dispersion", "in_deficit", "special_measures", "turnover", "turnover_total",
-            "patient_benefit", "patient_benefit_total",
+            "patient_benefit", "patient_benefit_total", "deficit_total", "fines_total", "intervention_cost_total",
+            "plans_in_force",
         ]
         shares = [f"share_{s}" for s in NAMES]
         pairs = [f"coop_{a}_to_{b}" for (a, b), n in zip(self.pairs, self.pair_games) if n > 0]
@@ -68,11 +69,15 @@ class Recorder:
         v["system_balance"] = float(m.balance.sum())
         v["balance_dispersion"] = float((m.balance / m.size).std())
         v["in_deficit"] = int((m.balance < 0).sum())
+        v["deficit_total"] = float(-m.balance[m.balance < 0].sum())
         v["special_measures"] = int(m.special_measures.sum())
         v["turnover"] = m.turnover
         v["turnover_total"] = m.turnover_total
         v["patient_benefit"] = m.n_mutual
         v["patient_benefit_total"] = m.patient_benefit_total
+        v["fines_total"] = m.fines_total
+        v["intervention_cost_total"] = m.intervention_cost_total
+        v["plans_in_force"] = float(m.governance.in_force.mean())
         shares = np.bincount(m.strategy, minlength=len(NAMES)) / len(m.strategy)
         for name, share in zip(NAMES, shares):
             v[f"share_{name}"] = float(share)
@@ -108,8 +113,11 @@ def summarise(model_df: pd.DataFrame, window: int) -> dict:
         "final_system_balance": float(last["system_balance"]),
         "final_balance_dispersion": float(last["balance_dispersion"]),
         "final_in_deficit": int(last["in_deficit"]),
+        "final_deficit_total": float(last["deficit_total"]),
         "turnover_total": int(last["turnover_total"]),
         "patient_benefit_total": float(last["patient_benefit_total"]),
+        "fines_total": float(last["fines_total"]),
+        "intervention_cost_total": float(last["intervention_cost_total"]),
         "mean_cooperation": float(coop.mean()),
         "mean_trust": float(model_df["mean_trust"].mean()),
         "time_to_stable_cooperation": first_lasting(steps, coop >= STABLE_COOPERATION, window),

@@ -14,8 +14,7 @@ from . import kernels, metrics, network
 from .agents import ORGANISATION_CLASSES, Leader, Organisation, Regulator
 from .config import ORG_TYPES, Config
 from .learning import Learning
-from .policies.leadership import Leadership
-from .policies.regulation import NoRegulation
+from .policies import Leadership, build_governance, build_incentives, build_regulation
 from .strategies import ALLD, CODES, COOPERATE
 
 
@@ -69,10 +68,16 @@ class CollabModel(Model):
         ]
         for org, disp in zip(self.organisations, self.leadership.draw_disposition(self.rng, n)):
             org.leader = Leader(self, org, float(disp))
-        self.regulator = Regulator(self, NoRegulation())
+        weight = config.strategies.money_weight
+        self.regulator = Regulator(self, build_regulation(config.regulation, weight))
+        self.incentives = build_incentives(config.incentives, weight)
+        self.governance = build_governance(config.governance, weight, net.footprint, self.size)
+        self.policies = (self.regulator.regime, self.incentives, self.governance)
 
         self.turnover = 0
         self.turnover_total = 0
+        self.fines_total = 0.0
+        self.intervention_cost_total = 0.0
         self.n_mutual = 0
         self.patient_benefit_total = 0.0
         self._cache_step = -1
@@ -84,6 +89,8 @@ class CollabModel(Model):
     def step(self) -> None:
         cfg = self.config
         payoff = self.payoff_table()
+        for policy in self.policies:
+            policy.perceive(self, payoff)
         bias = self.decision_bias(payoff)
         u = self.rng.random((len(self.src), 4))
         kernels.decide(self.strategy, self.src, self.dst, self.last, self.grudge, self.trust, bias,
@@ -93,10 +100,15 @@ class CollabModel(Model):
         if cfg.game.self_interaction:
             own = np.where(self.strategy == ALLD, 3, 0)  # nice rules cooperate with a copy of themselves
             self.score += payoff[np.arange(len(own)), own]
+        for policy in self.policies:
+            policy.settle(self)
         kernels.update_relationships(self.moves, self.trust, self.last, self.grudge, cfg.trust.gain, cfg.trust.loss)
-        self.balance += self.money - cfg.budget.structural_gap * self.size
+        # Costs grow by the structural gap, and an organisation in distress pays extra (agency
+        # staff, emergency borrowing): left alone, it goes "down a slide" (KF L2001-2006).
+        self.balance += self.money - (cfg.budget.structural_gap + cfg.budget.distress_cost * self.pressure) * self.size
         self.pressure = np.clip(-self.balance / (cfg.budget.pressure_scale * self.size), 0.0, 1.0)
         self.regulator.step()
+        self.governance.review(self)
         self.turnover = self.leadership.turnover(self)
         self.turnover_total += self.turnover
         self.learning.step(self)
@@ -117,14 +129,20 @@ class CollabModel(Model):
 
     # -- policy-shaped inputs to the kernels -----------------------------------------
     def payoff_table(self) -> np.ndarray:
-        """(N, 4) R, S, T, P each organisation faces this step. Financial pressure raises
-        the temptation to defect ("hunker down", KF L209) and, as far as accountability is
-        joint, the cost of mutual defection (KF L1582-1593)."""
+        """(N, 4) R, S, T, P each organisation faces this step, before policies. Financial
+        pressure raises the temptation to defect ("hunker down", KF L209) and, as far as
+        accountability is joint, the cost of mutual defection (KF L1582-1593, L1783-1793):
+        in a crisis, mutual defection means "insolvency or clinical failure" (IHM L51-68)."""
         b = self.config.budget
         table = np.tile(self.base_payoffs, (len(self.types), 1))
         table[:, 2] += b.pressure_temptation * self.pressure
-        table[:, 3] -= b.pressure_dd_cost * b.joint_accountability * self.pressure
+        table[:, 3] -= b.pressure_dd_cost * self.joint_accountability() * self.pressure
         return table
+
+    def joint_accountability(self) -> float:
+        """How far the cost of failure is shared: the config's own level, raised by system
+        regulation (judged together) or a pooled budget (one purse)."""
+        return max(self.config.budget.joint_accountability, *(p.accountability for p in self.policies))
 
     def decision_bias(self, payoff: np.ndarray) -> np.ndarray:
         """Per-organisation term of the trust rule: the leader's disposition plus the payoff

@@ -30,10 +30,25 @@ def test_same_seed_is_bit_identical_and_other_seeds_differ():
 
 
 def test_money_is_conserved_except_surplus_and_structural_gap():
-    m = run(steps=40, **{"game.surplus": 0.3, "game.shift": 0.7, "budget.structural_gap": 0.01})
+    m = run(steps=40, **{"game.surplus": 0.3, "game.shift": 0.7, "budget.structural_gap": 0.01,
+                         "budget.distress_cost": 0.0})
     df = model_table(m)
     expected = 0.3 * df["patient_benefit_total"] - 0.01 * m.size.sum() * df["step"]
     np.testing.assert_allclose(df["system_balance"], expected, rtol=1e-9, atol=1e-9)
+
+
+def test_distress_costs_grow_with_pressure():
+    kw = {"strategies.mix": {"alld": 1.0}, "game.noise": 0.0, "budget.structural_gap": 0.01, "budget.pressure_scale": 0.1}
+    calm = run(steps=30, **kw, **{"budget.distress_cost": 0.0})
+    slide = run(steps=30, **kw, **{"budget.distress_cost": 0.02})
+    # Without distress costs the deficit grows linearly; with them, faster once pressure builds.
+    np.testing.assert_allclose(calm.balance, -0.3 * calm.size)
+    assert np.all(slide.balance < calm.balance)
+    expected = 0.0
+    for _ in range(30):  # same recursion by hand: pressure from last month's deficit
+        pressure = min(1.0, max(0.0, -expected / 0.1))
+        expected += -(0.01 + 0.02 * pressure)
+    np.testing.assert_allclose(slide.balance / slide.size, expected)
 
 
 def test_hawks_lose_money_to_nobody_and_doves_gain_surplus():
@@ -54,7 +69,7 @@ def test_a_lone_dove_among_hawks_pays_the_shift():
 
 
 def test_pressure_follows_deficit():
-    m = run(steps=20, **{"strategies.mix": {"alld": 1.0}, "game.noise": 0.0,
+    m = run(steps=20, **{"strategies.mix": {"alld": 1.0}, "game.noise": 0.0, "budget.distress_cost": 0.0,
                          "budget.structural_gap": 0.01, "budget.pressure_scale": 0.1})
     np.testing.assert_allclose(m.balance, -0.01 * 20 * m.size)
     np.testing.assert_allclose(m.pressure, np.clip(0.2 / 0.1, 0, 1))

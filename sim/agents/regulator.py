@@ -11,4 +11,4 @@ class Regulator(mesa.Agent):
         self.regime = regime
 
     def step(self) -> None:
-        self.regime.apply(self.model)
+        self.regime.review(self.model)

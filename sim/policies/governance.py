@@ -1,0 +1,67 @@
+"""Governance of system plans (MODEL.md section 3; KF L1961; IHM L392-408).
+
+Every ``plan_every`` months each footprint's forum votes on a system plan. A member
+supports it if it collaborated in most of its games that month. Under ``veto`` one
+objection blocks the plan; under ``majority`` more than half the voice must support it,
+voice weighted by budget (acute trusts dominate) or equal. Large forums stall: a forum of
+more than ``workable_forum`` members reaches a decision only with probability
+workable_forum / size ("27 people in the room ... nothing was achieved", KF L1961). While
+an agreed plan is in force its transformation adds ``plan_dividend`` to the surplus of
+mutual cooperation in that footprint.
+"""
+
+import numpy as np
+
+from ..config import GovernanceConfig
+from .base import Policy
+
+
+class Governance(Policy):
+    def __init__(self, cfg: GovernanceConfig, money_weight: float, footprint: np.ndarray, size: np.ndarray):
+        self.cfg = cfg
+        self.name = cfg.decision
+        self.money_weight = money_weight
+        self.footprint = footprint
+        n_fp = int(footprint.max()) + 1
+        self.in_force = np.zeros(n_fp, dtype=bool)
+        self.forum = np.zeros(len(footprint), dtype=bool)
+        for f in range(n_fp):
+            members = np.flatnonzero(footprint == f)
+            if cfg.forum_size:
+                members = members[np.argsort(-size[members], kind="stable")[: cfg.forum_size]]
+            self.forum[members] = True
+
+    def perceive(self, model, table):
+        if self.cfg.decision != "none":
+            dividend = self.cfg.plan_dividend * model.config.game.surplus / 2
+            table[:, 0] += self.money_weight * dividend * self.in_force[self.footprint]
+
+    def settle(self, model):
+        if self.cfg.decision == "none" or not self.in_force.any():
+            return
+        both = (model.moves[:, 0] & model.moves[:, 1]).astype(np.float64)
+        n = len(model.money)
+        cc = np.bincount(model.src, both, n) + np.bincount(model.dst, both, n)
+        dividend = self.cfg.plan_dividend * model.config.game.surplus / 2
+        model.money += dividend * cc * self.in_force[self.footprint]
+
+    def review(self, model):
+        cfg = self.cfg
+        if cfg.decision == "none" or model.steps % cfg.plan_every:
+            return
+        fp = self.footprint
+        n_fp = len(self.in_force)
+        support = model.node_cooperation() >= 0.5
+        voice = model.size if cfg.voice == "size" else np.ones(len(fp))
+        members = np.bincount(fp, self.forum, n_fp)
+        if cfg.decision == "veto":
+            agreed = np.bincount(fp, self.forum & ~support, n_fp) == 0
+        else:
+            yes = np.bincount(fp, voice * (self.forum & support), n_fp)
+            agreed = yes > 0.5 * np.bincount(fp, voice * self.forum, n_fp)
+        decides = model.rng.random(n_fp) < np.minimum(1.0, cfg.workable_forum / np.maximum(members, 1))
+        self.in_force = agreed & decides
+
+
+def build_governance(cfg: GovernanceConfig, money_weight: float, footprint, size) -> Governance:
+    return Governance(cfg, money_weight, footprint, size)
