@@ -12,8 +12,8 @@ from pathlib import Path
 from .config import ConfigError
 
 
-def _progress(label: str):
-    """A one-line progress indicator on stderr for runs long enough to need one."""
+def _progress(label: str, unit: str = "step"):
+    """A one-line progress indicator on stderr for work long enough to need one."""
     start = time.perf_counter()
     interactive = sys.stderr.isatty()
 
@@ -23,7 +23,7 @@ def _progress(label: str):
         elapsed = time.perf_counter() - start
         left = elapsed / done * (total - done)
         end = "\n" if done == total else ""
-        print(f"\r{label}: step {done}/{total}  {elapsed:.1f}s elapsed, ~{left:.1f}s left", end=end, file=sys.stderr)
+        print(f"\r{label}: {unit} {done}/{total}  {elapsed:.1f}s elapsed, ~{left:.1f}s left", end=end, file=sys.stderr)
 
     return report
 
@@ -50,6 +50,23 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_compare(args) -> int:
+    from . import compare, compare_report
+
+    exp = compare.load(args.config)
+    if args.seeds is not None:
+        exp.spec.seeds = args.seeds
+    runs = len(exp.arms) * exp.spec.seeds
+    print(f"{exp.name}: {len(exp.arms)} arms x {exp.spec.seeds} seeds = {runs} runs", file=sys.stderr)
+    res = compare.run(exp, workers=args.workers, progress=_progress(f"{exp.name} runs", unit="run"))
+    target = compare_report.write(res, args.out or exp.arms[exp.reference].output.dir)
+    report = (target / "report.md").read_text()
+    answer = report.split("## Over time")[0]
+    print(answer.rstrip())
+    print(f"\nreport: {target / 'report.md'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="collabsim", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -59,6 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--steps", type=_positive_int, help="override experiment.steps")
     run.add_argument("--out", type=Path, help="results folder (default: output.dir, i.e. results/)")
     run.set_defaults(func=cmd_run)
+
+    comp = sub.add_parser("compare", help="run every arm of an experiment over many seeds and report differences")
+    comp.add_argument("config", type=Path, help="experiment TOML file with a [compare] table")
+    comp.add_argument("--seeds", type=_positive_int, help="override compare.seeds (runs per arm)")
+    comp.add_argument("--workers", type=_positive_int, help="worker processes (default: all cores)")
+    comp.add_argument("--out", type=Path, help="results folder (default: output.dir, i.e. results/)")
+    comp.set_defaults(func=cmd_compare)
     return parser
 
 

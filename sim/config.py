@@ -94,6 +94,8 @@ class StrategyConfig(Section):
     beta: NonNegative = 10.0  # trust rule: how sharply cooperation responds to trust
     incentive_weight: NonNegative = 0.25  # trust rule: weight of the payoff advantage of cooperating
     money_weight: NonNegative = 10.0  # payoff units a leader gives one unit of money that policy makes count
+    defection_shock: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list, max_length=2)  # [first, last] month
+    shock_share: Probability = 0.5  # share of organisations forced to break ranks during the shock
 
     @model_validator(mode="after")
     def _check(self):
@@ -102,6 +104,8 @@ class StrategyConfig(Section):
             raise ValueError(f"strategies.mix: unknown strategy {bad[0]!r}; allowed: {', '.join(STRATEGY_NAMES)}")
         if sum(self.mix.values()) <= 0:
             raise ValueError("strategies.mix: at least one share must be positive")
+        if self.defection_shock and (len(self.defection_shock) != 2 or self.defection_shock[0] > self.defection_shock[1]):
+            raise ValueError("strategies.defection_shock: give [first month, last month] with first <= last")
         return self
 
 
@@ -270,8 +274,12 @@ def set_path(data: dict, dotted: str, value) -> None:
     node[key] = value
 
 
+ANNEX_TABLES = ("compare", "sweep")  # read by `collabsim compare` / `sweep`; a single run ignores them
+
+
 def load(path: str | Path, overrides: dict | None = None) -> Config:
-    """Read a TOML experiment file, apply ``{"section.key": value}`` overrides, validate."""
+    """Read a TOML experiment file, apply ``{"section.key": value}`` overrides, validate.
+    The [compare] and [sweep] tables describe many runs and are not part of one run's config."""
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text())
@@ -279,6 +287,8 @@ def load(path: str | Path, overrides: dict | None = None) -> Config:
         raise ConfigError(f"config file not found: {path}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    for table in ANNEX_TABLES:
+        data.pop(table, None)
     for dotted, value in (overrides or {}).items():
         set_path(data, dotted, value)
     return validate(data, source=str(path))

@@ -99,11 +99,13 @@ def first_lasting(series: np.ndarray, ok: np.ndarray, window: int) -> int | None
     return int(series[start])
 
 
-def summarise(model_df: pd.DataFrame, window: int) -> dict:
-    """End-of-run outcomes, means over the run, and time to stable cooperation/collapse."""
+def summarise(model_df: pd.DataFrame, cfg) -> dict:
+    """End-of-run outcomes, means over the run, time to stable cooperation/collapse, and,
+    when the config has a defection shock, how fast trust fell and came back."""
     steps = model_df["step"].to_numpy()
     coop = model_df["cooperation"].to_numpy()
     last = model_df.iloc[-1]
+    window = cfg.output.stable_window
     out = {
         "steps": int(steps[-1]),
         "final_cooperation": float(last["cooperation"]),
@@ -118,9 +120,35 @@ def summarise(model_df: pd.DataFrame, window: int) -> dict:
         "patient_benefit_total": float(last["patient_benefit_total"]),
         "fines_total": float(last["fines_total"]),
         "intervention_cost_total": float(last["intervention_cost_total"]),
+        # What the centre must find to bring every organisation back to balance: support
+        # already paid plus deficits still outstanding.
+        "public_cost": float(last["intervention_cost_total"] + last["deficit_total"]),
         "mean_cooperation": float(coop.mean()),
         "mean_trust": float(model_df["mean_trust"].mean()),
         "time_to_stable_cooperation": first_lasting(steps, coop >= STABLE_COOPERATION, window),
         "time_to_collapse": first_lasting(steps, coop <= COLLAPSE, window),
     }
+    shock = cfg.strategies.defection_shock
+    if shock:
+        out.update(trust_response(steps, model_df["mean_trust"].to_numpy(), shock[0], shock[1]))
     return out
+
+
+def trust_response(steps: np.ndarray, trust: np.ndarray, start: int, end: int) -> dict:
+    """Months for mean trust to lose half its fall after a shock begins, and to win back
+    half of it after the shock ends (MODEL.md 6.6). A rebuild not finished by the end of
+    the run is reported as the months observed (a lower bound) and flagged."""
+    before = trust[(steps >= start - 12) & (steps < start)]
+    pre = float(before.mean()) if len(before) else float(trust[0])
+    after = steps >= start
+    trough_idx = int(np.argmin(np.where(after, trust, np.inf)))
+    trough = float(trust[trough_idx])
+    half_down = pre - (pre - trough) / 2
+    half_up = trough + (pre - trough) / 2
+    fell = np.flatnonzero(after & (trust <= half_down))
+    rose = np.flatnonzero((steps > max(end, steps[trough_idx])) & (trust >= half_up))
+    collapse = float(steps[fell[0]] - start + 1) if len(fell) else float("nan")
+    censored = len(rose) == 0
+    rebuild = float((steps[-1] if censored else steps[rose[0]]) - end)
+    return {"trust_drop": pre - trough, "trust_collapse_time": collapse,
+            "trust_rebuild_time": rebuild, "trust_rebuild_censored": censored}

@@ -15,7 +15,7 @@ from .agents import ORGANISATION_CLASSES, Leader, Organisation, Regulator
 from .config import ORG_TYPES, Config
 from .learning import Learning
 from .policies import Leadership, build_governance, build_incentives, build_regulation
-from .strategies import ALLD, CODES, COOPERATE
+from .strategies import ALLD, CODES, DEFECT
 
 
 class CollabModel(Model):
@@ -81,6 +81,11 @@ class CollabModel(Model):
         self.n_mutual = 0
         self.patient_benefit_total = 0.0
         self._cache_step = -1
+        shock = config.strategies.defection_shock
+        self.forced = np.zeros((e, 2), dtype=np.bool_)
+        if shock:
+            breaking = self.rng.random(n) < config.strategies.shock_share
+            self.forced = np.stack([breaking[self.src], breaking[self.dst]], axis=1)
         self.recorder = metrics.Recorder(self)
         self.datacollector = DataCollector(model_reporters=self.recorder.model_reporters())
         self.agent_datacollector = DataCollector(agenttype_reporters={Organisation: metrics.AGENT_REPORTERS})
@@ -95,6 +100,9 @@ class CollabModel(Model):
         u = self.rng.random((len(self.src), 4))
         kernels.decide(self.strategy, self.src, self.dst, self.last, self.grudge, self.trust, bias,
                        cfg.strategies.generosity, cfg.strategies.beta, cfg.game.noise, u, self.moves)
+        shock = cfg.strategies.defection_shock
+        if shock and shock[0] <= self.steps <= shock[1]:
+            self.moves[self.forced] = DEFECT  # a squeeze: these organisations break ranks
         self.n_mutual = kernels.play(self.moves, self.src, self.dst, payoff, cfg.game.shift, cfg.game.surplus,
                                      self.score, self.money)
         if cfg.game.self_interaction:

@@ -11,6 +11,7 @@ import platform
 import shutil
 import subprocess
 import tempfile
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -70,7 +71,7 @@ def write_run(model, target: Path) -> dict:
     """Write model.parquet, agents.parquet and manifest.json to ``target`` atomically;
     returns the manifest."""
     model_df = model_table(model)
-    summary = metrics.summarise(model_df, model.config.output.stable_window)
+    summary = metrics.summarise(model_df, model.config)
     manifest = {
         "experiment": model.config.experiment.name,
         "seed": model.seed,
@@ -82,13 +83,22 @@ def write_run(model, target: Path) -> dict:
         "summary": summary,
         "config": model.config.model_dump(mode="json"),
     }
+    with replace_dir(target) as tmp:
+        model_df.to_parquet(tmp / "model.parquet", index=False)
+        agent_table(model).to_parquet(tmp / "agents.parquet", index=False)
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=_json_default))
+    return manifest
+
+
+@contextmanager
+def replace_dir(target: str | Path):
+    """Yield a hidden temporary folder beside ``target``; on success it replaces ``target``
+    in one rename, on failure it is removed and ``target`` is left as it was."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        model_df.to_parquet(tmp / "model.parquet", index=False)
-        agent_table(model).to_parquet(tmp / "agents.parquet", index=False)
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=_json_default))
+        yield tmp
         old = None
         if target.exists():
             old = target.with_name(f".{target.name}.old-{os.getpid()}")
@@ -99,7 +109,6 @@ def write_run(model, target: Path) -> dict:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return manifest
 
 
 def _json_default(value):

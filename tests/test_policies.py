@@ -1,0 +1,217 @@
+"""Each policy regime's effect on payoffs and dynamics, checked directly (MODEL.md 3)."""
+
+import numpy as np
+import pytest
+
+from sim.config import ORG_TYPES
+from sim.model import CollabModel
+from sim.policies.base import footprint_mean
+from sim.strategies import CODES
+
+from helpers import make_config
+
+ACUTE = ORG_TYPES.index("acute")
+STILL = {"leadership.mean_tenure": {t: 1e9 for t in ORG_TYPES}}
+
+
+def model(seed=1, **overrides):
+    return CollabModel(make_config(**overrides), seed=seed)
+
+
+def test_pooled_budget_with_share_one_gives_everyone_the_footprint_mean():
+    kw = {"network.footprints": 3, "network.n_orgs": 12, "strategies.mix": {"allc": 1, "alld": 1}}
+    m = model(**kw, **{"incentives.payment": "pooled_budget", "incentives.pooling_share": 1.0})
+    plain = model(**kw)
+    m.step(), plain.step()
+    fp = m.network.footprint
+    assert np.array_equal(m.moves, plain.moves)  # unconditional rules: the same games are played
+    for f in range(3):
+        mine = fp == f
+        np.testing.assert_allclose(m.score[mine], plain.score[mine].mean())
+        np.testing.assert_allclose(m.money[mine], plain.money[mine].mean())
+
+
+def test_pooling_turns_sucker_and_temptation_toward_their_average():
+    m = model(**{"incentives.payment": "pooled_budget", "incentives.pooling_share": 0.5})
+    table = m.payoff_table()
+    m.incentives.perceive(m, table)
+    # S, T = 0, 5 -> (1 - a) * own + a * (S + T) / 2 with a = 0.5
+    np.testing.assert_allclose(table[:, 1], 1.25)
+    np.testing.assert_allclose(table[:, 2], 3.75)
+    np.testing.assert_allclose(table[:, [0, 3]], [[3.0, 1.0]] * len(table))
+    assert m.joint_accountability() == 0.5
+
+
+def test_payment_by_results_tempts_acute_trusts_only():
+    m = model(**{"incentives.payment": "payment_by_results", "incentives.pbr_temptation": 1.5})
+    table = m.payoff_table()
+    m.incentives.perceive(m, table)
+    acute = m.types == ACUTE
+    assert acute.any() and (~acute).any()
+    np.testing.assert_allclose(table[acute, 2], 6.5)
+    np.testing.assert_allclose(table[~acute, 2], 5.0)
+
+
+def test_no_fine_falls_on_a_balanced_footprint_under_system_regulation():
+    m = model(**{"regulation.regime": "system", "regulation.detection": 1.0, "regulation.fine": 0.05,
+                 "network.footprints": 2, "network.n_orgs": 12})
+    fp = m.network.footprint
+    m.balance[:] = 1.0
+    m.balance[0] = -5.0  # one organisation in deficit, its footprint still balances overall
+    assert np.bincount(fp, m.balance)[fp[0]] > 0
+    before = m.balance.copy()
+    m.regulator.step()
+    np.testing.assert_array_equal(m.balance, before)
+    assert m.fines_total == 0.0
+    # Tip the whole of footprint 1 into deficit: all its members are fined, footprint 0 is not.
+    m.balance[fp == 1] = -0.5
+    m.regulator.step()
+    fined = before.copy()
+    fined[fp == 1] = -0.5 - 0.05 * m.size[fp == 1]
+    np.testing.assert_allclose(m.balance, fined)
+
+
+def test_organisational_regulation_fines_each_body_in_deficit():
+    m = model(**{"regulation.regime": "organisational", "regulation.detection": 1.0, "regulation.fine": 0.05})
+    m.balance[:] = 1.0
+    m.balance[:3] = -0.5
+    m.regulator.step()
+    np.testing.assert_allclose(m.balance[:3], -0.5 - 0.05 * m.size[:3])
+    np.testing.assert_allclose(m.balance[3:], 1.0)
+    assert m.fines_total == pytest.approx(0.05 * m.size[:3].sum())
+
+
+def test_regimes_change_what_a_leader_weighs():
+    g = make_config().game
+    org = model(**{"regulation.regime": "organisational", "regulation.detection": 0.5})
+    sysm = model(**{"regulation.regime": "system", "regulation.detection": 0.5})
+    k = 0.5 * 10.0  # detection x money weight
+    t_org, t_sys = org.payoff_table(), sysm.payoff_table()
+    org.regulator.regime.perceive(org, t_org)
+    sysm.regulator.regime.perceive(sysm, t_sys)
+    np.testing.assert_allclose(t_org[0], [3 + k * g.surplus / 2, 0 - k * g.shift, 5 + k * g.shift, 1])
+    np.testing.assert_allclose(t_sys[0], [3 + k * g.surplus, 0, 5, 1])
+    assert sysm.joint_accountability() == 1.0 and org.joint_accountability() == 0.0
+
+
+def test_special_measures_clear_the_deficit_and_count_its_cost():
+    m = model(**{"regulation.regime": "organisational", "regulation.detection": 0.0,
+                 "regulation.intervention_threshold": 0.1, "regulation.replace_leader": 1.0,
+                 "regulation.special_measures_months": 3})
+    m.balance[:] = 0.0
+    m.balance[0] = -0.2 * m.size[0]  # past the threshold
+    m.balance[1] = -0.05 * m.size[1]  # not yet
+    leader = m.organisations[0].leader
+    m.regulator.step()
+    assert m.balance[0] == 0.0 and m.balance[1] < 0
+    assert m.intervention_cost_total == pytest.approx(0.2 * m.size[0])
+    assert m.special_measures[0] and not m.special_measures[1]
+    assert m.organisations[0].leader is not leader  # replace_leader = 1
+    m.balance[0] = -m.size[0]  # protected while in special measures
+    m.regulator.step()
+    assert m.balance[0] == -m.size[0]
+    m.regulator.step()
+    assert m.balance[0] == -m.size[0]  # still protected in the third month
+    m.regulator.step()  # out after 3 months, and at once caught again
+    assert m.balance[0] == 0.0 and m.special_measures[0]
+    assert m.intervention_cost_total == pytest.approx(1.2 * m.size[0])
+
+
+def test_transitional_funding_pays_for_the_first_months_only():
+    kw = {"incentives.transitional_funding": 0.01, "incentives.transitional_months": 3,
+          "strategies.mix": {"alld": 1.0}, "game.noise": 0.0, "budget.structural_gap": 0.0,
+          "budget.distress_cost": 0.0}
+    m = model(**kw)
+    for _ in range(5):
+        m.step()
+    np.testing.assert_allclose(m.balance, 0.03 * m.size)
+
+
+def test_membership_fee_returns_the_pot_to_members_who_collaborated():
+    m = model(**{"incentives.membership_fee": 0.01, "strategies.mix": {"allc": 1.0}, "game.noise": 0.0,
+                 "budget.structural_gap": 0.0, "game.surplus": 0.0})
+    m.strategy[:4] = CODES["alld"]
+    m.step()
+    coop = m.node_cooperation() >= 0.5
+    assert m.money.sum() == pytest.approx(0.0)  # the fee moves money inside the footprint
+    assert np.all(m.money[:4][~coop[:4]] < 0)  # hawks lose their fee (and gain shifted costs)
+    pot = 0.01 * m.size.sum()
+    members = coop
+    expected_rebate = pot * m.size[members] / m.size[members].sum() - 0.01 * m.size[members]
+    # members' money = rebate + game money (transfers from the hawks' shifting)
+    plain = model(**{"strategies.mix": {"allc": 1.0}, "game.noise": 0.0, "budget.structural_gap": 0.0,
+                     "game.surplus": 0.0})
+    plain.strategy[:4] = CODES["alld"]
+    plain.step()
+    np.testing.assert_allclose(m.money[members] - plain.money[members], expected_rebate)
+
+
+def vote_model(decision, **kw):
+    return model(**{"governance.decision": decision, "governance.plan_every": 1, "game.noise": 0.0,
+                    "strategies.mix": {"allc": 1.0}, "network.n_orgs": 10, **STILL, **kw})
+
+
+def test_veto_is_blocked_by_one_objector_majority_is_not():
+    for decision, expected in (("veto", False), ("majority", True)):
+        m = vote_model(decision)
+        m.strategy[int(np.argmin(m.size))] = CODES["alld"]  # the smallest body objects
+        m.step()
+        assert bool(m.governance.in_force[0]) is expected, decision
+
+
+def test_majority_voice_weighted_by_size():
+    m = vote_model("majority", **{"governance.voice": "size"})
+    big = m.size >= np.sort(m.size)[-2]  # the two largest (acute trusts) object
+    m.strategy[big] = CODES["alld"]
+    m.step()
+    share = m.size[~big].sum() / m.size.sum()
+    assert bool(m.governance.in_force[0]) is bool(share > 0.5)
+    equal = vote_model("majority", **{"governance.voice": "equal"})
+    equal.strategy[big] = CODES["alld"]
+    equal.step()
+    assert equal.governance.in_force[0]  # 8 of 10 members support
+
+
+def test_large_forums_stall():
+    agreed = [vote_model("majority", **{"network.n_orgs": 36, "governance.workable_forum": 9}, seed=s)
+              for s in range(200)]
+    for m in agreed:
+        m.step()
+    rate = np.mean([m.governance.in_force[0] for m in agreed])
+    assert rate == pytest.approx(9 / 36, abs=0.08)  # binomial sd at n=200 is 0.03
+
+
+def test_a_plan_in_force_adds_its_dividend_to_the_surplus():
+    m = vote_model("majority", **{"governance.plan_dividend": 0.5, "budget.structural_gap": 0.0})
+    m.step()  # plan agreed at the end of month 1
+    assert m.governance.in_force[0]
+    before = m.balance.copy()
+    m.step()
+    s = m.config.game.surplus
+    np.testing.assert_allclose(m.balance - before, 1.5 * s / 2 * m.degree)
+
+
+def test_reorganisation_replaces_most_leaders_at_once():
+    m = model(**{"leadership.reorganisations": [3], "leadership.reorganisation_share": 0.9,
+                 "network.n_orgs": 40, **STILL})
+    for _ in range(3):
+        m.step()
+    assert 28 <= m.turnover <= 40  # binomial(40, 0.9): mean 36, sd 1.9
+    m.step()
+    assert m.turnover == 0
+
+
+def test_defection_shock_forces_the_chosen_organisations_to_defect():
+    m = model(**{"strategies.defection_shock": [2, 3], "strategies.shock_share": 0.5,
+                 "strategies.mix": {"allc": 1.0}, "game.noise": 0.0})
+    m.step()
+    assert m.moves.all()
+    m.step()
+    assert np.array_equal(m.moves == 0, m.forced) and m.forced.any()
+    m.step(), m.step()
+    assert m.moves.all()
+
+
+def test_footprint_mean():
+    values = np.array([1.0, 3.0, 10.0, 20.0, 30.0])
+    np.testing.assert_allclose(footprint_mean(values, np.array([0, 0, 1, 1, 1])), [2, 2, 20, 20, 20])
