@@ -20,6 +20,7 @@ d_z = mean difference / sd of differences.
 
 import copy
 import math
+import multiprocessing
 import os
 import tomllib
 from concurrent.futures import ProcessPoolExecutor
@@ -138,7 +139,8 @@ def run(exp: Experiment, workers: int | None = None, progress=None) -> Results:
     if workers == 1:
         results = map(run_one, jobs)
     else:
-        pool = ProcessPoolExecutor(max_workers=workers)
+        # "spawn": forking a process that already runs threads (numba, BLAS) can deadlock.
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
         results = pool.map(run_one, jobs, chunksize=max(1, len(jobs) // (4 * workers)))
     try:
         for done, (arm, seed, outcomes, series) in enumerate(results, 1):
