@@ -94,6 +94,7 @@ class StrategyConfig(Section):
     beta: NonNegative = 10.0  # trust rule: how sharply cooperation responds to trust
     incentive_weight: NonNegative = 0.25  # trust rule: weight of the payoff advantage of cooperating
     money_weight: NonNegative = 10.0  # payoff units a leader gives one unit of money that policy makes count
+    foundation_independence: NonNegative = 0.1  # trust rule: foundation trusts value independence (KF L1896)
     defection_shock: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list, max_length=2)  # [first, last] month
     shock_share: Probability = 0.5  # share of organisations forced to break ranks during the shock
 

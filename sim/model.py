@@ -155,10 +155,13 @@ class CollabModel(Model):
     def decision_bias(self, payoff: np.ndarray) -> np.ndarray:
         """Per-organisation term of the trust rule: the leader's disposition plus the payoff
         advantage of cooperating, averaged over the partner's two moves and scaled by the
-        game's payoff spread (so a richer temptation makes a trust-based leader warier)."""
+        game's payoff spread (so a richer temptation makes a trust-based leader warier),
+        less the value a foundation trust places on its independence (KF L1896-1907)."""
         R, S, T, P = payoff.T
         advantage = ((R - T) + (S - P)) / (2 * self.spread)
-        return self.disposition + self.config.strategies.incentive_weight * advantage
+        st = self.config.strategies
+        independence = st.foundation_independence * self.network.foundation
+        return self.disposition + st.incentive_weight * advantage - independence
 
     # -- rare events --------------------------------------------------------------------
     def replace_leader(self, index: int, disposition: float, internal: bool) -> None:

@@ -194,3 +194,12 @@ def test_time_to_stable_cooperation_and_collapse():
     assert metrics.first_lasting(steps, np.array([0, 0, 1, 0, 1, 1, 1, 1, 1, 1], bool), 3) == 5
     assert metrics.first_lasting(steps, np.array([1] * 9 + [0], bool), 3) is None
     assert metrics.first_lasting(steps, np.array([0] * 8 + [1, 1], bool), 3) is None
+
+
+def test_foundation_trusts_value_independence():
+    m = CollabModel(make_config(**{"network.foundation_share": 1.0, "strategies.foundation_independence": 0.3}), seed=1)
+    bias = m.decision_bias(m.payoff_table())
+    acute = m.types == 0
+    expected = m.disposition + 0.25 * (((3 - 5) + (0 - 1)) / 10) - 0.3 * acute
+    np.testing.assert_allclose(bias, expected)
+    assert all(o.foundation for o in m.organisations if o.kind == "acute")
