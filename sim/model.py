@@ -111,6 +111,7 @@ class CollabModel(Model):
         for policy in self.policies:
             policy.settle(self)
         kernels.update_relationships(self.moves, self.trust, self.last, self.grudge, cfg.trust.gain, cfg.trust.loss)
+        self._cache_step = -1  # per-node views computed before the trust update are stale
         # Costs grow by the structural gap, and an organisation in distress pays extra (agency
         # staff, emergency borrowing): left alone, it goes "down a slide" (KF L2001-2006).
         self.balance += self.money - (cfg.budget.structural_gap + cfg.budget.distress_cost * self.pressure) * self.size

@@ -203,3 +203,12 @@ def test_foundation_trusts_value_independence():
     expected = m.disposition + 0.25 * (((3 - 5) + (0 - 1)) / 10) - 0.3 * acute
     np.testing.assert_allclose(bias, expected)
     assert all(o.foundation for o in m.organisations if o.kind == "acute")
+
+
+def test_agent_trust_views_are_read_after_the_trust_update():
+    m = run(steps=3, **{"incentives.membership_fee": 0.01})  # the fee reads per-node views mid-step
+    out, inn = m.node_trust()
+    n = m.network.n_nodes
+    direct_out = (np.bincount(m.src, m.trust[:, 0], n) + np.bincount(m.dst, m.trust[:, 1], n)) / np.maximum(m.degree, 1)
+    np.testing.assert_allclose(out, direct_out)
+    assert m.organisations[0].trust_out == pytest.approx(direct_out[0])
