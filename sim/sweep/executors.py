@@ -11,6 +11,8 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 
@@ -34,15 +36,24 @@ class SerialExecutor(Executor):
         return future
 
 
-def _ignore_interrupt():
-    """Worker processes leave Ctrl-C to the parent, which stops the sweep cleanly."""
+def _start_worker(parent: int) -> None:
+    """Worker processes leave Ctrl-C to the parent, which stops the sweep cleanly, and exit
+    when the parent is gone (killed with kill -9, say) instead of waiting forever for work;
+    a run cut short leaves only a temporary file, which a resumed sweep removes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="collabsim-parent-watch").start()
 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
     # "spawn": forking a process that already runs threads (numba, BLAS) can deadlock.
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_ignore_interrupt)
+                               initializer=_start_worker, initargs=(os.getpid(),))
 
 
 @contextmanager

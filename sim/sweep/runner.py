@@ -36,8 +36,22 @@ def check_folder(sweep: Sweep, folder: store.Folder, resume: bool) -> dict | Non
     return manifest
 
 
+def _versions() -> dict:
+    from importlib import metadata
+
+    from ..output import versions
+
+    out = versions()
+    for name in ("SALib", "tqdm", "dask", "distributed"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
 def manifest(sweep: Sweep, created: str, status: str, counts: dict) -> dict:
-    from ..output import git_revision, versions
+    from ..output import git_revision
 
     return {
         "format": 1,
@@ -49,7 +63,7 @@ def manifest(sweep: Sweep, created: str, status: str, counts: dict) -> dict:
         "status": status,
         "counts": counts,
         "git_revision": git_revision(),
-        "versions": versions(),
+        "versions": _versions(),
         "method": sweep.spec.method,
         "spec": sweep.spec.model_dump(mode="json"),
         "master_seed": sweep.master_seed,

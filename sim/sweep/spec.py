@@ -261,17 +261,17 @@ def _parameters(spec: SweepSpec, base: dict) -> tuple[dict, list[str]]:
                 problems.append(f"{name}: {v!r} is not allowed: {why}")
                 break
         params[path] = value
-    problems += _method_problems(spec, params)
+    problems += _method_problems(spec, raw)
     return params, problems
 
 
-def _method_problems(spec: SweepSpec, params: dict) -> list[str]:
-    sampled = any(isinstance(v, Range) for v in params.values())
+def _method_problems(spec: SweepSpec, raw: dict) -> list[str]:
+    sampled = any(isinstance(v, dict) for v in raw.values())
     if spec.method == "grid":
         out = [] if spec.samples is None else ["sweep.samples: only used with method = 'latin' or 'sobol'"]
         return out + (["sweep.second_order: only used with method = 'sobol'"] if spec.second_order else [])
     out = []
-    if params and not sampled:
+    if raw and not sampled:
         out.append(f"sweep.parameters: method = '{spec.method}' needs at least one range {{low = ..., high = ...}}")
     if spec.samples is None:
         what = "points to draw" if spec.method == "latin" else "base sample size N, a power of 2; runs N*(D+2) points"
