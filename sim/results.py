@@ -36,8 +36,51 @@ def load(path: str | Path) -> pd.DataFrame:
     """One row per finished or failed run, in run order."""
     folder, manifest = open_sweep(path)
     params = list(manifest["parameters"])
-    rows = [_row(store.read_run_info(folder.run_path(n)), params) for n in sorted(folder.finished())]
-    rows += [_row(store.read_error_info(folder.error_path(n)), params) for n in sorted(folder.failed())]
+    return _frame([_row(folder, entry, params) for entry in _entries(folder)], params)
+
+
+def write_summary(path: str | Path, target: str | Path, chunk: int = 1000) -> None:
+    """Write ``load(path)`` to a Parquet file ``chunk`` runs at a time, so that the memory
+    it takes does not grow with the number of runs: a first pass settles each column's type
+    over all chunks, the second writes them."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder, manifest = open_sweep(path)
+    params = list(manifest["parameters"])
+    entries = _entries(folder)
+
+    def tables():
+        for i in range(0, max(len(entries), 1), chunk):
+            rows = [_row(folder, entry, params) for entry in entries[i:i + chunk]]
+            yield pa.Table.from_pandas(_frame(rows, params), preserve_index=False)
+
+    schema = pa.unify_schemas([t.schema for t in tables()], promote_options="permissive").remove_metadata()
+    with pq.ParquetWriter(target, schema) as writer:
+        for t in tables():
+            columns = [t[f.name] if f.name in t.column_names else pa.nulls(len(t), f.type) for f in schema]
+            writer.write_table(pa.Table.from_arrays(columns, schema=schema))
+
+
+def _entries(folder: store.Folder) -> list[tuple[int, int, bool]]:
+    """(point, replicate, finished) of every run with a file, in run order."""
+    done = {store.parse_name(n): True for n in folder.finished()}
+    failed = {store.parse_name(n): False for n in folder.failed()}
+    return [(*key, ok) for key, ok in sorted({**failed, **done}.items())]
+
+
+def _row(folder: store.Folder, entry: tuple[int, int, bool], params: list[str]) -> dict:
+    point, replicate, finished = entry
+    name = store.run_name(point, replicate)
+    info = store.read_run_info(folder.run_path(name)) if finished else store.read_error_info(folder.error_path(name))
+    row = {k: info[k] for k in IDS}
+    row.update({p: store.cell(info["params"][p]) for p in params})
+    row.update(status=info["status"], error=info.get("error"), elapsed_s=info["elapsed_s"])
+    row.update(info.get("outcomes", {}))
+    return row
+
+
+def _frame(rows: list[dict], params: list[str]) -> pd.DataFrame:
     columns = [*IDS, *params, "status", "error", "elapsed_s"]
     df = pd.DataFrame(rows)
     df = df.reindex(columns=columns + [c for c in df.columns if c not in columns])
@@ -47,15 +90,7 @@ def load(path: str | Path) -> pd.DataFrame:
                 df[c] = pd.to_numeric(df[c])
             except (TypeError, ValueError):
                 pass
-    return df.sort_values("run", ignore_index=True)
-
-
-def _row(info: dict, params: list[str]) -> dict:
-    row = {k: info[k] for k in IDS}
-    row.update({p: store.cell(info["params"][p]) for p in params})
-    row.update(status=info["status"], error=info.get("error"), elapsed_s=info["elapsed_s"])
-    row.update(info.get("outcomes", {}))
-    return row
+    return df
 
 
 def load_series(path: str | Path, columns: list[str] | None = None, filters=None) -> pd.DataFrame:

@@ -238,6 +238,10 @@ def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path, capsys):
     record = json.loads((out / "errors" / "p000001-r000.json").read_text())
     assert record["params"] == {"network.n_orgs": 11} and "Traceback" in record["traceback"]
     assert list(runs.loc[runs["status"] == "ok", "network.n_orgs"]) == [10, 10, 12, 12]
+    # The summary file is written a few runs at a time; chunks with and without errors agree.
+    results.write_summary(out, tmp_path / "chunked.parquet", chunk=3)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "chunked.parquet"), runs)
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "summary.parquet"), runs)
     # Resuming leaves recorded errors alone unless asked to retry them.
     plan = spec.load(path)
     assert runner.run(plan, out, resume=True, progress=False)["ran"] == 0

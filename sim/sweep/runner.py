@@ -119,7 +119,7 @@ def run(sweep: Sweep, out, executor: Executor | None = None, capacity=None, resu
             try:
                 result = future.result()
             except Exception as exc:
-                raise SweepError(f"run {name} could not be carried out: {type(exc).__name__}: {exc}. Finished runs "
+                raise SweepError(f"run {name} could not be carried out: {type(exc).__name__}: {str(exc).rstrip('.')}. Finished runs "
                                  f"are kept in {folder.root}; run the same command with --resume to carry on") from exc
             ran += 1
             errors += result["status"] == "error"
@@ -140,10 +140,9 @@ def run(sweep: Sweep, out, executor: Executor | None = None, capacity=None, resu
         bar.close()
 
     counts = {"runs": sweep.n_runs, "ok": len(folder.finished()), "error": len(folder.failed()), "ran": ran}
-    from ..results import load
+    from ..results import write_summary
 
-    table = load(folder.root)
-    store.write_atomic(folder.summary, lambda tmp: table.to_parquet(tmp, index=False))
+    store.write_atomic(folder.summary, lambda tmp: write_summary(folder.root, tmp))
     status = "finished" if counts["ok"] + counts["error"] == sweep.n_runs else "incomplete"
     store.write_json(folder.manifest, manifest(sweep, created, status, counts))
     return counts
