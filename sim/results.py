@@ -9,6 +9,7 @@ The same files read directly in DuckDB:
 ``SELECT * FROM 'DIR/summary.parquet'`` and ``SELECT * FROM 'DIR/runs/*.parquet'``.
 """
 
+from itertools import batched
 from pathlib import Path
 
 import pandas as pd
@@ -36,7 +37,7 @@ def load(path: str | Path) -> pd.DataFrame:
     """One row per finished or failed run, in run order."""
     folder, manifest = open_sweep(path)
     params = list(manifest["parameters"])
-    return _frame([_row(folder, entry, params) for entry in _entries(folder)], params)
+    return _frame([_row(folder, entry, params) for entry in _entries(folder, manifest)], params)
 
 
 def write_summary(path: str | Path, target: str | Path, chunk: int = 1000) -> None:
@@ -48,12 +49,14 @@ def write_summary(path: str | Path, target: str | Path, chunk: int = 1000) -> No
 
     folder, manifest = open_sweep(path)
     params = list(manifest["parameters"])
-    entries = _entries(folder)
 
     def tables():
-        for i in range(0, max(len(entries), 1), chunk):
-            rows = [_row(folder, entry, params) for entry in entries[i:i + chunk]]
-            yield pa.Table.from_pandas(_frame(rows, params), preserve_index=False)
+        empty = True
+        for entries in batched(_entries(folder, manifest), chunk):
+            empty = False
+            yield pa.Table.from_pandas(_frame([_row(folder, e, params) for e in entries], params), preserve_index=False)
+        if empty:
+            yield pa.Table.from_pandas(_frame([], params), preserve_index=False)
 
     schema = pa.unify_schemas([t.schema for t in tables()], promote_options="permissive").remove_metadata()
     with pq.ParquetWriter(target, schema) as writer:
@@ -62,17 +65,20 @@ def write_summary(path: str | Path, target: str | Path, chunk: int = 1000) -> No
             writer.write_table(pa.Table.from_arrays(columns, schema=schema))
 
 
-def _entries(folder: store.Folder) -> list[tuple[int, int, bool]]:
-    """(point, replicate, finished) of every run with a file, in run order."""
-    done = {store.parse_name(n): True for n in folder.finished()}
-    failed = {store.parse_name(n): False for n in folder.failed()}
-    return [(*key, ok) for key, ok in sorted({**failed, **done}.items())]
+def _entries(folder: store.Folder, manifest: dict):
+    """(point, replicate, state) of every run with a file, in run order, found by walking
+    the plan rather than listing folders, so nothing grows with the sweep."""
+    for point in range(len(manifest["points"])):
+        for replicate in range(manifest["spec"]["seeds"]):
+            state = folder.state(store.run_name(point, replicate))
+            if state:
+                yield point, replicate, state
 
 
-def _row(folder: store.Folder, entry: tuple[int, int, bool], params: list[str]) -> dict:
-    point, replicate, finished = entry
+def _row(folder: store.Folder, entry: tuple[int, int, str], params: list[str]) -> dict:
+    point, replicate, state = entry
     name = store.run_name(point, replicate)
-    info = store.read_run_info(folder.run_path(name)) if finished else store.read_error_info(folder.error_path(name))
+    info = store.read_run_info(folder.run_path(name)) if state == "ok" else store.read_error_info(folder.error_path(name))
     row = {k: info[k] for k in IDS}
     row.update({p: store.cell(info["params"][p]) for p in params})
     row.update(status=info["status"], error=info.get("error"), elapsed_s=info["elapsed_s"])
@@ -97,7 +103,7 @@ def load_series(path: str | Path, columns: list[str] | None = None, filters=None
     """The finished runs' time series (ids, parameters, step, outcomes); ``columns`` and
     ``filters`` (pyarrow syntax, e.g. [("point", "==", 3)]) read only what is asked for."""
     folder, _ = open_sweep(path)
-    if not folder.finished():
+    if next(folder.run_names(), None) is None:
         return pd.DataFrame(columns=columns or [*IDS, "step"])
     return pd.read_parquet(folder.runs, columns=columns, filters=filters)
 

@@ -16,7 +16,7 @@ def sweep(args) -> int:
     target = Path(args.out or plan.base["output"]["dir"]) / plan.name
     folder = store.Folder(target)
     check_folder(plan, folder, args.resume)  # before starting any workers
-    done = len(folder.finished()) if args.resume else 0
+    done = sum(1 for _ in folder.run_names()) if args.resume else 0
     where = _where(args.workers, args.dask)
     print(f"{plan.name}: {plan.spec.method}, {len(plan.points)} points x {plan.seeds} seeds = {plan.n_runs} runs"
           + (f" ({done} already done)" if done else "") + f", {where}; results: {target}", file=sys.stderr)

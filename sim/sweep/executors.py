@@ -36,6 +36,19 @@ class SerialExecutor(Executor):
         return future
 
 
+def capacity_of(executor: Executor):
+    """A ``capacity()`` for an executor made elsewhere (e.g. a Dask client's
+    ``get_executor()`` on an HPC cluster): its current threads for Dask, its worker count
+    for a process or thread pool, else this machine's cores."""
+    if isinstance(executor, SerialExecutor):
+        return lambda: 1
+    client = getattr(executor, "_client", None)  # dask.distributed's ClientExecutor
+    if client is not None:
+        return lambda: max(DASK_MIN_CAPACITY, sum(client.nthreads().values()))
+    n = getattr(executor, "_max_workers", None) or os.cpu_count() or 1
+    return lambda: n
+
+
 def _start_worker(parent: int) -> None:
     """Worker processes leave Ctrl-C to the parent, which stops the sweep cleanly, and exit
     when the parent is gone (killed with kill -9, say) instead of waiting forever for work;
@@ -97,7 +110,8 @@ def _dask_executor(target: str, workers: int | None):
             raise ConfigError(f"--dask: cannot reach the Dask scheduler at {target}: {exc}; give 'local', "
                               "an address such as tcp://host:8786, or a scheduler file (.json)") from None
     try:
-        yield client.get_executor(pure=False), lambda: max(DASK_MIN_CAPACITY, sum(client.nthreads().values()))
+        executor = client.get_executor(pure=False)
+        yield executor, capacity_of(executor)
     finally:
         client.close()
         if cluster is not None:

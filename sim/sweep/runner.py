@@ -12,7 +12,7 @@ from concurrent.futures import FIRST_COMPLETED, Executor, wait
 
 from ..config import ConfigError
 from . import store
-from .executors import SerialExecutor
+from .executors import SerialExecutor, capacity_of
 from .spec import Sweep
 from .worker import Task, run_task
 
@@ -76,10 +76,12 @@ def manifest(sweep: Sweep, created: str, status: str, counts: dict) -> dict:
     }
 
 
-def tasks(sweep: Sweep, folder: store.Folder, skip: set[str]):
-    """The runs still to do, built one at a time as the executor has room for them."""
+def tasks(sweep: Sweep, folder: store.Folder, retry_errors: bool = False):
+    """The runs still to do, built one at a time as the executor has room for them; what
+    is done is asked of the folder run by run, so nothing grows with the sweep."""
     for point, rep in sweep.runs():
-        if store.run_name(point, rep) in skip:
+        state = folder.state(store.run_name(point, rep))
+        if state == "ok" or (state == "error" and not retry_errors):
             continue
         data = sweep.config_data(point, rep)
         data["output"]["agent_every"] = 0  # a sweep keeps model-level series only
@@ -87,11 +89,17 @@ def tasks(sweep: Sweep, folder: store.Folder, skip: set[str]):
                    sweep.points[point], data)
 
 
+def _count(names) -> int:
+    return sum(1 for _ in names)
+
+
 def run(sweep: Sweep, out, executor: Executor | None = None, capacity=None, resume: bool = False,
         retry_errors: bool = False, progress: bool = True) -> dict:
-    """Run every run of ``sweep`` that the folder ``out`` does not hold yet; returns counts
-    {runs, ok, error, ran}. Runs that raise are recorded and the sweep goes on; with
-    ``retry_errors`` they are run again."""
+    """Run every run of ``sweep`` that the folder ``out`` does not hold yet, on ``executor``
+    (any concurrent.futures.Executor; default: this process); returns counts {runs, ok,
+    error, ran}. ``capacity()``: how many runs can go at once (default: asked of the
+    executor). Runs that raise are recorded and the sweep goes on; with ``retry_errors``
+    they are run again."""
     from tqdm import tqdm
 
     folder = store.Folder(out)
@@ -102,13 +110,13 @@ def run(sweep: Sweep, out, executor: Executor | None = None, capacity=None, resu
     created = previous["created"] if previous else store.now()
     store.write_json(folder.manifest, manifest(sweep, created, "running", {}))
 
-    skip = folder.finished() | (set() if retry_errors else folder.failed())
+    done = _count(folder.run_names()) + (0 if retry_errors else _count(folder.error_names()))
     executor = executor or SerialExecutor()
-    capacity = capacity or (lambda: 1)
+    capacity = capacity or capacity_of(executor)
     pending: dict = {}
     ran = errors = 0
     interactive = sys.stderr.isatty()
-    bar = tqdm(total=sweep.n_runs, initial=len(skip), unit="run", desc=sweep.name, disable=not progress,
+    bar = tqdm(total=sweep.n_runs, initial=done, unit="run", desc=sweep.name, disable=not progress,
                mininterval=0.5 if interactive else 30, smoothing=0.05, dynamic_ncols=True)
 
     def collect() -> None:
@@ -128,7 +136,7 @@ def run(sweep: Sweep, out, executor: Executor | None = None, capacity=None, resu
                 bar.set_postfix(errors=errors)
 
     try:
-        for task in tasks(sweep, folder, skip):
+        for task in tasks(sweep, folder, retry_errors):
             while len(pending) >= 2 * capacity():
                 collect()
             pending[executor.submit(run_task, task)] = task.name
@@ -139,7 +147,7 @@ def run(sweep: Sweep, out, executor: Executor | None = None, capacity=None, resu
             future.cancel()
         bar.close()
 
-    counts = {"runs": sweep.n_runs, "ok": len(folder.finished()), "error": len(folder.failed()), "ran": ran}
+    counts = {"runs": sweep.n_runs, "ok": _count(folder.run_names()), "error": _count(folder.error_names()), "ran": ran}
     from ..results import write_summary
 
     store.write_atomic(folder.summary, lambda tmp: write_summary(folder.root, tmp))

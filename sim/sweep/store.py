@@ -107,11 +107,25 @@ class Folder:
     def error_path(self, name: str) -> Path:
         return self.errors / f"{name}.json"
 
-    def finished(self) -> set[str]:
+    def run_names(self):
+        """Names of the finished runs, streamed from the folder (no list is built)."""
         return _names(self.runs, ".parquet")
 
+    def error_names(self):
+        """Names of the runs that raised and have not since finished."""
+        return (n for n in _names(self.errors, ".json") if not self.run_path(n).exists())
+
+    def finished(self) -> set[str]:
+        return set(self.run_names())
+
     def failed(self) -> set[str]:
-        return _names(self.errors, ".json") - self.finished()
+        return set(self.error_names())
+
+    def state(self, name: str) -> str | None:
+        """"ok", "error" or None (not run yet) for one run."""
+        if self.run_path(name).exists():
+            return "ok"
+        return "error" if self.error_path(name).exists() else None
 
     def remove_temporary(self) -> int:
         """Delete temporary files left by writers that were killed mid-write."""
@@ -127,7 +141,7 @@ class Folder:
         """Remove run files whose Parquet footer cannot be read (only possible after a
         machine crash on a file system that reorders writes); they will be run again."""
         bad = []
-        for name in sorted(self.finished()):
+        for name in self.run_names():
             try:
                 pq.read_schema(self.run_path(name))
             except (OSError, pa.ArrowException):
@@ -136,10 +150,13 @@ class Folder:
         return bad
 
 
-def _names(folder: Path, suffix: str) -> set[str]:
+def _names(folder: Path, suffix: str):
     if not folder.exists():
-        return set()
-    return {p.name[: -len(suffix)] for p in folder.iterdir() if p.name.endswith(suffix) and not p.name.startswith(".")}
+        return
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.endswith(suffix) and not entry.name.startswith("."):
+                yield entry.name[: -len(suffix)]
 
 
 def cell(value):
