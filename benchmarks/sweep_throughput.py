@@ -14,6 +14,7 @@ benchmarks/README.md; ratios are against the serial run measured in the same ses
 import argparse
 import os
 import platform
+import statistics
 import sys
 import tempfile
 import time
@@ -81,6 +82,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=160, help="runs per throughput measurement")
     parser.add_argument("--steps", type=int, default=120, help="steps per run")
+    parser.add_argument("--repeat", type=int, default=3, help="measurements per executor (the median is reported)")
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     setups = [("serial (this process)", {"workers": 1}), ("process pool, 1 worker", {"setup": one_process}),
@@ -92,9 +94,10 @@ def main() -> None:
         timed(sweep, tmp / "warm-up", workers=1)  # numba's cache and imports, once
         rows = []
         for i, (label, kw) in enumerate(setups):
-            cold, warm = timed(sweep, tmp / f"run-{i}", **kw)
+            times = [timed(sweep, tmp / f"run-{i}-{r}", **kw) for r in range(args.repeat)]
+            cold, warm = (statistics.median(t[k] for t in times) for k in (0, 1))
             rows.append((label, sweep.n_runs / cold, sweep.n_runs / warm))
-            print(f"{label}: cold {cold:.2f}s, warm {warm:.2f}s", file=sys.stderr)
+            print(f"{label}: cold {cold:.2f}s, warm {warm:.2f}s (medians of {args.repeat})", file=sys.stderr)
 
         memory = []
         for n in (2000, 10000):
@@ -110,7 +113,7 @@ def main() -> None:
     print(f"Machine: {cpu_name()}, {cores} cores (os.cpu_count), {platform.system()} {platform.release()}, "
           f"Python {platform.python_version()}; {time.strftime('%Y-%m-%d')}.\n")
     print(f"Sweep of {sweep.n_runs} runs x {args.steps} steps (default footprint: 24 organisations); "
-          "runs per second, cold (with worker start-up) and warm:\n")
+          f"runs per second, cold (with worker start-up) and warm, medians of {args.repeat}:\n")
     print("| executor | cold runs/s | warm runs/s | warm vs serial |")
     print("|---|---:|---:|---:|")
     for label, cold, warm in rows:

@@ -43,15 +43,19 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def write_atomic(path: Path, write) -> None:
-    """Call ``write(tmp)`` on a hidden temporary file beside ``path``, flush it to disk and
-    rename it to ``path``; on any failure the temporary file is removed."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+# Per-run paths are plain strings: on Python 3.12 every pathlib.Path interns its parts
+# for good, so a Path per run would grow memory with the number of runs.
+
+
+def write_atomic(path: str | Path, write) -> None:
+    """Call ``write(tmp)`` on a hidden temporary file (a str path) beside ``path``, flush it
+    to disk and rename it to ``path``; on any failure the temporary file is removed."""
+    folder, name = os.path.split(os.fspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
     os.close(fd)
     try:
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes files private; results are ordinary files
-        write(Path(tmp))
+        write(tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -59,10 +63,10 @@ def write_atomic(path: Path, write) -> None:
         with suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    _fsync_dir(folder)
 
 
-def _fsync_dir(folder: Path) -> None:
+def _fsync_dir(folder: str) -> None:
     with suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)
         try:
@@ -72,7 +76,13 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def write_json(path: Path, data: dict) -> None:
-    write_atomic(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2, default=_json_default)))
+    text = json.dumps(data, indent=2, default=_json_default)
+
+    def write(tmp: str) -> None:
+        with open(tmp, "w") as fh:
+            fh.write(text)
+
+    write_atomic(path, write)
 
 
 def _json_default(value):
@@ -90,6 +100,7 @@ class Folder:
         self.errors = self.root / "errors"
         self.manifest = self.root / MANIFEST
         self.summary = self.root / SUMMARY
+        self._runs, self._errors = str(self.runs), str(self.errors)
 
     def create(self) -> None:
         self.runs.mkdir(parents=True, exist_ok=True)
@@ -101,11 +112,11 @@ class Folder:
         except FileNotFoundError:
             return None
 
-    def run_path(self, name: str) -> Path:
-        return self.runs / f"{name}.parquet"
+    def run_path(self, name: str) -> str:
+        return os.path.join(self._runs, f"{name}.parquet")
 
-    def error_path(self, name: str) -> Path:
-        return self.errors / f"{name}.json"
+    def error_path(self, name: str) -> str:
+        return os.path.join(self._errors, f"{name}.json")
 
     def run_names(self):
         """Names of the finished runs, streamed from the folder (no list is built)."""
@@ -113,7 +124,7 @@ class Folder:
 
     def error_names(self):
         """Names of the runs that raised and have not since finished."""
-        return (n for n in _names(self.errors, ".json") if not self.run_path(n).exists())
+        return (n for n in _names(self.errors, ".json") if not os.path.exists(self.run_path(n)))
 
     def finished(self) -> set[str]:
         return set(self.run_names())
@@ -123,9 +134,9 @@ class Folder:
 
     def state(self, name: str) -> str | None:
         """"ok", "error" or None (not run yet) for one run."""
-        if self.run_path(name).exists():
+        if os.path.exists(self.run_path(name)):
             return "ok"
-        return "error" if self.error_path(name).exists() else None
+        return "error" if os.path.exists(self.error_path(name)) else None
 
     def remove_temporary(self) -> int:
         """Delete temporary files left by writers that were killed mid-write."""
@@ -145,7 +156,7 @@ class Folder:
             try:
                 pq.read_schema(self.run_path(name))
             except (OSError, pa.ArrowException):
-                self.run_path(name).unlink()
+                os.unlink(self.run_path(name))
                 bad.append(name)
         return bad
 
@@ -172,16 +183,17 @@ def write_run(folder: Folder, name: str, series: pd.DataFrame, info: dict) -> No
     table = table.replace_schema_metadata(meta)
     write_atomic(folder.run_path(name), lambda tmp: pq.write_table(table, tmp))
     with suppress(FileNotFoundError):
-        folder.error_path(name).unlink()  # an earlier failure of this run, now retried
+        os.unlink(folder.error_path(name))  # an earlier failure of this run, now retried
 
 
 def write_error(folder: Folder, name: str, info: dict) -> None:
     write_json(folder.error_path(name), info)
 
 
-def read_run_info(path: Path) -> dict:
+def read_run_info(path: str) -> dict:
     return json.loads(pq.read_schema(path).metadata[RUN_KEY])
 
 
-def read_error_info(path: Path) -> dict:
-    return json.loads(Path(path).read_text())
+def read_error_info(path: str) -> dict:
+    with open(path) as fh:
+        return json.load(fh)
