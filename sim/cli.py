@@ -80,13 +80,18 @@ def _non_negative_int(text: str) -> int:
 def _add_sweep_commands(sub) -> None:
     """Batch sweeps (implementation in ``sim.sweep``, imported when a command runs)."""
     sw = sub.add_parser("sweep", help="run a parameter sweep (the config's [sweep] table) and write its results")
-    sw.add_argument("config", type=Path, help="experiment TOML file with a [sweep] table, e.g. experiments/sweep_example.toml")
-    sw.add_argument("--out", type=Path, help="results folder (default: output.dir); the sweep goes in OUT/<experiment name>")
-    sw.add_argument("--workers", type=_positive_int, help="worker processes (default: all cores; 1 = run in this process)")
+    sw.add_argument("config", type=Path,
+                    help="experiment TOML file with a [sweep] table, e.g. experiments/sweep_example.toml")
+    sw.add_argument("--out", type=Path,
+                    help="results folder (default: output.dir); the sweep goes in OUT/<experiment name>")
+    sw.add_argument("--workers", type=_positive_int,
+                    help="worker processes (default: all cores; 1 = run in this process)")
     sw.add_argument("--dask", metavar="ADDRESS", help="run on Dask: 'local' (a LocalCluster), a scheduler address "
                     "such as tcp://host:8786, or a scheduler file (.json)")
-    sw.add_argument("--resume", action="store_true", help="finish a sweep that was stopped; runs already written are kept")
-    sw.add_argument("--retry-errors", action="store_true", help="with --resume: run again the runs that raised an error")
+    sw.add_argument("--resume", action="store_true",
+                    help="finish a sweep that was stopped; runs already written are kept")
+    sw.add_argument("--retry-errors", action="store_true",
+                    help="with --resume: run again the runs that raised an error")
     sw.set_defaults(func=cmd_sweep)
     sm = sub.add_parser("summarise", help="print the main outcomes of each point of a sweep")
     sm.add_argument("dir", type=Path, help="sweep folder, e.g. results/sweep_example")

@@ -78,7 +78,10 @@ def _entries(folder: store.Folder, manifest: dict):
 def _row(folder: store.Folder, entry: tuple[int, int, str], params: list[str]) -> dict:
     point, replicate, state = entry
     name = store.run_name(point, replicate)
-    info = store.read_run_info(folder.run_path(name)) if state == "ok" else store.read_error_info(folder.error_path(name))
+    if state == "ok":
+        info = store.read_run_info(folder.run_path(name))
+    else:
+        info = store.read_error_info(folder.error_path(name))
     row = {k: info[k] for k in IDS}
     row.update({p: store.cell(info["params"][p]) for p in params})
     row.update(status=info["status"], error=info.get("error"), elapsed_s=info["elapsed_s"])
@@ -111,7 +114,7 @@ def load_series(path: str | Path, columns: list[str] | None = None, filters=None
 def by_point(path: str | Path, outcomes: list[str] | None = None) -> pd.DataFrame:
     """Per parameter point: its parameters, runs finished and failed, and the mean of each
     outcome over its finished runs."""
-    folder, manifest = open_sweep(path)
+    _, manifest = open_sweep(path)
     runs = load(path)
     outcomes = outcomes or MAIN_OUTCOMES
     known = [c for c in runs.columns if c not in (*IDS, *manifest["parameters"], "status", "error")]

@@ -22,7 +22,7 @@ from sim.model import CollabModel
 from sim.output import model_table
 from sim.sweep import runner, spec, store
 from sim.sweep.executors import open_executor
-from sim.sweep.worker import rerun, run_task
+from sim.sweep.worker import rerun
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -53,9 +53,6 @@ def _where(workers: int | None, dask: str | None) -> str:
 
 
 def summarise(args) -> int:
-    from ..results import open_sweep
-
-    _, manifest = open_sweep(args.dir)
     _print_points(args.dir, args.outcomes)
     return 0
 

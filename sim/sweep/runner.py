@@ -127,8 +127,9 @@ def run(sweep: Sweep, out, executor: Executor | None = None, capacity=None, resu
             try:
                 result = future.result()
             except Exception as exc:
-                raise SweepError(f"run {name} could not be carried out: {type(exc).__name__}: {str(exc).rstrip('.')}. Finished runs "
-                                 f"are kept in {folder.root}; run the same command with --resume to carry on") from exc
+                why = f"{type(exc).__name__}: {str(exc).rstrip('.')}"
+                raise SweepError(f"run {name} could not be carried out: {why}. Finished runs are kept in "
+                                 f"{folder.root}; run the same command with --resume to carry on") from exc
             ran += 1
             errors += result["status"] == "error"
             bar.update(1)

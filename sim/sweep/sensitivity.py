@@ -15,12 +15,13 @@ from ..config import ConfigError
 from ..results import load, open_sweep
 
 
-def analyse(path: str | Path, outcome: str = "mean_cooperation", resamples: int = 200) -> list[tuple[dict, pd.DataFrame]]:
+def analyse(path: str | Path, outcome: str = "mean_cooperation",
+            resamples: int = 200) -> list[tuple[dict, pd.DataFrame]]:
     """[(list values, table)]: one table per combination of list values, indexed by the
     sampled parameters, with S1, S1_conf, ST, ST_conf (and S2 columns when planned)."""
     from SALib.analyze import sobol
 
-    folder, manifest = open_sweep(path)
+    _, manifest = open_sweep(path)
     if manifest["method"] != "sobol":
         raise ConfigError(f"{path}: sensitivity analysis needs a sweep with method = 'sobol' "
                           f"(this one has method = {manifest['method']!r})")
@@ -34,7 +35,8 @@ def analyse(path: str | Path, outcome: str = "mean_cooperation", resamples: int 
     outcomes = [c for c in runs.columns if pd.api.types.is_numeric_dtype(runs[c])
                 and c not in ("run", "point", "replicate", "seed", "elapsed_s", *manifest["parameters"])]
     if outcome not in outcomes:
-        raise ConfigError(f"--outcome: {outcome!r} is not a numeric outcome of this sweep; allowed: {', '.join(outcomes)}")
+        raise ConfigError(f"--outcome: {outcome!r} is not a numeric outcome of this sweep; "
+                          f"allowed: {', '.join(outcomes)}")
     y = runs.groupby("point")[outcome].mean().to_numpy()
     if np.isnan(y).any():
         raise ConfigError(f"--outcome: {outcome!r} is undefined in some runs (e.g. a time to an event that never "
