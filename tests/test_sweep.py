@@ -269,7 +269,8 @@ def test_resume_runs_only_what_is_missing_and_keeps_the_rest(tmp_path):
 
 
 def test_kill_9_mid_sweep_then_resume_finishes_exactly_the_planned_runs(tmp_path):
-    text = TINY.replace("steps = 20", "steps = 60").replace("seeds = 2", "seeds = 8")  # 32 runs
+    # 32 runs of ~0.1 s each: long enough to be killed part-way through.
+    text = TINY.replace("steps = 20", "steps = 800").replace("seeds = 2", "seeds = 8")
     path = write(tmp_path, text)
     cmd = [sys.executable, "-m", "sim", "sweep", str(path), "--out", str(tmp_path / "res"), "--workers", "2"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
