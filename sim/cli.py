@@ -70,6 +70,7 @@ def cmd_compare(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="collabsim", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
+    _add_sweep_commands(sub)
     run = sub.add_parser("run", help="run one experiment and write its results")
     run.add_argument("config", type=Path, help="experiment TOML file, e.g. experiments/baseline.toml")
     run.add_argument("--seed", type=_non_negative_int, help="override experiment.seed")
@@ -98,6 +99,51 @@ def _non_negative_int(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be a whole number >= 0 (got {text})")
     return value
+
+
+def _add_sweep_commands(sub) -> None:
+    """Batch sweeps (implementation in ``sim.sweep``, imported when a command runs)."""
+    sw = sub.add_parser("sweep", help="run a parameter sweep (the config's [sweep] table) and write its results")
+    sw.add_argument("config", type=Path,
+                    help="experiment TOML file with a [sweep] table, e.g. experiments/sweep_example.toml")
+    sw.add_argument("--out", type=Path,
+                    help="results folder (default: output.dir); the sweep goes in OUT/<experiment name>")
+    sw.add_argument("--workers", type=_positive_int,
+                    help="worker processes (default: all cores; 1 = run in this process)")
+    sw.add_argument("--dask", metavar="ADDRESS", help="run on Dask: 'local' (a LocalCluster), a scheduler address "
+                    "such as tcp://host:8786, or a scheduler file (.json)")
+    sw.add_argument("--resume", action="store_true",
+                    help="finish a sweep that was stopped; runs already written are kept")
+    sw.add_argument("--retry-errors", action="store_true",
+                    help="with --resume: run again the runs that raised an error")
+    sw.set_defaults(func=cmd_sweep)
+    sm = sub.add_parser("summarise", help="print the main outcomes of each point of a sweep")
+    sm.add_argument("dir", type=Path, help="sweep folder, e.g. results/sweep_example")
+    sm.add_argument("--outcomes", type=lambda s: [x.strip() for x in s.split(",") if x.strip()],
+                    help="comma-separated outcomes to show (default: the main ones)")
+    sm.set_defaults(func=cmd_summarise)
+    se = sub.add_parser("sensitivity", help="Sobol sensitivity indices of a finished method = 'sobol' sweep")
+    se.add_argument("dir", type=Path, help="sweep folder, e.g. results/sensitivity_example")
+    se.add_argument("--outcome", action="append", help="outcome to analyse (repeatable; default: mean_cooperation)")
+    se.set_defaults(func=cmd_sensitivity)
+
+
+def cmd_sweep(args) -> int:
+    from .sweep import commands
+
+    return commands.sweep(args)
+
+
+def cmd_summarise(args) -> int:
+    from .sweep import commands
+
+    return commands.summarise(args)
+
+
+def cmd_sensitivity(args) -> int:
+    from .sweep import commands
+
+    return commands.sensitivity(args)
 
 
 def main(argv: list[str] | None = None) -> int:

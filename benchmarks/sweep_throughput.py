@@ -1,0 +1,129 @@
+"""Sweep throughput (runs per second) by executor, and the parent's memory as sweeps grow.
+
+    .venv/bin/python benchmarks/sweep_throughput.py [--runs 160] [--steps 120]
+
+Runs the same sweep (the default footprint, 2 points x runs/2 seeds) in this process, on a
+pool of 1, 2 and all cores, and on a Dask LocalCluster of all cores, each into a fresh
+folder, twice on the same executor: "cold" is end to end with the workers' start-up (what
+a short sweep costs), "warm" the second time (the rate a long sweep settles at). Then runs
+short sweeps of growing size on the process pool and reports the parent's peak Python
+memory (tracemalloc), which should not grow with the number of runs. Prints Markdown for
+benchmarks/README.md; ratios are against the serial run measured in the same session.
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from contextlib import contextmanager  # noqa: E402
+
+from sim.sweep import runner, spec  # noqa: E402
+from sim.sweep.executors import open_executor, process_pool  # noqa: E402
+
+CONFIG = """
+[experiment]
+name = "bench"
+steps = {steps}
+seed = 1
+
+[sweep]
+seeds = {seeds}
+
+[sweep.parameters]
+"game.noise" = [0.01, 0.05]
+"""
+
+
+def plan(folder: Path, steps: int, runs: int):
+    path = folder / f"bench-{steps}-{runs}.toml"
+    path.write_text(CONFIG.format(steps=steps, seeds=max(1, runs // 2)))
+    return spec.load(path)
+
+
+@contextmanager
+def one_process():
+    """A pool of a single worker process (open_executor(workers=1) runs in this process)."""
+    with process_pool(1) as pool:
+        yield pool, lambda: 1
+
+
+def timed(sweep, out: Path, setup=None, **executor) -> tuple[float, float]:
+    """(cold, warm) seconds: the sweep on a new executor, then again on the same one."""
+    times = []
+    started = time.perf_counter()
+    with (setup() if setup else open_executor(**executor)) as (ex, capacity):
+        for i in range(2):
+            counts = runner.run(sweep, out / str(i), ex, capacity, progress=False)
+            assert counts["ok"] == sweep.n_runs, counts
+            times.append(time.perf_counter() - started)
+            started = time.perf_counter()
+    return times[0], times[1]
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=160, help="runs per throughput measurement")
+    parser.add_argument("--steps", type=int, default=120, help="steps per run")
+    parser.add_argument("--repeat", type=int, default=3, help="measurements per executor (the median is reported)")
+    args = parser.parse_args()
+    cores = os.cpu_count() or 1
+    setups = [("serial (this process)", {"workers": 1}), ("process pool, 1 worker", {"setup": one_process}),
+              ("process pool, 2 workers", {"workers": 2}), (f"process pool, all cores ({cores})", {"workers": cores}),
+              (f"Dask LocalCluster, all cores ({cores})", {"workers": cores, "dask": "local"})]
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        sweep = plan(tmp, args.steps, args.runs)
+        timed(sweep, tmp / "warm-up", workers=1)  # numba's cache and imports, once
+        rows = []
+        for i, (label, kw) in enumerate(setups):
+            times = [timed(sweep, tmp / f"run-{i}-{r}", **kw) for r in range(args.repeat)]
+            cold, warm = (statistics.median(t[k] for t in times) for k in (0, 1))
+            rows.append((label, sweep.n_runs / cold, sweep.n_runs / warm))
+            print(f"{label}: cold {cold:.2f}s, warm {warm:.2f}s (medians of {args.repeat})", file=sys.stderr)
+
+        memory = []
+        for n in (2000, 10000):
+            small = plan(tmp, 5, n)
+            tracemalloc.start()
+            with open_executor(workers=2) as (ex, capacity):
+                runner.run(small, tmp / f"mem-{n}", ex, capacity, progress=False)
+            memory.append((small.n_runs, tracemalloc.get_traced_memory()[1] / 2**20))
+            tracemalloc.stop()
+            print(f"memory at {n} runs done", file=sys.stderr)
+
+    base = rows[0][2]  # serial, warm
+    print(f"Machine: {cpu_name()}, {cores} cores (os.cpu_count), {platform.system()} {platform.release()}, "
+          f"Python {platform.python_version()}; {time.strftime('%Y-%m-%d')}.\n")
+    print(f"Sweep of {sweep.n_runs} runs x {args.steps} steps (default footprint: 24 organisations); "
+          f"runs per second, cold (with worker start-up) and warm, medians of {args.repeat}:\n")
+    print("| executor | cold runs/s | warm runs/s | warm vs serial |")
+    print("|---|---:|---:|---:|")
+    for label, cold, warm in rows:
+        print(f"| {label} | {cold:.1f} | {warm:.1f} | {warm / base:.2f}x |")
+    print("\nParent process peak Python memory (tracemalloc), process pool of 2, 5-step runs:\n")
+    print("| runs | peak (MiB) |")
+    print("|---:|---:|")
+    for n, peak in memory:
+        print(f"| {n} | {peak:.1f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""Reading a sweep's results (the folder ``collabsim sweep`` writes) into pandas.
+
+``load(dir)``: one row per run (ids, parameters, status, end-of-run outcomes), read from the
+run files' footers and the error records, so it works while a sweep is still running or
+after it was killed. ``load_series(dir)``: the runs' time series, one row per run and step.
+``by_point(dir)``: the mean outcomes of each parameter point over its seeds.
+
+The same files read directly in DuckDB:
+``SELECT * FROM 'DIR/summary.parquet'`` and ``SELECT * FROM 'DIR/runs/*.parquet'``.
+"""
+
+from itertools import batched
+from pathlib import Path
+
+import pandas as pd
+
+from .config import ConfigError
+from .sweep import store
+
+IDS = ["run", "point", "replicate", "seed"]
+MAIN_OUTCOMES = ["mean_cooperation", "final_cooperation", "final_mean_trust", "final_hawk_share",
+                 "final_system_balance", "turnover_total"]
+
+
+def open_sweep(path: str | Path) -> tuple[store.Folder, dict]:
+    """The sweep folder at ``path`` and its manifest, or a ConfigError saying what it is not."""
+    folder = store.Folder(path)
+    manifest = folder.read_manifest()
+    if manifest is None:
+        what = "does not exist" if not folder.root.exists() else f"has no {store.MANIFEST}"
+        raise ConfigError(f"{path}: not a sweep folder ({what}); give the folder `collabsim sweep` wrote, "
+                          "e.g. results/<experiment name>")
+    return folder, manifest
+
+
+def load(path: str | Path) -> pd.DataFrame:
+    """One row per finished or failed run, in run order."""
+    folder, manifest = open_sweep(path)
+    params = list(manifest["parameters"])
+    return _frame([_row(folder, entry, params) for entry in _entries(folder, manifest)], params)
+
+
+def write_summary(path: str | Path, target: str | Path, chunk: int = 1000) -> None:
+    """Write ``load(path)`` to a Parquet file ``chunk`` runs at a time, so that the memory
+    it takes does not grow with the number of runs: a first pass settles each column's type
+    over all chunks, the second writes them."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder, manifest = open_sweep(path)
+    params = list(manifest["parameters"])
+
+    def tables():
+        empty = True
+        for entries in batched(_entries(folder, manifest), chunk):
+            empty = False
+            yield pa.Table.from_pandas(_frame([_row(folder, e, params) for e in entries], params), preserve_index=False)
+        if empty:
+            yield pa.Table.from_pandas(_frame([], params), preserve_index=False)
+
+    schema = pa.unify_schemas([t.schema for t in tables()], promote_options="permissive").remove_metadata()
+    with pq.ParquetWriter(target, schema) as writer:
+        for t in tables():
+            columns = [t[f.name] if f.name in t.column_names else pa.nulls(len(t), f.type) for f in schema]
+            writer.write_table(pa.Table.from_arrays(columns, schema=schema))
+
+
+def _entries(folder: store.Folder, manifest: dict):
+    """(point, replicate, state) of every run with a file, in run order, found by walking
+    the plan rather than listing folders, so nothing grows with the sweep."""
+    for point in range(len(manifest["points"])):
+        for replicate in range(manifest["spec"]["seeds"]):
+            state = folder.state(store.run_name(point, replicate))
+            if state:
+                yield point, replicate, state
+
+
+def _row(folder: store.Folder, entry: tuple[int, int, str], params: list[str]) -> dict:
+    point, replicate, state = entry
+    name = store.run_name(point, replicate)
+    if state == "ok":
+        info = store.read_run_info(folder.run_path(name))
+    else:
+        info = store.read_error_info(folder.error_path(name))
+    row = {k: info[k] for k in IDS}
+    row.update({p: store.cell(info["params"][p]) for p in params})
+    row.update(status=info["status"], error=info.get("error"), elapsed_s=info["elapsed_s"])
+    row.update(info.get("outcomes", {}))
+    return row
+
+
+def _frame(rows: list[dict], params: list[str]) -> pd.DataFrame:
+    columns = [*IDS, *params, "status", "error", "elapsed_s"]
+    df = pd.DataFrame(rows)
+    df = df.reindex(columns=columns + [c for c in df.columns if c not in columns])
+    for c in df.columns[len(columns):]:  # outcomes: None (e.g. never stable) as NaN
+        if df[c].dtype == object:
+            try:
+                df[c] = pd.to_numeric(df[c])
+            except (TypeError, ValueError):
+                pass
+    return df
+
+
+def load_series(path: str | Path, columns: list[str] | None = None, filters=None) -> pd.DataFrame:
+    """The finished runs' time series (ids, parameters, step, outcomes); ``columns`` and
+    ``filters`` (pyarrow syntax, e.g. [("point", "==", 3)]) read only what is asked for."""
+    folder, _ = open_sweep(path)
+    if next(folder.run_names(), None) is None:
+        return pd.DataFrame(columns=columns or [*IDS, "step"])
+    return pd.read_parquet(folder.runs, columns=columns, filters=filters)
+
+
+def by_point(path: str | Path, outcomes: list[str] | None = None) -> pd.DataFrame:
+    """Per parameter point: its parameters, runs finished and failed, and the mean of each
+    outcome over its finished runs."""
+    _, manifest = open_sweep(path)
+    runs = load(path)
+    outcomes = outcomes or MAIN_OUTCOMES
+    known = [c for c in runs.columns if c not in (*IDS, *manifest["parameters"], "status", "error")]
+    unknown = [o for o in outcomes if o not in known]
+    if unknown and len(runs):
+        raise ConfigError(f"--outcomes: unknown outcome {unknown[0]!r}; allowed: {', '.join(known)}")
+    params = pd.DataFrame([{p: store.cell(v) for p, v in pt.items()} for pt in manifest["points"]])
+    params.index.name = "point"
+    ok = runs[runs["status"] == "ok"]
+    table = params.assign(
+        runs=ok.groupby("point").size().reindex(params.index, fill_value=0),
+        errors=(runs["status"] == "error").groupby(runs["point"]).sum().reindex(params.index, fill_value=0),
+    )
+    if len(ok):
+        means = ok.groupby("point")[[o for o in outcomes if o in ok]].mean()
+        table = table.join(means)
+    return table

@@ -1,0 +1,157 @@
+"""Streaming a sweep's runs through an executor, with resume.
+
+The parent submits runs lazily and keeps only about twice the executor's capacity in
+flight; each worker writes its own run file and returns a few numbers, so the parent's
+memory stays flat however many runs there are. What is done is read from the files in the
+sweep folder, so a sweep killed at any moment and started again with ``resume=True`` runs
+exactly the runs that have no file yet.
+"""
+
+import sys
+from concurrent.futures import FIRST_COMPLETED, Executor, wait
+
+from ..config import ConfigError
+from . import store
+from .executors import SerialExecutor, capacity_of
+from .spec import Sweep
+from .worker import Task, run_task
+
+
+class SweepError(RuntimeError):
+    """A run could not be carried out or written for a reason outside the model."""
+
+
+def check_folder(sweep: Sweep, folder: store.Folder, resume: bool) -> dict | None:
+    """The folder's manifest if this sweep may (re)start there, else a ConfigError."""
+    manifest = folder.read_manifest()
+    if manifest is None:
+        return None
+    if not resume:
+        raise ConfigError(f"{folder.root} already holds a sweep; add --resume to finish it, "
+                          "or give another --out (nothing was changed)")
+    if manifest.get("fingerprint") != sweep.fingerprint():
+        raise ConfigError(f"{folder.root} holds a different sweep: the config or [sweep] table of {sweep.source} "
+                          "changed since it started; resume with the config it was started with, or give "
+                          "another --out (nothing was changed)")
+    return manifest
+
+
+def _versions() -> dict:
+    from importlib import metadata
+
+    from ..output import versions
+
+    out = versions()
+    for name in ("SALib", "tqdm", "dask", "distributed"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def manifest(sweep: Sweep, created: str, status: str, counts: dict) -> dict:
+    from ..output import git_revision
+
+    return {
+        "format": 1,
+        "experiment": sweep.name,
+        "source": sweep.source,
+        "fingerprint": sweep.fingerprint(),
+        "created": created,
+        "updated": store.now(),
+        "status": status,
+        "counts": counts,
+        "git_revision": git_revision(),
+        "versions": _versions(),
+        "method": sweep.spec.method,
+        "spec": sweep.spec.model_dump(mode="json"),
+        "master_seed": sweep.master_seed,
+        "parameters": {p: v if isinstance(v, list) else v.model_dump() for p, v in sweep.parameters.items()},
+        "problem": sweep.problem,
+        "runs": sweep.n_runs,
+        "points": sweep.points,
+        "samples": sweep.samples,
+        "config": sweep.base,
+    }
+
+
+def tasks(sweep: Sweep, folder: store.Folder, retry_errors: bool = False):
+    """The runs still to do, built one at a time as the executor has room for them; what
+    is done is asked of the folder run by run, so nothing grows with the sweep."""
+    for point, rep in sweep.runs():
+        state = folder.state(store.run_name(point, rep))
+        if state == "ok" or (state == "error" and not retry_errors):
+            continue
+        data = sweep.config_data(point, rep)
+        data["output"]["agent_every"] = 0  # a sweep keeps model-level series only
+        yield Task(str(folder.root), point, rep, sweep.run_number(point, rep), sweep.seed(point, rep),
+                   sweep.points[point], data)
+
+
+def _count(names) -> int:
+    return sum(1 for _ in names)
+
+
+def run(sweep: Sweep, out, executor: Executor | None = None, capacity=None, resume: bool = False,
+        retry_errors: bool = False, progress: bool = True) -> dict:
+    """Run every run of ``sweep`` that the folder ``out`` does not hold yet, on ``executor``
+    (any concurrent.futures.Executor; default: this process); returns counts {runs, ok,
+    error, ran}. ``capacity()``: how many runs can go at once (default: asked of the
+    executor). Runs that raise are recorded and the sweep goes on; with ``retry_errors``
+    they are run again."""
+    from tqdm import tqdm
+
+    folder = store.Folder(out)
+    previous = check_folder(sweep, folder, resume)
+    folder.create()
+    folder.remove_temporary()
+    folder.drop_unreadable()
+    created = previous["created"] if previous else store.now()
+    store.write_json(folder.manifest, manifest(sweep, created, "running", {}))
+
+    done = _count(folder.run_names()) + (0 if retry_errors else _count(folder.error_names()))
+    executor = executor or SerialExecutor()
+    capacity = capacity or capacity_of(executor)
+    pending: dict = {}
+    ran = errors = 0
+    interactive = sys.stderr.isatty()
+    bar = tqdm(total=sweep.n_runs, initial=done, unit="run", desc=sweep.name, disable=not progress,
+               mininterval=0.5 if interactive else 30, smoothing=0.05, dynamic_ncols=True)
+
+    def collect() -> None:
+        nonlocal ran, errors
+        finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in finished:
+            name = pending.pop(future)
+            try:
+                result = future.result()
+            except Exception as exc:
+                why = f"{type(exc).__name__}: {str(exc).rstrip('.')}"
+                raise SweepError(f"run {name} could not be carried out: {why}. Finished runs are kept in "
+                                 f"{folder.root}; run the same command with --resume to carry on") from exc
+            ran += 1
+            errors += result["status"] == "error"
+            bar.update(1)
+            if errors:
+                bar.set_postfix(errors=errors)
+
+    try:
+        for task in tasks(sweep, folder, retry_errors):
+            while len(pending) >= 2 * capacity():
+                collect()
+            pending[executor.submit(run_task, task)] = task.name
+        while pending:
+            collect()
+    finally:
+        for future in pending:
+            future.cancel()
+        bar.close()
+
+    counts = {"runs": sweep.n_runs, "ok": _count(folder.run_names()), "error": _count(folder.error_names()), "ran": ran}
+    from ..results import write_summary
+
+    store.write_atomic(folder.summary, lambda tmp: write_summary(folder.root, tmp))
+    status = "finished" if counts["ok"] + counts["error"] == sweep.n_runs else "incomplete"
+    store.write_json(folder.manifest, manifest(sweep, created, status, counts))
+    return counts

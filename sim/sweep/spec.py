@@ -1,0 +1,315 @@
+"""The ``[sweep]`` table of an experiment file, and the plan of runs it describes.
+
+    [sweep]
+    method = "grid"        # grid: every combination of the lists; latin / sobol: sample the ranges
+    seeds = 3              # replicates per point
+    samples = 16           # latin: points drawn; sobol: base sample N (a power of 2)
+    seed = 7               # master seed (default: experiment.seed)
+    second_order = false   # sobol: plan for second-order indices too
+    paired_seeds = false   # true: replicate r gets the same seed at every point
+    [sweep.parameters]
+    "leadership.trust_loss" = [0.1, 0.5, 0.9]   # a list: every value
+    "trust.gain" = {low = 0.05, high = 0.2}     # a range: sampled (latin / sobol)
+
+Lists are crossed with each other and with the sampled design, so a sampled design can be
+run under each of a few categorical settings. Ranges over whole-number fields are sampled
+uniformly over the whole numbers from low to high. Each run's seed comes from the master
+seed and (point, replicate) through numpy's SeedSequence, so a run can be re-run alone.
+"""
+
+import copy
+import hashlib
+import itertools
+import json
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args, get_origin
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .. import config as cfgmod
+from ..config import Config, ConfigError
+
+METHODS = ("grid", "latin", "sobol")
+
+
+class Range(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    low: float
+    high: float
+
+
+class SweepSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    method: Literal["grid", "latin", "sobol"] = "grid"
+    seeds: Annotated[int, Field(ge=1)] = 1
+    samples: Annotated[int, Field(ge=1)] | None = None
+    seed: Annotated[int, Field(ge=0)] | None = None
+    second_order: bool = False
+    paired_seeds: bool = False
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+
+def derive_seed(master: int, point: int, replicate: int, paired: bool = False) -> int:
+    """The seed of one run: a 63-bit integer drawn from SeedSequence(master) keyed by
+    (point, replicate), or by replicate alone when seeds are paired across points."""
+    key = (replicate,) if paired else (point, replicate)
+    state = np.random.SeedSequence(master, spawn_key=key).generate_state(1, np.uint64)[0]
+    return int(state >> np.uint64(1))
+
+
+@dataclass
+class Sweep:
+    """A planned sweep: the base config, the points, and how many seeds each gets."""
+
+    name: str
+    source: str
+    base: dict  # the full base config as plain data (every default filled in)
+    spec: SweepSpec
+    parameters: dict[str, list | Range]
+    points: list[dict]  # parameter values of each point, in declaration order
+    samples: list[int | None]  # the design row each point came from (latin / sobol)
+    master_seed: int
+    problem: dict | None  # the SALib problem of the sampled ranges
+
+    @property
+    def seeds(self) -> int:
+        return self.spec.seeds
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.points) * self.spec.seeds
+
+    def runs(self):
+        """Every (point, replicate), in run-number order."""
+        for point in range(len(self.points)):
+            for rep in range(self.spec.seeds):
+                yield point, rep
+
+    def run_number(self, point: int, replicate: int) -> int:
+        return point * self.spec.seeds + replicate
+
+    def seed(self, point: int, replicate: int) -> int:
+        return derive_seed(self.master_seed, point, replicate, self.spec.paired_seeds)
+
+    def config_data(self, point: int, replicate: int | None = None) -> dict:
+        """Plain config data of a point; with a replicate, its seed is set as experiment.seed
+        so the config alone reproduces the run."""
+        data = copy.deepcopy(self.base)
+        for path, value in self.points[point].items():
+            cfgmod.set_path(data, path, value)
+        if replicate is not None:
+            data["experiment"]["seed"] = self.seed(point, replicate)
+        return data
+
+    def config(self, point: int, replicate: int | None = None) -> Config:
+        return cfgmod.validate(self.config_data(point, replicate), source=f"sweep point {point}")
+
+    def fingerprint(self) -> str:
+        """Identifies the plan: resuming is allowed only into a folder with the same one."""
+        plan = {"config": self.base, "spec": self.spec.model_dump(mode="json"), "master_seed": self.master_seed,
+                "points": self.points}
+        return hashlib.sha256(json.dumps(plan, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def load(path: str | Path) -> Sweep:
+    """Read an experiment file with a [sweep] table and plan its runs; every problem with
+    the table or with any point's config is reported before anything runs."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    raw = data.pop("sweep", None)
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: no [sweep] table; `collabsim sweep` needs parameters to vary "
+                          "(see experiments/sweep_example.toml)")
+    base_cfg = cfgmod.validate(data, source=str(path))
+    base = base_cfg.model_dump(mode="json")
+    try:
+        spec = SweepSpec.model_validate(raw)
+    except ValidationError as exc:
+        _fail(path, [_describe(e) for e in exc.errors()])
+    params, problems = _parameters(spec, base)
+    if problems:
+        _fail(path, problems)
+    master = base_cfg.experiment.seed if spec.seed is None else spec.seed
+    ranges = {p: r for p, r in params.items() if isinstance(r, Range)}
+    integer = {p for p in ranges if _field(p)[1] is int}
+    problem = _problem(ranges, integer) if ranges else None
+    points, samples = _plan(spec, params, problem, integer, master)
+    sweep = Sweep(base_cfg.experiment.name, str(path), base, spec, params, points, samples, master, problem)
+    bad = []
+    for point in range(len(points)):
+        try:
+            sweep.config(point)
+        except ConfigError as exc:
+            label = ", ".join(f"{k}={v!r}" for k, v in points[point].items())
+            bad.append(f"sweep point {point} ({label}): " + "; ".join(_lines(exc)))
+            if len(bad) == 5:
+                break
+    if bad:
+        _fail(path, bad)
+    return sweep
+
+
+def _fail(path, problems: list[str]):
+    raise ConfigError(f"invalid {path}:\n  " + "\n  ".join(problems)) from None
+
+
+def _lines(exc: ConfigError) -> list[str]:
+    return [line.strip() for line in str(exc).splitlines()[1:]] or [str(exc)]
+
+
+def _describe(error: dict) -> str:
+    field = "sweep." + ".".join(str(p) for p in error["loc"])
+    if error["type"] == "extra_forbidden":
+        return f"{field}: unknown key; allowed: {', '.join(SweepSpec.model_fields)}"
+    got = error.get("input")
+    return f"{field}: {error['msg']}" + (f" (got {got!r})" if got is not None else "")
+
+
+def _flatten(raw: dict, prefix: str = "") -> dict[str, Any]:
+    """``game.noise = [...]`` arrives from TOML as nested tables; a table holding ``low`` or
+    ``high`` is a range, not a section."""
+    out = {}
+    for key, value in raw.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and not {"low", "high"} & set(value):
+            out.update(_flatten(value, path + "."))
+        else:
+            out[path] = value
+    return out
+
+
+def _field(path: str) -> tuple[str | None, type | None]:
+    """(problem, value type) of a dotted config path: problem is None when the path names a
+    config value; the type is int/float/... with Annotated constraints stripped."""
+    model, parts = Config, path.split(".")
+    for i, part in enumerate(parts):
+        where = ".".join(parts[:i])
+        if part not in model.model_fields:
+            scope = f" in {where}" if where else ""
+            return f"unknown key {part!r}{scope}; allowed: {', '.join(model.model_fields)}", None
+        ann, rest = model.model_fields[part].annotation, parts[i + 1:]
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            if not rest:
+                return f"{path} is a section; name one of its keys: {', '.join(ann.model_fields)}", None
+            model = ann
+            continue
+        if rest and get_origin(ann) is dict and len(rest) == 1:
+            return None, _plain(get_args(ann)[1])
+        if rest:
+            return f"{'.'.join(parts[:i + 1])} is a value, not a section", None
+        return None, _plain(ann)
+    return f"{path}: not a config value", None
+
+
+def _plain(tp):
+    return get_args(tp)[0] if get_origin(tp) is Annotated else tp
+
+
+def _parameters(spec: SweepSpec, base: dict) -> tuple[dict, list[str]]:
+    params, problems = {}, []
+    raw = _flatten(spec.parameters)
+    if not raw:
+        problems.append("sweep.parameters: name at least one parameter, e.g. \"game.noise\" = [0.0, 0.05]")
+    for path, value in raw.items():
+        name = f"sweep.parameters.{path}"
+        problem, kind = _field(path)
+        if problem:
+            problems.append(f"{name}: {problem}")
+            continue
+        if isinstance(value, list):
+            if not value:
+                problems.append(f"{name}: give at least one value")
+                continue
+            checks = value
+        elif isinstance(value, dict):
+            try:
+                value = Range.model_validate(value)
+            except ValidationError as exc:
+                problems += [f"{name}.{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                             + ("; a range has: low, high" if e["type"] == "extra_forbidden" else "")
+                             for e in exc.errors()]
+                continue
+            if spec.method == "grid":
+                problems.append(f"{name}: a range needs method = 'latin' or 'sobol'; with method = 'grid' "
+                                "give a list of values")
+                continue
+            if kind not in (int, float):
+                problems.append(f"{name}: a range needs a numeric field; give a list of values instead")
+                continue
+            if not value.high > value.low:
+                problems.append(f"{name}: high must be greater than low (got low={value.low}, high={value.high})")
+                continue
+            checks = [int(value.low), int(value.high)] if kind is int else [value.low, value.high]
+        else:
+            problems.append(f"{name}: give a list of values or a range {{low = ..., high = ...}} (got {value!r})")
+            continue
+        for v in checks:
+            data = copy.deepcopy(base)
+            cfgmod.set_path(data, path, v)
+            try:
+                cfgmod.validate(data)
+            except ConfigError as exc:
+                why = "; ".join(line.removeprefix(f"{path}: ") for line in _lines(exc))
+                problems.append(f"{name}: {v!r} is not allowed: {why}")
+                break
+        params[path] = value
+    problems += _method_problems(spec, raw)
+    return params, problems
+
+
+def _method_problems(spec: SweepSpec, raw: dict) -> list[str]:
+    sampled = any(isinstance(v, dict) for v in raw.values())
+    if spec.method == "grid":
+        out = [] if spec.samples is None else ["sweep.samples: only used with method = 'latin' or 'sobol'"]
+        return out + (["sweep.second_order: only used with method = 'sobol'"] if spec.second_order else [])
+    out = []
+    if raw and not sampled:
+        out.append(f"sweep.parameters: method = '{spec.method}' needs at least one range {{low = ..., high = ...}}")
+    if spec.samples is None:
+        what = "points to draw" if spec.method == "latin" else "base sample size N, a power of 2; runs N*(D+2) points"
+        out.append(f"sweep.samples: required for method = '{spec.method}' ({what})")
+    elif spec.method == "sobol" and spec.samples & (spec.samples - 1):
+        lo = 1 << (spec.samples.bit_length() - 1)
+        out.append(f"sweep.samples: Sobol sampling needs a power of 2 (got {spec.samples}; try {lo} or {2 * lo})")
+    if spec.method == "latin" and spec.second_order:
+        out.append("sweep.second_order: only used with method = 'sobol'")
+    return out
+
+
+def _problem(ranges: dict[str, Range], integer: set[str]) -> dict:
+    """SALib's problem; a whole-number range is widened by a half at each end so that
+    rounding gives every whole number from low to high the same chance."""
+    bounds = [[r.low - 0.5, r.high + 0.5] if p in integer else [r.low, r.high] for p, r in ranges.items()]
+    return {"num_vars": len(ranges), "names": list(ranges), "bounds": bounds}
+
+
+def _plan(spec: SweepSpec, params: dict, problem: dict | None, integer: set[str], master: int):
+    lists = {p: v for p, v in params.items() if isinstance(v, list)}
+    combos = [dict(zip(lists, values)) for values in itertools.product(*lists.values())]
+    if problem is None:
+        return [{p: c[p] for p in params} for c in combos], [None] * len(combos)
+    if spec.method == "latin":
+        from SALib.sample import latin
+
+        design = latin.sample(problem, spec.samples, seed=master)
+    else:
+        from SALib.sample import sobol
+
+        design = sobol.sample(problem, spec.samples, calc_second_order=spec.second_order, seed=master)
+    points, samples = [], []
+    for row, values in enumerate(design):
+        drawn = {}
+        for p, x, (lo, hi) in zip(problem["names"], values, problem["bounds"]):
+            drawn[p] = int(np.clip(np.rint(x), lo + 0.5, hi - 0.5)) if p in integer else float(x)
+        for combo in combos:
+            points.append({p: combo[p] if p in combo else drawn[p] for p in params})
+            samples.append(row)
+    return points, samples
