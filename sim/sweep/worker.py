@@ -7,7 +7,6 @@ the result is not a property of the run, so it propagates and stops the sweep (f
 runs stay on disk and ``--resume`` carries on).
 """
 
-import inspect
 import time
 import traceback
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ class Task:
 def simulate(config_data: dict, seed: int):
     """Run one model; returns (series, outcomes). ``config_data`` is plain data."""
     from .. import config as cfgmod
+    from ..metrics import summarise
     from ..model import CollabModel
     from ..output import model_table
 
@@ -49,16 +49,7 @@ def simulate(config_data: dict, seed: int):
     # The same columns in every run (type pairs a network lacks are NaN), so the runs/
     # folder reads as one table.
     series = series.reindex(columns=[c for c in series.columns if not c.startswith("coop_")] + PAIR_COLUMNS)
-    return series, _summarise(series, cfg)
-
-
-def _summarise(series, cfg) -> dict:
-    """``metrics.summarise`` takes the stable window on this branch and the config once the
-    policy levers are merged; accept either."""
-    from ..metrics import summarise
-
-    takes_window = list(inspect.signature(summarise).parameters)[1] == "window"
-    return summarise(series, cfg.output.stable_window if takes_window else cfg)
+    return series, summarise(series, cfg)
 
 
 def run_task(task: Task) -> dict:
