@@ -61,13 +61,14 @@ class LiveRun:
         self.rebuild(values or DEFAULTS)
 
     def rebuild(self, values: dict[str, Any]) -> None:
-        """Start again at month 0 from these settings (raises ConfigError if invalid)."""
+        """Start again at month 0 from these settings (raises ConfigError if invalid). When
+        the settings changed, the run so far is kept as ``previous`` to compare against."""
         values = {**DEFAULTS, **values}
         config = to_config(values)
         model = CollabModel(config)
         pos = layout(model)
         with self.lock:
-            if getattr(self, "model", None) is not None and self.model.steps > 0:
+            if getattr(self, "model", None) is not None and self.model.steps > 0 and values != self.values:
                 self.previous = self.series()
             self.model, self.pos, self.values = model, pos, values
             self.names = node_names(model.types)

@@ -122,19 +122,21 @@ def _ticks(lo: float, hi: float, n: int = 4) -> np.ndarray:
 
 
 def _fmt(v: float) -> str:
+    if abs(v) < 1e-9:
+        return "0"
     if abs(v) >= 1000:
         return f"{v / 1000:.1f}k".replace(".0k", "k")
     return f"{v:.2f}".rstrip("0").rstrip(".") if abs(v) < 10 else f"{v:.0f}"
 
 
-def line_chart_svg(title: str, x: np.ndarray, series: dict[str, tuple[np.ndarray, str]],
-                   y_range: tuple[float, float] | None = None, width: int = 640, height: int = 230,
-                   zero_line: bool = False) -> str:
-    """A line chart: ``series`` maps a label to (values, colour); x is shared."""
-    left, right, top, bottom = 56, 14, 40, 28
-    x = np.asarray(x, float)
-    ys = [np.asarray(v, float) for v, _ in series.values()]
-    finite = np.concatenate([y[np.isfinite(y)] for y in ys]) if ys else np.array([])
+def line_chart_svg(title: str, series: dict[str, tuple], x_max: int, y_range: tuple[float, float] | None = None,
+                   width: int = 640, height: int = 230, zero_line: bool = False, x_label: str = "month") -> str:
+    """A line chart of monthly series: ``series`` maps a label to (values, colour) or
+    (values, colour, dash pattern); value k is drawn at x = k + 1. The x axis runs to
+    ``x_max`` so the frame stays still while a run grows into it."""
+    left, right, top, bottom = 58, 14, 40, 30
+    ys = {label: np.asarray(spec[0], float) for label, spec in series.items()}
+    finite = np.concatenate([y[np.isfinite(y)] for y in ys.values()] + [np.array([])])
     if y_range is None:
         lo, hi = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
         if zero_line:
@@ -143,9 +145,7 @@ def line_chart_svg(title: str, x: np.ndarray, series: dict[str, tuple[np.ndarray
         lo, hi = lo - pad, hi + pad
     else:
         lo, hi = y_range
-    x0, x1 = (float(x.min()), float(x.max())) if len(x) else (0.0, 1.0)
-    if x1 <= x0:
-        x1 = x0 + 1
+    x0, x1 = 0.0, float(max(x_max, max((len(y) for y in ys.values()), default=1), 1))
     pw, ph = width - left - right, height - top - bottom
 
     def px(v):
@@ -155,8 +155,9 @@ def line_chart_svg(title: str, x: np.ndarray, series: dict[str, tuple[np.ndarray
         return top + (1 - (v - lo) / (hi - lo)) * ph
 
     slug = "".join(c if c.isalnum() else "-" for c in title.lower())
+    points = len(next(iter(ys.values()))) if ys else 0  # of the first series: the current run
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
-             f'class="line-chart" data-chart="{slug}" data-points="{len(x)}" role="img" aria-label="{escape(title)}">',
+             f'class="line-chart" data-chart="{slug}" data-points="{points}" role="img" aria-label="{escape(title)}">',
              f'<rect width="{width}" height="{height}" fill="white"/>',
              f'<text x="{left}" y="16" font-size="15" font-weight="600">{escape(title)}</text>']
     for t in _ticks(lo, hi):
@@ -167,17 +168,58 @@ def line_chart_svg(title: str, x: np.ndarray, series: dict[str, tuple[np.ndarray
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{py(0):.1f}" y2="{py(0):.1f}" stroke="#888"/>')
     for t in _ticks(x0, x1, 6):
         if t == int(t):
-            parts.append(f'<text x="{px(t):.1f}" y="{height - 8}" font-size="12" text-anchor="middle">{int(t)}</text>')
+            parts.append(f'<text x="{px(t):.1f}" y="{height - 10}" font-size="12" text-anchor="middle">{int(t)}</text>')
+    parts.append(f'<text x="4" y="{height - 10}" font-size="11" fill="#666">{escape(x_label)} →</text>')
     legend_x = left
-    for (label, (_, colour)), y in zip(series.items(), ys):
+    for label, spec in series.items():
+        colour, dash = spec[1], (spec[2] if len(spec) > 2 else "")
+        y = ys[label]
         ok = np.isfinite(y)
-        if ok.sum() >= 1:
-            pts = " ".join(f"{px(a):.1f},{py(b):.1f}" for a, b in zip(x[ok], y[ok]))
-            parts.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2.5" '
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        if ok.any():
+            xs = np.arange(1, len(y) + 1)[ok]
+            pts = " ".join(f"{px(a):.1f},{py(b):.1f}" for a, b in zip(xs, y[ok]))
+            parts.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2.5"{dash_attr} '
                          f'stroke-linejoin="round"><title>{escape(label)}</title></polyline>')
-        parts.append(f'<rect x="{legend_x}" y="23" width="12" height="4" fill="{colour}"/>'
-                     f'<text x="{legend_x + 16}" y="29" font-size="12">{escape(label)}</text>')
-        legend_x += 24 + 7.2 * len(label)
+        parts.append(f'<line x1="{legend_x}" x2="{legend_x + 14}" y1="27" y2="27" stroke="{colour}" stroke-width="4"'
+                     f'{dash_attr}/><text x="{legend_x + 18}" y="31" font-size="12">{escape(label)}</text>')
+        legend_x += 28 + 6.6 * len(label)
     parts.append(f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#999"/>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def bar_chart_svg(title: str, bars: list[tuple[str, float, str]], width: int = 640, bar_height: int = 30) -> str:
+    """Horizontal bars, one per (label, value, colour), in the order given."""
+    left, right, top = 170, 60, 34
+    height = top + bar_height * len(bars) + 10
+    vmax = max((v for _, v, _ in bars), default=1.0) or 1.0
+    pw = width - left - right
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+             f'class="bar-chart" role="img" aria-label="{escape(title)}">',
+             f'<rect width="{width}" height="{height}" fill="white"/>',
+             f'<text x="10" y="20" font-size="15" font-weight="600">{escape(title)}</text>']
+    for i, (label, value, colour) in enumerate(bars):
+        y = top + i * bar_height
+        w = max(0.0, value) / vmax * pw
+        parts.append(f'<text x="{left - 8}" y="{y + bar_height * 0.65:.1f}" font-size="14" text-anchor="end">'
+                     f'{escape(label)}</text>'
+                     f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{bar_height - 8}" fill="{colour}"/>'
+                     f'<text x="{left + w + 6:.1f}" y="{y + bar_height * 0.65:.1f}" font-size="13">{_fmt(value)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def population_svg(colours: list[str], titles: list[str], size: int = 320) -> str:
+    """A population as a ring of dots, one per member (the evolution game)."""
+    n = len(colours)
+    c, ring = size / 2, size / 2 - 22
+    r = max(5.0, min(16.0, np.pi * ring / max(n, 1) * 0.8))
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="100%" '
+             f'class="population" data-members="{n}" role="img" aria-label="Population of {n}">']
+    for k, (colour, title) in enumerate(zip(colours, titles)):
+        a = 2 * np.pi * k / max(n, 1) - np.pi / 2
+        parts.append(_tag("circle", {"cx": f"{c + ring * np.cos(a):.1f}", "cy": f"{c + ring * np.sin(a):.1f}",
+                                     "r": f"{r:.1f}", "fill": colour, "stroke": "#222"}, title))
     parts.append("</svg>")
     return "".join(parts)
