@@ -15,6 +15,8 @@ from webapp.style import CSS
 from webapp.workshop import WorkshopPage
 
 warn_if_exposed()
+NHS_BLUE = "#005EB8"
+solara.lab.theme.themes.light.primary = NHS_BLUE
 
 
 @solara.component
@@ -26,7 +28,7 @@ def Layout(children=[]):  # noqa: B006 (Solara's layout signature)
     tabs = solara.lab.Tabs(value=pages.index(current) if current in pages else 0, align="center",
                            on_value=lambda i: router.push("/" if pages[i].path == "/" else f"/{pages[i].path}"),
                            children=[solara.lab.Tab(page.label) for page in pages])
-    solara.AppLayout(children=[solara.AppBar(children=[tabs]), *children], title="collabsim", color="#005EB8")
+    solara.AppLayout(children=[solara.AppBar(children=[tabs]), *children], title="collabsim", color=NHS_BLUE)
 
 
 routes = [

@@ -11,6 +11,9 @@ from sim.config import ConfigError
 from . import figures
 from .batch import OUTCOMES, default_workers, run_comparison
 from .levers import HORIZON, PRESET_BY_NAME, PRESETS, preset_values
+from .widgets import Slider
+
+BY_LABEL = {label: key for key, label in OUTCOMES.items()}
 
 
 def arms_for(names: list[str], months: int, orgs: int) -> dict[str, dict]:
@@ -93,11 +96,12 @@ def ComparePage():
             solara.Select("Compare against", values=chosen.value or [""],
                           value=reference.value if reference.value in chosen.value else (chosen.value or [""])[0],
                           on_value=reference.set)
-            solara.SelectMultiple("Outcomes", values=outcomes, all_values=list(OUTCOMES))
+            solara.SelectMultiple("Outcomes", values=[OUTCOMES[o] for o in outcomes.value], all_values=list(BY_LABEL),
+                                  on_value=lambda labels: outcomes.set([BY_LABEL[x] for x in labels]))
         with solara.Column():
-            solara.SliderInt("Seeds per regime", value=seeds, min=2, max=100)
-            solara.SliderInt("Months", value=months, min=12, max=240, step=12)
-            solara.SliderInt("Organisations", value=orgs, min=10, max=40)
+            Slider("Seeds per regime", seeds, 2, 100)
+            Slider("Months", months, 12, 240, 12)
+            Slider("Organisations", orgs, 10, 40)
     for name in chosen.value:
         solara.Text(f"{name}: {PRESET_BY_NAME[name].notice}", style={"font-size": "0.9em", "color": "#444"})
     done, total = progress.value

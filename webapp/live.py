@@ -18,8 +18,10 @@ from sim.config import ConfigError
 from . import svg
 from .levers import DEFAULTS, GROUPS, LEVERS, PRESET_BY_NAME, PRESETS, preset_values
 from .liverun import LiveRun, Pacer
+from .widgets import Slider
 
 OPEN_GROUPS = ("Leadership", "Regulation", "Payment")
+CHART_HEIGHT = 205
 
 
 @dataclass
@@ -93,8 +95,7 @@ def RunControls(live: Live):
         solara.Button("Step", on_click=step, disabled=playing or run.finished, outlined=True, classes=["step-button"])
         solara.Button("Reset", on_click=reset, outlined=True, classes=["reset-button"])
         with solara.Div(style={"min-width": "16em"}):
-            with Labelled(f"Speed: {live.speed.value} months per second"):
-                solara.SliderInt("", value=live.speed, min=1, max=30)
+            Slider("Speed (months per second)", live.speed, 1, 30)
         solara.Text(f"Month {run.month} of {run.horizon}", style={"font-weight": "600", "font-size": "1.2em"})
         if playing:
             steps, frames = run.rate
@@ -123,12 +124,13 @@ def charts(view: dict, horizon: int) -> list[str]:
     if before:
         first["cooperation before the change"] = (before["cooperation"], "#27ae60", "3 4")
     return [
-        svg.line_chart_svg("Cooperation, hawks and trust", first, horizon, (0.0, 1.0)),
+        svg.line_chart_svg("Cooperation, hawks and trust", first, horizon, (0.0, 1.0), height=CHART_HEIGHT),
         svg.line_chart_svg("System balance (money; an acute trust's monthly budget = 100)",
-                           {"system balance": (s["system_balance"], "#0072B2")}, horizon, zero_line=True),
+                           {"system balance": (s["system_balance"], "#0072B2")}, horizon, zero_line=True,
+                           height=CHART_HEIGHT),
         svg.line_chart_svg("Leaders replaced (cumulative) and organisations in deficit",
                            {"leaders replaced": (s["turnover_total"], "#7a4f9a"),
-                            "in deficit": (s["in_deficit"], "#c0392b")}, horizon),
+                            "in deficit": (s["in_deficit"], "#c0392b")}, horizon, height=CHART_HEIGHT),
     ]
 
 
@@ -148,27 +150,12 @@ def Dashboard(live: Live):
 
 
 @solara.component
-def Labelled(label: str, children=[]):  # noqa: B006 (Solara's children signature)
-    """A label above its control: long labels would squeeze a slider's track to nothing."""
-    return solara.Column(gap="0px", children=[solara.Text(label, classes=["control-label"]), *children])
-
-
-def _show(value) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-@solara.component
 def LeverInput(lever, value, on_value):
     if lever.is_select:
         solara.Select(lever.label, values=list(lever.choices), value=value, on_value=on_value)
     else:
-        with Labelled(f"{lever.label}: {_show(value)}"):
-            if lever.integer:
-                solara.SliderInt("", value=int(value), min=int(lever.min), max=int(lever.max), step=int(lever.step),
-                                 on_value=on_value)
-            else:
-                solara.SliderFloat("", value=float(value), min=lever.min, max=lever.max, step=lever.step,
-                                   on_value=on_value)
+        value = int(value) if lever.integer else float(value)
+        Slider(lever.label, value, lever.min, lever.max, lever.step, on_value=on_value, integer=lever.integer)
     if lever.help:
         solara.Text(lever.help, style={"font-size": "0.8em", "color": "#666"})
 

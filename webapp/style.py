@@ -7,6 +7,7 @@ CSS = """
 .kpi .l { font-size: 0.85em; color: #555; }
 .control-label { font-size: 0.9em; color: #333; margin-top: 0.4em; }
 .projector .control-label { font-size: 1.1rem; }
+.network-panel svg { max-height: 64vh; }
 .legend { font-size: 0.9em; line-height: 1.9; }
 .network-view polygon.hawk, .network-view circle { cursor: help; }
 .notice { font-size: 1.15em; border-left: 6px solid #E69F00; padding: 0.4em 0.8em; background: #fff8e6; margin: 0.4em 0; }

@@ -14,6 +14,7 @@ from . import svg
 from .game import COLOURS, DESCRIPTIONS, SHORT, Evolution, HumanMatch
 from .levers import PRESET_BY_NAME, PRESETS, preset_values
 from .live import Dashboard, Notice, RunControls, use_live
+from .widgets import Slider
 
 STRATEGIES = list(DESCRIPTIONS)
 LABELS = {s: f"{SHORT[s]} ({s})" for s in STRATEGIES}
@@ -30,11 +31,11 @@ def PayoffControls(game: solara.Reactive[dict], mistakes: bool = True):
     with solara.Details("Payoffs and mistakes", expand=False):
         with solara.Columns([1, 1]):
             for key in ("R", "S", "T", "P"):
-                solara.SliderFloat(f"{key}: {PAYOFF_TEXT[key]}", value=g[key], min=-5, max=10, step=0.5,
-                                   on_value=lambda v, k=key: game.set({**game.value, k: v}))
+                Slider(f"{key}: {PAYOFF_TEXT[key]}", float(g[key]), -5.0, 10.0, 0.5,
+                       on_value=lambda v, k=key: game.set({**game.value, k: v}))
         if mistakes:
-            solara.SliderFloat("Mistake rate (a move is flipped by accident)", value=g["noise"], min=0, max=0.5,
-                               step=0.01, on_value=lambda v: game.set({**game.value, "noise": v}))
+            Slider("Mistake rate (a move is flipped by accident)", float(g["noise"]), 0.0, 0.5, 0.01,
+                   on_value=lambda v: game.set({**game.value, "noise": v}))
         if not (g["T"] > g["R"] > g["P"] > g["S"]):
             solara.Warning("These payoffs are not a prisoner's dilemma (it needs T > R > P > S).")
 
@@ -87,8 +88,10 @@ def PlayRound(game: solara.Reactive[dict]):
     solara.HTML(unsafe_innerHTML=_matrix_html(*payoffs_of(g)))
     with solara.Row(style={"gap": "1em", "margin": "0.8em 0"}):
         solara.Button("Collaborate", on_click=lambda: play(1), color="success", classes=["big", "collaborate"])
-        solara.Button("Defect: protect our budget", on_click=lambda: play(0), color="error", x_large=True, classes=["big", "defect"])
+        solara.Button("Defect: protect our budget", on_click=lambda: play(0), color="error",
+                      classes=["big", "defect"])
         solara.Button("New match", on_click=lambda: match_no.set(match_no.value + 1), outlined=True, classes=["big"])
+    played.get()  # subscribe: redraw after each round
     rounds = match.rounds
     mine, theirs = match.totals
     solara.HTML(unsafe_innerHTML=(
@@ -136,8 +139,8 @@ def Tournament(game: solara.Reactive[dict]):
     solara.HTML("h3", "Every strategy plays every other; the highest total wins")
     solara.SelectMultiple("Strategies", values=chosen, all_values=list(BY_LABEL))
     with solara.Columns([1, 1]):
-        solara.SliderInt("Rounds per match", value=rounds, min=1, max=500)
-        solara.SliderInt("Repetitions of each match", value=repetitions, min=1, max=10)
+        Slider("Rounds per match", rounds, 1, 500)
+        Slider("Repetitions of each match", repetitions, 1, 10)
     PayoffControls(game)
     solara.Button("Run tournament", on_click=run, color="primary", disabled=len(chosen.value) < 2,
                   classes=["big", "run-tournament"])
@@ -187,17 +190,17 @@ def EvolutionGame(game: solara.Reactive[dict]):
     with solara.Columns([1, 1]):
         with solara.Column():
             for s in CLASSIC:
-                solara.SliderInt(f"{SHORT[s]}: {DESCRIPTIONS[s].split(': ', 1)[-1]}", value=counts.value[s], min=0,
-                                 max=25, on_value=lambda v, s=s: counts.set({**counts.value, s: v}))
+                Slider(DESCRIPTIONS[s], counts.value[s], 0, 25, on_value=lambda v, s=s: counts.set({**counts.value, s: v}))
         with solara.Column():
-            solara.SliderInt("Rounds per match", value=rounds, min=1, max=50)
-            solara.SliderInt("Replaced each generation", value=replace, min=1, max=10)
+            Slider("Rounds per match", rounds, 1, 50)
+            Slider("Replaced each generation", replace, 1, 10)
             PayoffControls(game)
             solara.Text("Try: 1 round per match (hawks win); 10 rounds (copycats win); then add mistakes.",
                         style={"font-size": "1.05em"})
     if evo is None:
         solara.Warning("Put at least two members in the population.")
         return
+    generation.get()  # subscribe: redraw after each generation
     with solara.Row(style={"gap": "1em", "align-items": "center"}):
         solara.Button("❚❚ Pause" if playing.value else "▶ Play", on_click=lambda: playing.set(not playing.value),
                       color="primary", classes=["big"])
