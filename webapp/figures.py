@@ -24,7 +24,7 @@ def distributions(c: Comparison, outcomes: list[str]) -> Figure:
     rng = np.random.default_rng(0)
     for ax, outcome in zip(axes, outcomes):
         data = [c.runs.loc[c.runs["arm"] == a, outcome].to_numpy() for a in arms]
-        ax.boxplot(data, vert=False, widths=0.5, showfliers=False, medianprops={"color": "black"})
+        ax.boxplot(data, orientation="horizontal", widths=0.5, showfliers=False, medianprops={"color": "black"})
         for i, (arm, vals) in enumerate(zip(arms, data), 1):
             ax.scatter(vals, i + rng.uniform(-0.15, 0.15, len(vals)), s=14, color=colours[arm], alpha=0.7, zorder=3)
         ax.set_yticks(range(1, len(arms) + 1), arms if ax is axes[0] else [""] * len(arms))

@@ -146,7 +146,8 @@ PRESETS: tuple[Preset, ...] = (
            "At month 60 nine in ten leaders leave at once: watch trust drop in one step and take years to come back.",
            "KF L2311"),
     Preset("Organisational regulation", {"regulation.regime": "organisational"},
-           "Each body judged on its own books: protecting your own balance pays, so more organisations turn hawk.",
+           "Each body judged on its own books: watch for special measures (dashed outlines); cooperation ends "
+           "well below system regulation.",
            "KF L1543-1561"),
     Preset("System regulation", {"regulation.regime": "system"},
            "The footprint judged as a whole: transfers cancel out, so collaborating pays and cooperation stays high.",
@@ -158,10 +159,12 @@ PRESETS: tuple[Preset, ...] = (
            "The same crisis under system regulation: mutual defection is ruinous, so they pull together instead.",
            "IHM L51-68, KF L1783-1793"),
     Preset("Pooled budget", {"incentives.payment": "pooled_budget", "incentives.pooling_share": 0.5},
-           "Half of every payoff goes into one pot (\"one sum of money\"): more cooperation and more money than payment by results.",
+           "Half of every payoff goes into one pot (\"one sum of money\"): more cooperation and more money "
+           "than payment by results.",
            "NT"),
     Preset("Payment by results", {"incentives.payment": "payment_by_results"},
-           "Activity income tempts the acute trusts (blue) to defect: they collaborate less than under a block contract.", "NT"),
+           "Activity income tempts the acute trusts (blue) to defect: they collaborate less than under a block "
+           "contract.", "NT"),
 )
 PRESET_BY_NAME = {p.name: p for p in PRESETS}
 
