@@ -14,6 +14,11 @@ from .levers import HORIZON, PRESET_BY_NAME, PRESETS, preset_values
 from .widgets import Slider
 
 BY_LABEL = {label: key for key, label in OUTCOMES.items()}
+FIGURES = {
+    "distributions": figures.distributions,
+    "differences": figures.differences,
+    "cooperation_over_time": lambda c, outcomes: figures.over_time(c, "cooperation"),
+}
 
 
 def arms_for(names: list[str], months: int, orgs: int) -> dict[str, dict]:
@@ -44,20 +49,21 @@ def Results(comparison, outcomes: list[str]):
     table = c.summary()
     table = table[table["outcome"].isin(outcomes)]
     solara.HTML(unsafe_innerHTML=summary_html(table, c.reference), classes=["compare-summary"])
-    figs = solara.use_memo(lambda: {"distributions": figures.distributions(c, outcomes),
-                                    "differences": figures.differences(c, outcomes),
-                                    "cooperation_over_time": figures.over_time(c, "cooperation")},
+    # Each figure is drawn to PNG once, then both shown and offered for download: matplotlib
+    # must not draw one figure from two threads. The download data must also stay the same
+    # objects across renders, or Solara drops a download in progress.
+    pngs = solara.use_memo(lambda: {name: figures.png(make(c, outcomes)) for name, make in FIGURES.items()},
                            [id(c), tuple(outcomes)])
+    downloads = solara.use_memo(lambda: [
+        ("Runs (CSV)", "collabsim_compare_runs.csv", "text/csv", lambda: c.runs.to_csv(index=False)),
+        ("Summary (CSV)", "collabsim_compare_summary.csv", "text/csv", lambda: c.summary().to_csv(index=False)),
+        *((f"{name} (PNG)", f"collabsim_{name}.png", "image/png", data) for name, data in pngs.items()),
+    ], [id(pngs)])
     with solara.Row(style={"flex-wrap": "wrap", "gap": "0.5em"}):
-        solara.FileDownload(lambda: c.runs.to_csv(index=False), "collabsim_compare_runs.csv",
-                            label="Runs (CSV)", mime_type="text/csv")
-        solara.FileDownload(lambda: c.summary().to_csv(index=False), "collabsim_compare_summary.csv",
-                            label="Summary (CSV)", mime_type="text/csv")
-        for name, fig in figs.items():
-            solara.FileDownload(lambda fig=fig: figures.png(fig), f"collabsim_{name}.png", label=f"{name} (PNG)",
-                                mime_type="image/png")
-    for fig in figs.values():
-        solara.FigureMatplotlib(fig, format="png")
+        for label, filename, mime, data in downloads:
+            solara.FileDownload(data, filename, label=label, mime_type=mime)
+    for data in pngs.values():
+        solara.Image(data, width="100%", classes=["compare-figure"])
 
 
 @solara.component
@@ -112,9 +118,11 @@ def ComparePage():
         if task.pending:
             solara.Text(f"{done} / {total} runs ({default_workers()} worker process(es)); the page stays usable.",
                         classes=["compare-progress"])
-    if task.pending:
-        solara.ProgressLinear(100 * done / max(total, 1))
-    if error.value:
-        solara.Error(error.value)
-    if result.value is not None and len(result.value.runs) and outcomes.value:
-        Results(result.value, list(outcomes.value))
+    # Always present (hidden when idle), so the results below keep their place in the page
+    # and are not rebuilt when the run ends.
+    solara.ProgressLinear(100 * done / max(total, 1) if task.pending else False)
+    with solara.Column():
+        if error.value:
+            solara.Error(error.value)
+        if result.value is not None and len(result.value.runs) and outcomes.value:
+            Results(result.value, list(outcomes.value))
