@@ -16,22 +16,25 @@ def _colours(arms) -> dict[str, str]:
 
 
 def distributions(c: Comparison, outcomes: list[str]) -> Figure:
-    """One panel per outcome: every seed's result per regime (dots) over a box plot."""
+    """One panel per outcome: every seed's result per regime (dots), with the median (tick)
+    and the middle half of the runs (band)."""
     arms = [a for a in c.arms if a in set(c.runs["arm"])]
     colours = _colours(c.arms)
-    fig = Figure(figsize=(4.2 * len(outcomes), 3.8 + 0.15 * len(arms)), layout="constrained")
+    fig = Figure(figsize=(4.2 * len(outcomes), 1.8 + 0.7 * len(arms)), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(outcomes)))
     rng = np.random.default_rng(0)
     for ax, outcome in zip(axes, outcomes):
-        data = [c.runs.loc[c.runs["arm"] == a, outcome].to_numpy() for a in arms]
-        ax.boxplot(data, orientation="horizontal", widths=0.5, showfliers=False, medianprops={"color": "black"})
-        for i, (arm, vals) in enumerate(zip(arms, data), 1):
-            ax.scatter(vals, i + rng.uniform(-0.15, 0.15, len(vals)), s=14, color=colours[arm], alpha=0.7, zorder=3)
-        ax.set_yticks(range(1, len(arms) + 1), arms if ax is axes[0] else [""] * len(arms))
-        ax.invert_yaxis()
+        for i, arm in enumerate(arms):
+            vals = c.runs.loc[c.runs["arm"] == arm, outcome].to_numpy()
+            q1, med, q3 = np.percentile(vals, [25, 50, 75])
+            ax.hlines(i, q1, q3, lw=14, color=colours[arm], alpha=0.25)
+            ax.vlines(med, i - 0.3, i + 0.3, color="black", lw=2)
+            ax.scatter(vals, i + rng.uniform(-0.15, 0.15, len(vals)), s=16, color=colours[arm], alpha=0.8, zorder=3)
+        ax.set_yticks(range(len(arms)), arms if ax is axes[0] else [""] * len(arms))
+        ax.set_ylim(len(arms) - 0.5, -0.5)
         ax.set_title(OUTCOMES[outcome])
         ax.grid(axis="x", alpha=0.3)
-    fig.suptitle(f"Distributions over {len(c.seeds)} seeds (one dot per run)")
+    fig.suptitle(f"Distributions over {len(c.seeds)} seeds (one dot per run; band = middle half, tick = median)")
     return fig
 
 

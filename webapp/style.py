@@ -22,6 +22,7 @@ CSS = """
 table.ranking { border-collapse: collapse; font-size: 1.1em; }
 table.ranking td, table.ranking th { padding: 0.25em 0.9em; border-bottom: 1px solid #ddd; text-align: right; }
 table.ranking td:nth-child(2), table.ranking th:nth-child(2) { text-align: left; }
+table.summary td:first-child, table.summary th:first-child { text-align: left; }
 .chips { display: flex; flex-wrap: wrap; gap: 4px; align-items: center; }
 .chip { display: inline-block; min-width: 2.1em; text-align: center; border-radius: 6px; padding: 0.1em 0.3em; color: white;
         font-weight: 600; }
