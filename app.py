@@ -16,7 +16,6 @@ from webapp.workshop import WorkshopPage
 
 warn_if_exposed()
 NHS_BLUE = "#005EB8"
-solara.lab.theme.themes.light.primary = NHS_BLUE
 
 
 @solara.component

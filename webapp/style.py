@@ -10,7 +10,8 @@ CSS = """
 .network-panel svg { max-height: 64vh; }
 .legend { font-size: 0.9em; line-height: 1.9; }
 .network-view polygon.hawk, .network-view circle { cursor: help; }
-.notice { font-size: 1.15em; border-left: 6px solid #E69F00; padding: 0.4em 0.8em; background: #fff8e6; margin: 0.4em 0; }
+.notice { font-size: 1.15em; border-left: 6px solid #E69F00; padding: 0.4em 0.8em; background: #fff8e6;
+          margin: 0.4em 0; }
 .projector { font-size: 1.3rem; }
 .projector .kpi .v { font-size: 2.4em; }
 .projector .notice { font-size: 1.5rem; }
@@ -24,7 +25,8 @@ table.ranking td, table.ranking th { padding: 0.25em 0.9em; border-bottom: 1px s
 table.ranking td:nth-child(2), table.ranking th:nth-child(2) { text-align: left; }
 table.summary td:first-child, table.summary th:first-child { text-align: left; }
 .chips { display: flex; flex-wrap: wrap; gap: 4px; align-items: center; }
-.chip { display: inline-block; min-width: 2.1em; text-align: center; border-radius: 6px; padding: 0.1em 0.3em; color: white;
+.chip { display: inline-block; min-width: 2.1em; text-align: center; border-radius: 6px; padding: 0.1em 0.3em;
+        color: white;
         font-weight: 600; }
 .chip.c { background: #27ae60; } .chip.d { background: #c0392b; } .chip.m { outline: 3px dashed #222; }
 .score { font-size: 2.2em; font-weight: 700; }

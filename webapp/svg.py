@@ -205,7 +205,8 @@ def bar_chart_svg(title: str, bars: list[tuple[str, float, str]], width: int = 6
         parts.append(f'<text x="{left - 8}" y="{y + bar_height * 0.65:.1f}" font-size="14" text-anchor="end">'
                      f'{escape(label)}</text>'
                      f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{bar_height - 8}" fill="{colour}"/>'
-                     f'<text x="{left + w + 6:.1f}" y="{y + bar_height * 0.65:.1f}" font-size="13">{_fmt(value)}</text>')
+                     f'<text x="{left + w + 6:.1f}" y="{y + bar_height * 0.65:.1f}" font-size="13">'
+                     f'{_fmt(value)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

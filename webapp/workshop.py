@@ -79,7 +79,7 @@ def PlayRound(game: solara.Reactive[dict]):
     solara.HTML("h3", "You run the acute trust. Your partner is the council.")
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap", "gap": "1em"}):
         with solara.Div(style={"min-width": "22em"}):
-            solara.Select("The council's strategy", values=[LABELS[s] for s in STRATEGIES], value=LABELS[opponent.value],
+            solara.Select("The council's strategy", values=list(BY_LABEL), value=LABELS[opponent.value],
                           on_value=lambda label: opponent.set(BY_LABEL[label]))
         solara.Checkbox(label="Hide it from the room", value=hidden)
     solara.Text("The council plays: " + ("a hidden strategy. Can you tell which?" if hidden.value
@@ -190,7 +190,8 @@ def EvolutionGame(game: solara.Reactive[dict]):
     with solara.Columns([1, 1]):
         with solara.Column():
             for s in CLASSIC:
-                Slider(DESCRIPTIONS[s], counts.value[s], 0, 25, on_value=lambda v, s=s: counts.set({**counts.value, s: v}))
+                Slider(DESCRIPTIONS[s], counts.value[s], 0, 25,
+                       on_value=lambda v, s=s: counts.set({**counts.value, s: v}))
         with solara.Column():
             Slider("Rounds per match", rounds, 1, 50)
             Slider("Replaced each generation", replace, 1, 10)
