@@ -1,0 +1,277 @@
+"""The web app's logic, without a browser: levers and presets, the workshop games, compare
+mode's runs and statistics, the SVG views and the live run."""
+
+import threading
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.config import Config, ConfigError
+from sim.match import play_match, tournament
+from sim.model import CollabModel
+from sim.strategies import CODES
+from webapp import assets, svg
+from webapp.batch import OUTCOMES, run_comparison
+from webapp.game import Evolution, HumanMatch
+from webapp.levers import DEFAULTS, HORIZON, LEVERS, PRESETS, TENURE, preset_values, tenure_table, to_config
+from webapp.liverun import LiveRun, Pacer
+from webapp.serving import is_loopback, warn_if_exposed
+from webapp.stats import mean_ci, paired_difference
+
+
+# -- levers and presets ----------------------------------------------------------------
+def test_default_settings_are_the_model_defaults():
+    assert to_config(DEFAULTS).model_dump() == Config().model_dump()
+
+
+@pytest.mark.parametrize("lever", LEVERS, ids=lambda lever: lever.key)
+def test_every_lever_reaches_the_config_across_its_range(lever):
+    for value in (lever.choices or (lever.min, lever.max)):
+        if lever.integer:
+            value = int(value)
+        cfg = to_config({**DEFAULTS, lever.key: value})
+        if lever.key == TENURE:
+            assert cfg.leadership.mean_tenure == tenure_table(value)
+        elif lever.key == HORIZON:
+            assert cfg.experiment.steps == value
+        elif lever.key != "strategies.mix":
+            section, name = lever.key.split(".")
+            assert getattr(getattr(cfg, section), name) == value
+
+
+def test_tenure_lever_keeps_the_nhs_council_contrast():
+    table = tenure_table(108)
+    base = Config().leadership.mean_tenure
+    assert table["acute"] == 108 and all(table[t] == pytest.approx(3 * base[t]) for t in base)
+
+
+def test_bad_settings_are_reported_not_run():
+    with pytest.raises(ConfigError, match="regulation.regime"):
+        to_config({**DEFAULTS, "regulation.regime": "strict"})
+
+
+def _preset_runs(name, seeds=range(1, 7)):
+    out = []
+    for seed in seeds:
+        model = CollabModel(to_config(preset_values(name)), seed=seed)
+        model.run()
+        v = {k: np.asarray(x, float) for k, x in model.datacollector.model_vars.items()}
+        v["acute"] = np.mean([v[k].mean() for k in v if k.startswith("coop_acute_to_")])
+        out.append(v)
+    return out
+
+
+def _mean(runs, key, how=np.mean):
+    return float(np.mean([how(r[key]) for r in runs]))
+
+
+def test_each_preset_shows_what_its_line_tells_the_audience():
+    """The one line each preset shows is a claim about the model; check it over six seeds."""
+    r = {p.name: _preset_runs(p.name) for p in PRESETS}
+    last = lambda x: x[-1]  # noqa: E731
+    base = r["Baseline"]
+    assert _mean(base, "cooperation") > 0.5 and _mean(base, "mean_trust", last) < Config().trust.initial
+    stable, churn = r["Stable leadership"], r["High churn"]
+    for key, sign in (("mean_trust", 1), ("hawk_share", -1)):  # stable: more trust, fewer hawks; churn: the reverse
+        assert sign * (_mean(stable, key) - _mean(base, key)) > 0 > sign * (_mean(churn, key) - _mean(base, key))
+    assert _mean(churn, "system_balance", last) < 0 < _mean(base, "system_balance", last)
+    reorg = r["Reorganisation at month 60"]
+    before, after, two_years = (_mean(reorg, "mean_trust", lambda x, m=m: x[m - 1]) for m in (59, 61, 84))
+    assert before - after > 0.1 and two_years < before
+    org, system = r["Organisational regulation"], r["System regulation"]
+    assert all(run["special_measures"].max() > 0 for run in org)
+    assert _mean(system, "cooperation") > _mean(org, "cooperation")
+    alone, together = r["Crisis, judged alone"], r["Crisis, judged together"]
+    assert _mean(alone, "cooperation") < _mean(org, "cooperation") < _mean(together, "cooperation")
+    pooled, pbr = r["Pooled budget"], r["Payment by results"]
+    assert _mean(pooled, "cooperation") > _mean(pbr, "cooperation")
+    assert _mean(pooled, "system_balance", last) > _mean(pbr, "system_balance", last)
+    assert _mean(pbr, "acute", float) < _mean(base, "acute", float)
+
+
+# -- workshop games ----------------------------------------------------------------------
+@pytest.mark.parametrize("opponent", list(CODES))
+def test_participant_meets_the_engines_own_strategy(opponent):
+    """A participant who always defects meets exactly what the strategy alld meets in
+    sim.match, mistakes included: the opponent is the engine's rule, not a copy of it."""
+    match = HumanMatch(opponent, noise=0.1, seed=7)
+    for _ in range(40):
+        match.play(0)
+    engine = play_match("alld", opponent, 40, noise=0.1, seed=7)
+    assert np.array_equal([r.moves for r in match.rounds], engine.moves)
+    assert match.totals == engine.scores
+
+
+def test_tit_for_tat_copies_the_participant_and_payoffs_follow_the_matrix():
+    match = HumanMatch("tft", payoffs=(3, 0, 5, 1))
+    for move in (1, 0, 0, 1, 1):
+        match.play(move)
+    assert [r.moves for r in match.rounds] == [(1, 1), (0, 1), (0, 0), (1, 0), (1, 1)]
+    assert [r.payoffs for r in match.rounds] == [(3, 3), (5, 0), (1, 1), (0, 5), (3, 3)]
+    assert match.totals == (12, 12)
+
+
+def test_mistakes_are_flagged_as_unintended_moves():
+    match = HumanMatch("allc", noise=0.5, seed=3)
+    rounds = [match.play(1) for _ in range(200)]
+    slips = [r for r in rounds if r.moves != r.intended]
+    assert 40 < len(slips) < 160 and all(r.intended == (1, 1) for r in rounds)
+
+
+def test_evolution_teaches_the_classic_lessons():
+    start = {"allc": 10, "alld": 5, "tft": 5}
+    one_shot = Evolution(start, rounds=1, seed=1)
+    repeated = Evolution(start, rounds=10, seed=1)
+    for _ in range(20):
+        one_shot.step()
+        repeated.step()
+    assert one_shot.history[-1] == {"allc": 0, "alld": 20, "tft": 0}  # one round: hawks win
+    assert repeated.history[-1] == {"allc": 0, "alld": 0, "tft": 20}  # repeated: copycats win
+    assert all(sum(h.values()) == 20 for h in repeated.history)
+
+
+def test_evolution_scores_equal_the_engines_matches():
+    evo = Evolution({"tft": 1, "alld": 1, "allc": 1}, rounds=12, seed=0)
+    scores = evo.play_round_robin()
+    tft_alld, tft_allc, alld_allc = (play_match(a, b, 12).scores for a, b in
+                                     (("tft", "alld"), ("tft", "allc"), ("alld", "allc")))
+    np.testing.assert_allclose(scores, [tft_alld[0] + tft_allc[0], tft_alld[1] + alld_allc[0],
+                                        tft_allc[1] + alld_allc[1]])
+
+
+def test_tournament_ranks_best_first():
+    table = tournament(["allc", "alld", "tft", "grudger"], 50)
+    assert [row[1] for row in table] == sorted((row[1] for row in table), reverse=True)
+
+
+# -- compare mode ----------------------------------------------------------------------------
+def test_paired_difference_is_a_paired_t_test():
+    rng = np.random.default_rng(0)
+    a = rng.normal(0, 1, 25)
+    b = a + 0.3 + rng.normal(0, 0.5, 25)
+    d = paired_difference(a, b)
+    assert d["difference"] == pytest.approx((b - a).mean())
+    assert d["p_value"] == pytest.approx(stats.ttest_rel(b, a).pvalue)
+    half = stats.t.ppf(0.975, 24) * (b - a).std(ddof=1) / 5
+    assert (d["ci_low"], d["ci_high"]) == pytest.approx(((b - a).mean() - half, (b - a).mean() + half))
+    m, lo, hi = mean_ci(a)
+    assert m == pytest.approx(a.mean()) and lo < m < hi
+
+
+def _arms(*names, months=24):
+    return {n: {**preset_values(n), HORIZON: months, "network.n_orgs": 12} for n in names}
+
+
+def test_comparison_runs_every_regime_on_the_same_seeds():
+    arms = _arms("Organisational regulation", "System regulation")
+    seen = []
+    c = run_comparison(arms, [1, 2, 3, 4], workers=0, progress=lambda d, t: seen.append((d, t)))
+    assert c.complete and seen[-1] == (8, 8) and len(seen) == 8
+    assert sorted(c.runs.groupby("arm")["seed"].apply(list).tolist()) == [[1, 2, 3, 4]] * 2
+    assert c.series["System regulation"]["cooperation"].shape == (4, 24)
+    # a run is the model itself at that seed
+    own = CollabModel(to_config(arms["System regulation"]), seed=3)
+    own.run()
+    row = c.runs[(c.runs["arm"] == "System regulation") & (c.runs["seed"] == 3)].iloc[0]
+    assert row["mean_cooperation"] == pytest.approx(np.mean(own.datacollector.model_vars["cooperation"]))
+    summary = c.summary().set_index(["outcome", "arm"])
+    wide = c.runs.pivot(index="seed", columns="arm", values="mean_trust")
+    expected = paired_difference(wide["Organisational regulation"], wide["System regulation"])
+    assert summary.loc[("mean_trust", "System regulation"), "difference"] == pytest.approx(expected["difference"])
+    assert set(summary.index.get_level_values(0)) == set(OUTCOMES)
+
+
+def test_cancelling_a_comparison_returns_what_finished():
+    cancel = threading.Event()
+    c = run_comparison(_arms("Baseline", "High churn"), list(range(1, 11)), workers=0, cancel=cancel,
+                       progress=lambda d, t: cancel.set() if d == 3 else None)
+    assert c.cancelled and not c.complete and len(c.runs) == 3
+
+
+def test_worker_processes_give_the_same_runs_as_in_process():
+    arms = _arms("Baseline", "Pooled budget", months=12)
+    here = run_comparison(arms, [1, 2], workers=0).runs.reset_index(drop=True)
+    there = run_comparison(arms, [1, 2], workers=1).runs.reset_index(drop=True)
+    assert here.equals(there)
+
+
+def test_a_comparison_needs_two_valid_regimes():
+    with pytest.raises(ValueError, match="two"):
+        run_comparison(_arms("Baseline"), [1, 2], workers=0)
+    with pytest.raises(ConfigError):
+        run_comparison({"a": DEFAULTS, "b": {**DEFAULTS, "game.noise": 2.0}}, [1, 2], workers=0)
+
+
+# -- live view ---------------------------------------------------------------------------------
+def test_live_run_steps_to_its_horizon_and_keeps_the_run_before_a_change():
+    run = LiveRun({**DEFAULTS, HORIZON: 12})
+    assert run.step(5) == 5 and run.month == 5
+    assert run.step(100) == 7 and run.finished
+    coop = run.series()["cooperation"]
+    run.rebuild({**run.values, "regulation.regime": "system"})
+    assert run.month == 0 and run.previous["cooperation"] == coop
+    run.rebuild(run.values)  # a plain reset keeps the comparison line
+    assert run.previous["cooperation"] == coop
+
+
+def test_snapshot_reads_the_models_arrays():
+    run = LiveRun({**DEFAULTS, "network.n_orgs": 40})
+    run.step(3)
+    view, m = run.snapshot(), run.model
+    assert len(view["pos"]) == 40 and len(view["edges"]) == len(m.src)
+    i = 7
+    mine = np.concatenate([m.moves[m.src == i, 0], m.moves[m.dst == i, 1]])
+    assert view["cooperation"][i] == pytest.approx(mine.mean())
+    assert view["series"]["month"] == [1, 2, 3]
+
+
+def test_same_network_keeps_its_picture_when_a_lever_changes():
+    run = LiveRun(DEFAULTS)
+    pos = run.pos.copy()
+    run.rebuild({**DEFAULTS, "incentives.payment": "pooled_budget"})
+    assert np.array_equal(run.pos, pos)
+    run.rebuild({**DEFAULTS, "experiment.seed": 2})
+    assert not np.array_equal(run.pos, pos)
+
+
+def test_pacer_runs_several_months_per_frame_when_drawing_falls_behind():
+    pacer = Pacer(speed=10)
+    assert pacer.due() == 1
+    pacer.start -= 0.5  # half a second passed while one frame was drawn
+    assert pacer.due() == 6
+    pacer.ran(6)
+    pacer.start -= 100  # far behind: catch up at most one batch, then reset the clock
+    assert pacer.due() == pacer.max_batch
+
+
+def test_network_view_draws_types_moves_budget_and_trust():
+    run = LiveRun({**DEFAULTS, "strategies.mix": "Doves and hawks", "game.noise": 0.0})
+    run.step(1)
+    view = run.snapshot()
+    out = svg.network_svg(view)
+    hawks = sum(c < 0.5 for c in view["cooperation"])
+    assert out.count('class="hawk"') == hawks > 0 and out.count('class="dove"') == 24 - hawks
+    assert out.count("<line") == len(view["edges"])
+    assert out.count(svg.TYPE_COLOURS["acute"]) >= list(view["types"]).count(0)
+    assert f"balance {view['balance'][0]:+.1f}" in out
+    assert svg.trust_colour(0) == "#c0392b" and svg.trust_colour(1) == "#27ae60"
+
+
+def test_line_chart_draws_each_series():
+    out = svg.line_chart_svg("Test", {"a": ([0.1, 0.5, 0.7], "#111"), "b": ([0.2] * 5, "#222", "3 4")}, 120, (0, 1))
+    assert 'data-points="3"' in out and out.count("<polyline") == 2 and 'stroke-dasharray="3 4"' in out
+
+
+# -- serving -----------------------------------------------------------------------------------
+def test_only_loopback_hosts_count_as_private(capsys):
+    assert all(is_loopback(h) for h in ("localhost", "127.0.0.1", "::1", "[::1]", "127.0.1.1"))
+    assert not any(is_loopback(h) for h in ("0.0.0.0", "192.168.1.20", "::", "example.org"))
+    assert warn_if_exposed("0.0.0.0") and "no log-in" in capsys.readouterr().err
+    assert not warn_if_exposed("127.0.0.1")
+
+
+def test_page_assets_match_the_installed_solara():
+    needed = assets.required()
+    assert any(p.startswith("@widgetti/solara-vuetify") for p in needed)
+    assert any(p.startswith("requirejs@") for p in needed)

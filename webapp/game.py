@@ -1,0 +1,155 @@
+"""Workshop games on the engine's own kernels: a participant against a strategy, and the
+evolution of a mixed population.
+
+Both call ``sim.kernels.decide / play / update_relationships`` exactly as ``sim.match``
+does, so the strategy a participant meets, and the strategies that compete in the
+evolution, are the model's rules and not a re-implementation of them.
+"""
+
+import inspect
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim import kernels
+from sim.match import play_match
+from sim.strategies import ALLC, CODES, COOPERATE, NAMES
+
+# The participant's opponent uses the same settings as a match in the tournament.
+MATCH = {k: p.default for k, p in inspect.signature(play_match).parameters.items()
+         if p.default is not inspect.Parameter.empty}
+
+DESCRIPTIONS = {
+    "allc": "Dove: always collaborates",
+    "alld": "Hawk: always protects its own budget",
+    "tft": "Copycat (tit-for-tat): collaborates first, then does what you did last round",
+    "gtft": "Forgiving copycat: like copycat, but forgives a third of defections",
+    "grudger": "Grudger: collaborates until you defect once, then never again",
+    "wsls": "Win-stay, lose-shift (Pavlov): repeats its move if it did well, else switches",
+    "random": "Coin-flipper: collaborates half the time at random",
+    "trust": "Trust-based leader: the more it trusts you, the likelier it collaborates",
+}
+SHORT = {"allc": "Dove", "alld": "Hawk", "tft": "Copycat", "gtft": "Forgiving copycat", "grudger": "Grudger",
+         "wsls": "Pavlov", "random": "Coin-flipper", "trust": "Trust-based"}
+COLOURS = {"allc": "#56B4E9", "alld": "#D55E00", "tft": "#009E73", "gtft": "#8fd175", "grudger": "#7a4f9a",
+           "wsls": "#E69F00", "random": "#999999", "trust": "#0072B2"}
+
+
+@dataclass(frozen=True)
+class Round:
+    intended: tuple[int, int]  # (participant, opponent): what each meant to play
+    moves: tuple[int, int]  # what was played (a mistake flips the intended move)
+    payoffs: tuple[float, float]
+
+
+class HumanMatch:
+    """A one-edge match where side 0 is a person and side 1 a strategy of the engine.
+
+    Each round the opponent decides before seeing this round's move (the kernel only reads
+    last round's), with the same random draws ``sim.match.play_match`` would use, so a
+    participant who always defects meets exactly what the strategy ``alld`` would.
+    """
+
+    def __init__(self, opponent: str, payoffs=(3.0, 0.0, 5.0, 1.0), noise: float = 0.0, seed: int = 0):
+        if opponent not in CODES:
+            raise ValueError(f"unknown strategy {opponent!r}; allowed: {', '.join(CODES)}")
+        self.opponent = opponent
+        self.payoffs = tuple(float(p) for p in payoffs)
+        self.noise = float(noise)
+        self.rng = np.random.default_rng(seed)
+        self.strategy = np.array([ALLC, CODES[opponent]], dtype=np.int8)  # side 0 is overridden each round
+        self.src, self.dst = np.array([0], np.int64), np.array([1], np.int64)
+        self.last = np.full((1, 2), -1, dtype=np.int8)
+        self.grudge = np.zeros((1, 2), dtype=np.bool_)
+        self.trust = np.full((1, 2), MATCH["trust0"])
+        self.bias = np.array(MATCH["bias"], dtype=np.float64)
+        self.table = np.tile(np.asarray(self.payoffs), (2, 1))
+        self.rounds: list[Round] = []
+
+    def play(self, move: int) -> Round:
+        """The participant plays ``move`` (1 collaborate, 0 defect); returns the round."""
+        u = self.rng.random((1, 4))
+        intended = np.zeros((1, 2), dtype=np.int8)
+        kernels.decide(self.strategy, self.src, self.dst, self.last, self.grudge, self.trust, self.bias,
+                       MATCH["generosity"], MATCH["beta"], 0.0, u, intended)
+        intended[0, 0] = move
+        moves = np.where(u[:, 2:] < self.noise, 1 - intended, intended).astype(np.int8)
+        score, money = np.zeros(2), np.zeros(2)
+        kernels.play(moves, self.src, self.dst, self.table, 0.0, 0.0, score, money)
+        kernels.update_relationships(moves, self.trust, self.last, self.grudge, MATCH["trust_gain"],
+                                     MATCH["trust_loss"])
+        r = Round((int(move), int(intended[0, 1])), (int(moves[0, 0]), int(moves[0, 1])),
+                  (float(score[0]), float(score[1])))
+        self.rounds.append(r)
+        return r
+
+    @property
+    def totals(self) -> tuple[float, float]:
+        return (sum(r.payoffs[0] for r in self.rounds), sum(r.payoffs[1] for r in self.rounds))
+
+
+class Evolution:
+    """A population that plays a round robin each generation, then the ``replace`` lowest
+    scorers are replaced by copies of the ``replace`` highest (ties broken at random).
+
+    Every pair plays ``rounds`` rounds of the stage game at once, as the edges of a complete
+    graph on the model's kernels; memory (last moves, grudges) starts fresh each generation.
+    """
+
+    def __init__(self, counts: dict[str, int], rounds: int = 10, payoffs=(3.0, 0.0, 5.0, 1.0),
+                 noise: float = 0.0, replace: int = 5, seed: int = 0):
+        self.rng = np.random.default_rng(seed)
+        self.strategy = np.repeat([CODES[s] for s in counts], [int(c) for c in counts.values()]).astype(np.int8)
+        if len(self.strategy) < 2:
+            raise ValueError("the population needs at least two members")
+        self.names = [s for s in counts]
+        self.rounds, self.noise = int(rounds), float(noise)
+        self.replace = max(1, min(int(replace), len(self.strategy) // 2))
+        self.table = np.tile(np.asarray(payoffs, dtype=np.float64), (len(self.strategy), 1))
+        self.src, self.dst = (a.astype(np.int64) for a in np.triu_indices(len(self.strategy), 1))
+        self.generation = 0
+        self.scores = np.zeros(len(self.strategy))
+        self.played = self.strategy.copy()
+        self.history: list[dict[str, int]] = [self.counts()]
+
+    def counts(self) -> dict[str, int]:
+        c = np.bincount(self.strategy, minlength=len(NAMES))
+        return {s: int(c[CODES[s]]) for s in self.names}
+
+    def play_round_robin(self) -> np.ndarray:
+        """Each member's total payoff over all its matches this generation."""
+        e = len(self.src)
+        last = np.full((e, 2), -1, dtype=np.int8)
+        grudge = np.zeros((e, 2), dtype=np.bool_)
+        trust = np.full((e, 2), MATCH["trust0"])
+        bias = np.zeros(len(self.strategy))
+        moves = np.zeros((e, 2), dtype=np.int8)
+        score, money, total = (np.zeros(len(self.strategy)) for _ in range(3))
+        for _ in range(self.rounds):
+            u = self.rng.random((e, 4))
+            kernels.decide(self.strategy, self.src, self.dst, last, grudge, trust, bias,
+                           MATCH["generosity"], MATCH["beta"], self.noise, u, moves)
+            kernels.play(moves, self.src, self.dst, self.table, 0.0, 0.0, score, money)
+            kernels.update_relationships(moves, trust, last, grudge, MATCH["trust_gain"], MATCH["trust_loss"])
+            total += score
+        return total
+
+    def step(self) -> None:
+        """One generation: play, then the worst copy the best."""
+        self.scores = self.play_round_robin()
+        self.played = self.strategy.copy()
+        order = np.lexsort((self.rng.random(len(self.scores)), -self.scores))  # best first
+        best, worst = order[: self.replace], order[-self.replace:]
+        self.strategy[worst] = self.strategy[best]
+        self.generation += 1
+        self.history.append(self.counts())
+
+    def mean_score(self) -> dict[str, float]:
+        """Mean payoff per match, by strategy, in the last generation played."""
+        matches = max(len(self.strategy) - 1, 1)
+        return {s: float(self.scores[self.played == CODES[s]].mean() / matches)
+                for s in self.names if (self.played == CODES[s]).any()}
+
+
+def cooperate_label(move: int) -> str:
+    return "collaborate" if move == COOPERATE else "defect"

@@ -1,0 +1,33 @@
+"""Page CSS. The ``projector`` class is the workshop layout: large type and big targets that
+read from the back of a room."""
+
+CSS = """
+.kpis { display: flex; flex-wrap: wrap; gap: 0.4em 1.6em; margin: 0.2em 0 0.6em 0; }
+.kpi .v { font-size: 1.9em; font-weight: 600; line-height: 1.1; }
+.kpi .l { font-size: 0.85em; color: #555; }
+.control-label { font-size: 0.9em; color: #333; margin-top: 0.4em; }
+.projector .control-label { font-size: 1.1rem; }
+.network-panel svg { max-height: 64vh; }
+.legend { font-size: 0.9em; line-height: 1.9; }
+.network-view polygon.hawk, .network-view circle { cursor: help; }
+.notice { font-size: 1.15em; border-left: 6px solid #E69F00; padding: 0.4em 0.8em; background: #fff8e6;
+          margin: 0.4em 0; }
+.projector { font-size: 1.3rem; }
+.projector .kpi .v { font-size: 2.4em; }
+.projector .notice { font-size: 1.5rem; }
+.projector .v-btn { font-size: 1.1rem !important; }
+.v-btn.big { height: 3.2em !important; padding: 0 1.4em !important; font-size: 1.15rem !important; }
+.projector h1 { font-size: 2.4rem; } .projector h2 { font-size: 1.9rem; } .projector h3 { font-size: 1.5rem; }
+.projector .v-label, .projector .v-select__selection, .projector .v-input input { font-size: 1.15rem !important; }
+.projector .v-tab { font-size: 1.15rem !important; }
+table.ranking { border-collapse: collapse; font-size: 1.1em; }
+table.ranking td, table.ranking th { padding: 0.25em 0.9em; border-bottom: 1px solid #ddd; text-align: right; }
+table.ranking td:nth-child(2), table.ranking th:nth-child(2) { text-align: left; }
+table.summary td:first-child, table.summary th:first-child { text-align: left; }
+.chips { display: flex; flex-wrap: wrap; gap: 4px; align-items: center; }
+.chip { display: inline-block; min-width: 2.1em; text-align: center; border-radius: 6px; padding: 0.1em 0.3em;
+        color: white;
+        font-weight: 600; }
+.chip.c { background: #27ae60; } .chip.d { background: #c0392b; } .chip.m { outline: 3px dashed #222; }
+.score { font-size: 2.2em; font-weight: 700; }
+"""
