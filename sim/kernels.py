@@ -182,5 +182,5 @@ def imitate_proportional(indptr, indices, strategy, fitness, rate, spread, u, ou
         if diff <= 0.0:
             continue
         kj = indptr[j + 1] - indptr[j]
-        if u[i, 2] * max(deg, kj) * spread < diff:
+        if u[i, 2] < diff / (max(deg, kj) * spread):
             out[i] = strategy[j]
