@@ -59,6 +59,7 @@ class CollabModel(Model):
         self.last = np.full((e, 2), -1, dtype=np.int8)
         self.grudge = np.zeros((e, 2), dtype=np.bool_)
         self.trust = np.full((e, 2), config.trust.initial)
+        self._draws = np.empty((e, 4))
 
         # Policies and agents.
         self.leadership = Leadership(config.leadership, self.types, config.trust.stranger)
@@ -97,7 +98,7 @@ class CollabModel(Model):
         for policy in self.policies:
             policy.perceive(self, payoff)
         bias = self.decision_bias(payoff)
-        u = self.rng.random((len(self.src), 4))
+        u = self.rng.random(out=self._draws)  # reused buffer: fresh pages cost more than the draws
         kernels.decide(self.strategy, self.src, self.dst, self.last, self.grudge, self.trust, bias,
                        cfg.strategies.generosity, cfg.strategies.beta, cfg.game.noise, u, self.moves)
         shock = cfg.strategies.defection_shock

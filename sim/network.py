@@ -91,7 +91,7 @@ def build(cfg: NetworkConfig, rng: np.random.Generator) -> Network:
     elif cfg.kind == "complete":
         src, dst = np.triu_indices(n, 1)
     elif cfg.kind == "random":
-        src, dst = _edges(nx.gnm_random_graph(n, int(round(n * k / 2)), seed=seed))
+        src, dst = random_edges(n, int(round(n * k / 2)), rng)
     elif cfg.kind == "scale_free":
         m = max(1, int(round(k / 2)))
         if m >= n:
@@ -110,6 +110,23 @@ def build(cfg: NetworkConfig, rng: np.random.Generator) -> Network:
 def _edges(g: nx.Graph) -> tuple[np.ndarray, np.ndarray]:
     e = np.array(sorted((min(u, v), max(u, v)) for u, v in g.edges() if u != v), dtype=np.int64).reshape(-1, 2)
     return e[:, 0], e[:, 1]
+
+
+def random_edges(n: int, m: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """m distinct edges drawn uniformly (an Erdos-Renyi G(n, m) graph), in numpy: networkx's
+    generator takes minutes and gigabytes at a million edges."""
+    m = min(m, n * (n - 1) // 2)
+    keys = np.empty(0, dtype=np.int64)
+    while len(keys) < m:
+        a = rng.integers(0, n, 2 * (m - len(keys)) + 16)
+        b = rng.integers(0, n, len(a))
+        fresh = np.minimum(a, b) * n + np.maximum(a, b)
+        fresh = fresh[a != b]
+        both = np.concatenate([keys, fresh])
+        _, first = np.unique(both, return_index=True)
+        keys = both[np.sort(first)][:m]  # distinct pairs, in the order they were drawn
+    keys = np.sort(keys)
+    return keys // n, keys % n
 
 
 def lattice(n: int, moore: bool = True) -> tuple[np.ndarray, np.ndarray]:
