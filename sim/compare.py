@@ -22,7 +22,6 @@ import copy
 import math
 import multiprocessing
 import os
-import tomllib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,12 +73,7 @@ def _merge(data: dict, overrides: dict) -> None:
 def load(path: str | Path) -> Experiment:
     """Read an experiment with a [compare] table; every arm is validated up front."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    data = cfgmod.read_toml(path)
     raw = data.pop("compare", None)
     if raw is None:
         raise ConfigError(f"{path}: no [compare] table; `collabsim compare` needs arms to compare "

@@ -275,19 +275,24 @@ def set_path(data: dict, dotted: str, value) -> None:
     node[key] = value
 
 
+def read_toml(path: str | Path) -> dict:
+    """The plain data of a TOML file, or a ConfigError saying why it cannot be read."""
+    path = Path(path)
+    try:
+        return tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
 ANNEX_TABLES = ("compare", "sweep")  # read by `collabsim compare` / `sweep`; a single run ignores them
 
 
 def load(path: str | Path, overrides: dict | None = None) -> Config:
     """Read a TOML experiment file, apply ``{"section.key": value}`` overrides, validate.
     The [compare] and [sweep] tables describe many runs and are not part of one run's config."""
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    data = read_toml(path)
     for table in ANNEX_TABLES:
         data.pop(table, None)
     for dotted, value in (overrides or {}).items():

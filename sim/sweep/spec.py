@@ -21,7 +21,6 @@ import copy
 import hashlib
 import itertools
 import json
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -118,12 +117,7 @@ def load(path: str | Path) -> Sweep:
     """Read an experiment file with a [sweep] table and plan its runs; every problem with
     the table or with any point's config is reported before anything runs."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    data = cfgmod.read_toml(path)
     raw = data.pop("sweep", None)
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: no [sweep] table; `collabsim sweep` needs parameters to vary "
