@@ -1,4 +1,4 @@
-"""Command line: ``collabsim run CONFIG`` (also ``python -m sim``).
+"""collabsim: run, compare and sweep experiments (also ``python -m sim``).
 
 Bad input (a config or option that cannot be run) ends with one message naming the field
 and what is allowed, exit status 2, and no traceback.
