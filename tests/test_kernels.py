@@ -1,0 +1,298 @@
+"""The jitted kernels agree exactly with the plain-Python references (tests/reference.py) on
+random small networks, and keep the model's invariants (money, trust, mistakes)."""
+
+import math
+
+import numpy as np
+import reference as ref
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from sim import kernels, strategies
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# -- inputs -------------------------------------------------------------------------------
+# Uniform draws in [0, 1), with the values where "<" and "<=" differ drawn on purpose.
+DRAW = st.one_of(st.sampled_from([0.0, 0.5, 1 / 3]), st.floats(0.0, 1.0, exclude_max=True))
+PROB = st.one_of(st.sampled_from([0.0, 0.5, 1.0, 1 / 3]), st.floats(0.0, 1.0))
+UNIT = st.one_of(st.sampled_from([0.0, 0.5, 1.0]), st.floats(0.0, 1.0))
+BIAS = st.one_of(st.just(0.0), st.floats(-1.0, 1.0))
+STEEPNESS = st.one_of(st.sampled_from([0.0, 1.0, 10.0, 1e3, 1e6]), st.floats(0.0, 100.0))
+FITNESS = st.one_of(st.sampled_from([0.0, 1.0, 2.0, -1.0]), st.floats(-100.0, 100.0))
+PAYOFF = st.one_of(st.sampled_from([0.0, 1.0, 3.0, 5.0, -4.0]), st.floats(-10.0, 10.0))
+AMOUNT = st.one_of(st.sampled_from([0.0, 0.1, 0.2]), st.floats(0.0, 5.0))
+
+
+@st.composite
+def graphs(draw, canonical=False):
+    """(n, src, dst): 1-30 nodes, 0-60 distinct undirected edges, no self-loops; edges point
+    either way unless ``canonical`` (src < dst, the invariant of sim.network.Network)."""
+    n = draw(st.integers(1, 30))
+    if n == 1:
+        pairs = []
+    else:
+        pairs = draw(st.lists(
+            st.tuples(st.integers(0, n - 1), st.integers(1, n - 1)).map(lambda t: (t[0], (t[0] + t[1]) % n)),
+            max_size=60, unique_by=lambda p: (min(p), max(p)),
+        ))
+    if canonical:
+        pairs = [(min(p), max(p)) for p in pairs]
+    src = np.array([p[0] for p in pairs], dtype=np.int64)
+    dst = np.array([p[1] for p in pairs], dtype=np.int64)
+    return n, src, dst
+
+
+@st.composite
+def csr_graphs(draw):
+    """(n, indptr, indices): a graph's adjacency in CSR form, each neighbour list shuffled."""
+    n, src, dst = draw(graphs())
+    lists = [[] for _ in range(n)]
+    for i, j in zip(src.tolist(), dst.tolist()):
+        lists[i].append(j)
+        lists[j].append(i)
+    rnd = draw(st.randoms(use_true_random=False))
+    for row in lists:
+        rnd.shuffle(row)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum([len(row) for row in lists])
+    indices = np.array([j for row in lists for j in row], dtype=np.int64)
+    return n, indptr, indices
+
+
+def floats(draw, shape, elements):
+    return draw(hnp.arrays(np.float64, shape, elements=elements))
+
+
+def draws_with_ties(draw, shape, *thresholds):
+    """Uniform draws, often exactly equal to one of the thresholds they are compared with."""
+    ties = [t for t in thresholds if 0.0 <= t < 1.0]
+    return floats(draw, shape, st.one_of(DRAW, st.sampled_from(ties)) if ties else DRAW)
+
+
+def strategy_codes(draw, n):
+    return draw(hnp.arrays(np.int8, n, elements=st.integers(0, 7)))
+
+
+def moves_array(draw, e):
+    return draw(hnp.arrays(np.int8, (e, 2), elements=st.sampled_from([0, 1])))
+
+
+def reachable_last(draw, e):
+    """Last moves as they occur in a run: an edge has played (both sides 0/1) or not (-1, -1)."""
+    played = draw(hnp.arrays(np.bool_, e))
+    moves = moves_array(draw, e)
+    return np.where(played[:, None], moves, np.int8(-1)).astype(np.int8)
+
+
+def as_array(rows, dtype, shape):
+    return np.array(rows, dtype=dtype).reshape(shape)
+
+
+# -- decide -------------------------------------------------------------------------------
+@st.composite
+def decide_inputs(draw):
+    n, src, dst = draw(graphs())
+    e = len(src)
+    generosity, noise = draw(PROB), draw(PROB)
+    return dict(
+        strategy=strategy_codes(draw, n), src=src, dst=dst, last=reachable_last(draw, e),
+        grudge=draw(hnp.arrays(np.bool_, (e, 2))), trust=floats(draw, (e, 2), UNIT),
+        bias=floats(draw, n, BIAS), generosity=generosity, beta=draw(STEEPNESS),
+        noise=noise, u=draws_with_ties(draw, (e, 4), generosity, noise),
+    )
+
+
+def run_decide(args, **override):
+    args = {**args, **override}
+    moves = np.full((len(args["src"]), 2), 7, dtype=np.int8)  # garbage: every entry must be written
+    kernels.decide(args["strategy"], args["src"], args["dst"], args["last"], args["grudge"], args["trust"],
+                   args["bias"], args["generosity"], args["beta"], args["noise"], args["u"], moves)
+    return moves
+
+
+def test_reference_uses_the_engine_codes():
+    assert (strategies.DEFECT, strategies.COOPERATE) == (ref.DEFECT, ref.COOPERATE)
+    codes = [strategies.CODES[name] for name in ("allc", "alld", "tft", "gtft", "grudger", "wsls", "random", "trust")]
+    assert codes == [ref.ALLC, ref.ALLD, ref.TFT, ref.GTFT, ref.GRUDGER, ref.WSLS, ref.RANDOM, ref.TRUST]
+
+
+@SETTINGS
+@given(decide_inputs())
+def test_decide_matches_reference(args):
+    before = {k: v.copy() for k, v in args.items() if isinstance(v, np.ndarray)}
+    moves = run_decide(args)
+    expected = ref.decide(args["strategy"], args["src"], args["dst"], args["last"], args["grudge"], args["trust"],
+                          args["bias"], args["generosity"], args["beta"], args["noise"], args["u"])
+    assert np.array_equal(moves, as_array(expected, np.int8, moves.shape))
+    for k, v in before.items():  # decide reads its inputs only
+        assert np.array_equal(args[k], v), k
+
+
+@SETTINGS
+@given(decide_inputs())
+def test_noise_one_flips_every_move(args):
+    clean = run_decide(args, noise=0.0)
+    flipped = run_decide(args, noise=1.0)
+    assert np.array_equal(flipped, 1 - clean)
+
+
+# -- play ---------------------------------------------------------------------------------
+@st.composite
+def play_inputs(draw, surplus=AMOUNT):
+    n, src, dst = draw(graphs())
+    return dict(moves=moves_array(draw, len(src)), src=src, dst=dst, payoff=floats(draw, (n, 4), PAYOFF),
+                shift=draw(AMOUNT), surplus=draw(surplus), n=n)
+
+
+def run_play(args):
+    score = np.full(args["n"], 123.0)  # garbage: play must start from zero
+    money = np.full(args["n"], -45.0)
+    n_cc = kernels.play(args["moves"], args["src"], args["dst"], args["payoff"], args["shift"], args["surplus"],
+                        score, money)
+    return score, money, n_cc
+
+
+@SETTINGS
+@given(play_inputs())
+def test_play_matches_reference(args):
+    score, money, n_cc = run_play(args)
+    exp_score, exp_money, exp_cc = ref.play(args["moves"], args["src"], args["dst"], args["payoff"], args["shift"],
+                                            args["surplus"], args["n"])
+    assert np.array_equal(score, np.array(exp_score))
+    assert np.array_equal(money, np.array(exp_money))
+    assert n_cc == exp_cc == int(np.sum((args["moves"][:, 0] == 1) & (args["moves"][:, 1] == 1)))
+
+
+@SETTINGS
+@given(play_inputs())
+def test_money_is_conserved_but_for_the_surplus(args):
+    _, money, n_cc = run_play(args)
+    expected = args["surplus"] * n_cc
+    scale = 1.0 + len(args["src"]) * (args["shift"] + args["surplus"])  # rounding grows with the flows
+    assert math.isclose(float(money.sum()), expected, rel_tol=1e-9, abs_tol=1e-12 * scale)
+
+
+@SETTINGS
+@given(play_inputs(surplus=st.just(0.0)))
+def test_money_sums_to_zero_without_surplus(args):
+    _, money, _ = run_play(args)
+    scale = 1.0 + len(args["src"]) * args["shift"]
+    assert abs(float(money.sum())) <= 1e-12 * scale
+
+
+# -- update_relationships -----------------------------------------------------------------
+@st.composite
+def update_inputs(draw):
+    e = draw(st.integers(0, 60))
+    last = draw(hnp.arrays(np.int8, (e, 2), elements=st.sampled_from([-1, 0, 1])))
+    return dict(moves=moves_array(draw, e), trust=floats(draw, (e, 2), UNIT), last=last,
+                grudge=draw(hnp.arrays(np.bool_, (e, 2))), gain=draw(UNIT), loss=draw(UNIT))
+
+
+@SETTINGS
+@given(update_inputs())
+def test_update_relationships_matches_reference(args):
+    trust, last, grudge = args["trust"].copy(), args["last"].copy(), args["grudge"].copy()
+    kernels.update_relationships(args["moves"], trust, last, grudge, args["gain"], args["loss"])
+    exp_trust, exp_last, exp_grudge = ref.update_relationships(
+        args["moves"], args["trust"], args["last"], args["grudge"], args["gain"], args["loss"])
+    assert np.array_equal(trust, as_array(exp_trust, np.float64, trust.shape))
+    assert np.array_equal(last, as_array(exp_last, np.int8, last.shape))
+    assert np.array_equal(grudge, as_array(exp_grudge, np.bool_, grudge.shape))
+
+
+@SETTINGS
+@given(update_inputs(), st.integers(1, 30), st.randoms(use_true_random=False))
+def test_trust_stays_in_unit_interval(args, steps, rnd):
+    trust, last, grudge = args["trust"].copy(), args["last"].copy(), args["grudge"].copy()
+    e = len(trust)
+    for _ in range(steps):
+        moves = np.array([[rnd.randint(0, 1) for _ in range(2)] for _ in range(e)], dtype=np.int8).reshape(e, 2)
+        before = trust.copy()
+        kernels.update_relationships(moves, trust, last, grudge, args["gain"], args["loss"])
+        assert np.all((trust >= 0.0) & (trust <= 1.0))
+        partner_cooperated = moves[:, ::-1] == 1
+        assert np.all(trust[partner_cooperated] >= before[partner_cooperated])  # goodwill never hurts
+        assert np.all(trust[~partner_cooperated] <= before[~partner_cooperated])  # betrayal never helps
+        assert np.all(grudge[~partner_cooperated])
+
+
+# -- succession ---------------------------------------------------------------------------
+@st.composite
+def succession_inputs(draw):
+    n, src, dst = draw(graphs(canonical=True))
+    e = len(src)
+    return dict(leaving=draw(hnp.arrays(np.bool_, n)), keep=floats(draw, n, UNIT), src=src, dst=dst,
+                trust=floats(draw, (e, 2), UNIT), grudge=draw(hnp.arrays(np.bool_, (e, 2))), trust0=draw(UNIT))
+
+
+@SETTINGS
+@given(succession_inputs())
+def test_succession_matches_reference(args):
+    trust, grudge = args["trust"].copy(), args["grudge"].copy()
+    kernels.succession(args["leaving"], args["keep"], args["src"], args["dst"], trust, grudge, args["trust0"])
+    exp_trust, exp_grudge = ref.succession(args["leaving"], args["keep"], args["src"], args["dst"], args["trust"],
+                                           args["grudge"], args["trust0"])
+    assert np.array_equal(trust, as_array(exp_trust, np.float64, trust.shape))
+    assert np.array_equal(grudge, as_array(exp_grudge, np.bool_, grudge.shape))
+    assert np.all((trust >= 0.0) & (trust <= 1.0))
+    untouched = ~(args["leaving"][args["src"]] | args["leaving"][args["dst"]])
+    assert np.array_equal(trust[untouched], args["trust"][untouched])
+
+
+# -- social learning ----------------------------------------------------------------------
+@st.composite
+def learning_inputs(draw):
+    n, indptr, indices = draw(csr_graphs())
+    # Fitness from a few levels makes ties (best-takes-over) and zero advantages common.
+    fitness = floats(draw, n, draw(st.sampled_from([FITNESS, st.sampled_from([0.0, 1.0, 2.0])])))
+    rate = draw(PROB)
+    return dict(indptr=indptr, indices=indices, strategy=strategy_codes(draw, n), fitness=fitness, rate=rate,
+                selection=draw(STEEPNESS), spread=draw(st.one_of(st.sampled_from([1.0, 5.0]), st.floats(0.1, 20.0))),
+                u=draws_with_ties(draw, (n, 3), rate, 0.5, 0.25, 0.2, 0.1))  # 1/(k spread), 2/(k spread)
+
+
+def check_learning(kernel, reference, args, *params):
+    before = args["strategy"].copy()
+    out = np.full_like(args["strategy"], 99)  # garbage: every node must be written
+    kernel(args["indptr"], args["indices"], args["strategy"], args["fitness"], *params, args["u"], out)
+    expected = reference(args["indptr"], args["indices"], args["strategy"], args["fitness"], *params, args["u"])
+    assert np.array_equal(out, np.array(expected, dtype=np.int8))
+    assert np.array_equal(args["strategy"], before)  # synchronous: the old strategies are left alone
+
+
+@SETTINGS
+@given(learning_inputs())
+def test_imitate_fermi_matches_reference(args):
+    check_learning(kernels.imitate_fermi, ref.imitate_fermi, args, args["rate"], args["selection"])
+
+
+@SETTINGS
+@given(learning_inputs())
+def test_imitate_best_matches_reference(args):
+    check_learning(kernels.imitate_best, ref.imitate_best, args, args["rate"])
+
+
+@SETTINGS
+@given(learning_inputs())
+def test_imitate_proportional_matches_reference(args):
+    check_learning(kernels.imitate_proportional, ref.imitate_proportional, args, args["rate"], args["spread"])
+
+
+def test_learning_draw_equal_to_probability_is_no_event():
+    """Edge cases the random inputs rarely hit: a draw equal to its probability does not fire."""
+    indptr, indices = np.array([0, 1, 2], dtype=np.int64), np.array([1, 0], dtype=np.int64)  # one edge 0-1
+    strategy, fitness = np.array([0, 1], dtype=np.int8), np.array([0.0, 0.5])
+    for u2, copied in ((0.5, False), (np.nextafter(0.5, 0.0), True)):
+        u = np.array([[0.0, 0.0, u2], [0.0, 0.0, u2]])
+        # proportional: 0.5 / (max(1, 1) * 1.0) = 0.5; fermi with selection 0: p = 1/2
+        for kernel, reference, params in ((kernels.imitate_proportional, ref.imitate_proportional, (1.0, 1.0)),
+                                          (kernels.imitate_fermi, ref.imitate_fermi, (1.0, 0.0))):
+            out = np.full(2, 99, dtype=np.int8)
+            kernel(indptr, indices, strategy, fitness, *params, u, out)
+            assert out[0] == (1 if copied else 0)
+            expected = reference(indptr, indices, strategy, fitness, *params, u)
+            assert np.array_equal(out, np.array(expected, dtype=np.int8))
+        assert out[1] == (0 if copied else 1)  # fermi: node 1 compares down with the same p = 1/2
