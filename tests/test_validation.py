@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from validation import checks
+from validation import checks, report
 from validation.checks import CI
 
 
@@ -101,3 +101,19 @@ def test_scale_free_networks_sustain_more_cooperation_than_regular_ones(b):
     sf, rr = np.array(runs["scale_free"].values), np.array(runs["regular"].values)
     assert (sf > rr).all()
     assert sf.mean() - rr.mean() > 0.3
+
+
+# -- 5. The report (python -m validation) ---------------------------------------------
+def test_report_writes_a_table_row_per_check_and_the_figure(tmp_path):
+    # A tiny scale, for the plumbing only: its numbers are not meant to pass the checks.
+    tiny = checks.Scale("tiny", hd_n=20, hd_steps=30, hd_burn=10, hd_seeds=2, nm_side=15, nm_steps=20,
+                        nm_burn=10, nm_seeds=2, nm_grid=(1.5, 1.9), sp_n=60, sp_steps=20, sp_window=10,
+                        sp_seeds=2, sp_b=(1.5,), sp_grid=(1.2, 1.5))
+    result = report.run_all(tiny, progress=lambda *_: None)
+    report.write_markdown(result, tmp_path / "validation.md")
+    report.write_figure(result, tmp_path / "validation.png")
+    text = (tmp_path / "validation.md").read_text()
+    assert len(result["rows"]) == 1 + 3 + 2 + 1 + 4 + 1  # axelrod, ODE, engine HD, takeover, NM, SP
+    assert "| Axelrod match scores" in text and "15/15 pairs identical" in text
+    assert text.count("| Nowak-May") == 4 and "12 ln 2 - 8 = 0.318" in text
+    assert (tmp_path / "validation.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
