@@ -1,7 +1,6 @@
 """Run every validation check at one scale and write docs/validation.md and
 docs/validation.png. ``python -m validation [--full]``."""
 
-import math
 import platform
 import time
 from dataclasses import dataclass
