@@ -156,6 +156,8 @@ def write_markdown(result: dict, path: Path, figure: str = "validation.png") -> 
         f"  generations; the CI run uses N = {scale.sp_n}, {scale.sp_steps} generations and the last"
         f" {scale.sp_window}, and compares",
         "  qualitatively (scale-free above regular) rather than against read-off curve values.",
+        "- **Figure.** The Nowak-May and Santos-Pacheco curves against b are one seed per point (the table",
+        "  rows use several), so single points wobble, most visibly on scale-free networks.",
         "",
         "Regenerate: `python -m validation` (CI scale, about a minute) or `python -m validation --full`",
         "(paper-size lattices and networks; long).",
