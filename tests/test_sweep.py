@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from itertools import product
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -177,6 +178,20 @@ def test_files_hold_series_and_outcomes_and_a_run_reruns_alone(tmp_path):
     # ... and so does a plain CollabModel built from the point's config (its seed included).
     direct = model_table(_run(plan.config(2, 1)))
     pd.testing.assert_frame_equal(direct[stored.columns], stored, check_exact=True)
+
+
+
+def test_the_readme_duckdb_queries_read_the_same_results(tmp_path):
+    _, out, _ = sweep_at(tmp_path)
+    con = duckdb.connect()
+    summary = con.sql(f"SELECT * FROM '{out}/summary.parquet' ORDER BY run").df()
+    pd.testing.assert_frame_equal(summary, results.load(out), check_dtype=False)
+    means = con.sql(f"SELECT point, step, avg(cooperation) AS cooperation FROM '{out}/runs/*.parquet' "
+                    "GROUP BY ALL ORDER BY point, step").df()
+    expected = (results.load_series(out).groupby(["point", "step"], as_index=False)["cooperation"].mean())
+    assert len(means) == 4 * 20
+    np.testing.assert_allclose(means["cooperation"], expected["cooperation"], rtol=1e-12)
+    assert (means[["point", "step"]].to_numpy() == expected[["point", "step"]].to_numpy()).all()
 
 
 def _run(cfg):
