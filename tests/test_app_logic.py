@@ -11,11 +11,12 @@ from sim.config import Config, ConfigError
 from sim.match import play_match, tournament
 from sim.model import CollabModel
 from sim.strategies import CODES
-from webapp import assets, svg
+from webapp import assets, compare_page, svg
 from webapp.batch import OUTCOMES, run_comparison
 from webapp.game import Evolution, HumanMatch
 from webapp.levers import DEFAULTS, HORIZON, LEVERS, PRESETS, TENURE, preset_values, tenure_table, to_config
 from webapp.liverun import LiveRun, Pacer
+from webapp.saved import SAVED, describe, regime_names, regime_values, save
 from webapp.serving import is_loopback, warn_if_exposed
 from webapp.stats import mean_ci, paired_difference
 
@@ -201,6 +202,41 @@ def test_a_comparison_needs_two_valid_regimes():
         run_comparison(_arms("Baseline"), [1, 2], workers=0)
     with pytest.raises(ConfigError):
         run_comparison({"a": DEFAULTS, "b": {**DEFAULTS, "game.noise": 2.0}}, [1, 2], workers=0)
+
+
+@pytest.fixture
+def no_saved_regimes():
+    SAVED.set({})
+    yield
+    SAVED.set({})
+
+
+def test_saved_settings_become_a_regime_compare_mode_runs(no_saved_regimes):
+    mine = {**DEFAULTS, "regulation.regime": "system", TENURE: 72}
+    assert save("  Stable and system  ", mine) == "Stable and system"
+    assert regime_names()[-1] == "Stable and system" and regime_names()[0] == PRESETS[0].name
+    assert regime_values("Stable and system") == mine and regime_values("Baseline") == preset_values("Baseline")
+    line = describe("Stable and system")
+    assert "Regulation regime system" in line and "tenure" in line and "noise" not in line
+    c = run_comparison(compare_page.arms_for(["Baseline", "Stable and system"], 12, 12), [1, 2], workers=0)
+    cfg = to_config(compare_page.arms_for(["Stable and system"], 12, 12)["Stable and system"])
+    own = CollabModel(cfg, seed=2)
+    own.run()
+    row = c.runs[(c.runs["arm"] == "Stable and system") & (c.runs["seed"] == 2)].iloc[0]
+    assert cfg.regulation.regime == "system" and cfg.experiment.steps == 12
+    assert row["mean_cooperation"] == pytest.approx(np.mean(own.datacollector.model_vars["cooperation"]))
+
+
+@pytest.mark.parametrize("name, values, message", [
+    ("", DEFAULTS, "give the settings a name"),
+    ("High churn", DEFAULTS, "preset's name"),
+    ("Broken", {**DEFAULTS, "game.noise": 2.0}, "game.noise"),
+])
+def test_bad_saves_are_refused_and_keep_what_was_saved(no_saved_regimes, name, values, message):
+    save("Kept", DEFAULTS)
+    with pytest.raises(ConfigError, match=message):
+        save(name, values)
+    assert list(SAVED.value) == ["Kept"]
 
 
 # -- live view ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import solara
 import webapp.batch
 from webapp.compare_page import ComparePage
 from webapp.live import LivePage
+from webapp.saved import SAVED
 from webapp.workshop import WorkshopPage
 
 pytestmark = pytest.mark.filterwarnings("ignore:Failed to validate hooks")
@@ -126,3 +127,26 @@ def test_compare_page_runs_in_the_background_and_reports(render, monkeypatch):
     wait_until(lambda: not rc.find(v.Btn, children=["Run"]).widget.disabled)  # the task has ended
     summary = one(box, "Difference from Organisational regulation")
     assert summary.count("reference") == 3 and "Mean cooperation" in summary
+
+
+@pytest.fixture
+def no_saved():
+    """No saved regimes before the test, nor after its pages are closed (ask for it before
+    ``render`` so that it is torn down after)."""
+    SAVED.set({})
+    yield
+    SAVED.set({})
+
+
+def test_settings_saved_on_the_live_page_can_be_compared(no_saved, render):
+    box, rc = render(InAppLayout(LivePage))
+    rc.find(v.Select, label="Regulation regime").widget.v_model = "system"
+    rc.find(v.TextField, label="Name these settings").widget.v_model = "Ours"
+    click(rc, "Save for Compare")
+    assert SAVED.value["Ours"]["regulation.regime"] == "system"
+    box, rc = render(ComparePage())
+    regimes = rc.find(v.Select, label="Regimes (two or more)").widget
+    assert "Ours" in regimes.items and "Baseline" in regimes.items
+    regimes.v_model = ["Baseline", "Ours"]
+    lines = [w.children[0] for w in rc.find(v.Html, tag="span").widgets if w.children]
+    assert "Ours: your settings: Regulation regime system" in lines

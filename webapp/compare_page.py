@@ -10,7 +10,8 @@ from sim.config import ConfigError
 
 from . import figures
 from .batch import OUTCOMES, default_workers, run_comparison
-from .levers import HORIZON, PRESET_BY_NAME, PRESETS, preset_values
+from .levers import HORIZON
+from .saved import describe, regime_names, regime_values
 from .widgets import Slider
 
 BY_LABEL = {label: key for key, label in OUTCOMES.items()}
@@ -22,8 +23,9 @@ FIGURES = {
 
 
 def arms_for(names: list[str], months: int, orgs: int) -> dict[str, dict]:
-    """App settings for each chosen regime, at a common horizon and footprint size."""
-    return {n: {**preset_values(n), HORIZON: months, "network.n_orgs": orgs} for n in names}
+    """App settings for each chosen regime (preset or saved), at a common horizon and
+    footprint size; the seed comes from the comparison, not the settings."""
+    return {n: {**regime_values(n), HORIZON: months, "network.n_orgs": orgs} for n in names}
 
 
 def summary_html(table, reference: str) -> str:
@@ -95,10 +97,11 @@ def ComparePage():
 
     solara.HTML("h2", "Compare regimes")
     solara.Text("Every regime runs the same seeds, so each seed is a matched pair (same footprint, same luck): "
-                "differences are paired t-tests over seeds.")
+                "differences are paired t-tests over seeds. Besides the presets, any settings saved on the "
+                "Live footprint tab can be compared.")
     with solara.Columns([1, 1]):
         with solara.Column():
-            solara.SelectMultiple("Regimes (two or more)", values=chosen, all_values=[p.name for p in PRESETS])
+            solara.SelectMultiple("Regimes (two or more)", values=chosen, all_values=regime_names())
             solara.Select("Compare against", values=chosen.value or [""],
                           value=reference.value if reference.value in chosen.value else (chosen.value or [""])[0],
                           on_value=reference.set)
@@ -109,7 +112,7 @@ def ComparePage():
             Slider("Months", months, 12, 240, 12)
             Slider("Organisations", orgs, 10, 40)
     for name in chosen.value:
-        solara.Text(f"{name}: {PRESET_BY_NAME[name].notice}", style={"font-size": "0.9em", "color": "#444"})
+        solara.Text(f"{name}: {describe(name)}", style={"font-size": "0.9em", "color": "#444"})
     done, total = progress.value
     with solara.Row(style={"align-items": "center", "gap": "1em"}):
         solara.Button("Run", on_click=task, color="primary", disabled=task.pending or len(chosen.value) < 2

@@ -18,6 +18,7 @@ from sim.config import ConfigError
 from . import svg
 from .levers import DEFAULTS, GROUPS, LEVERS, PRESET_BY_NAME, PRESETS, preset_values
 from .liverun import LiveRun, Pacer
+from .saved import SAVED, save
 from .widgets import Slider
 
 OPEN_GROUPS = ("Leadership", "Regulation", "Payment")
@@ -201,6 +202,27 @@ def PresetPicker(values: solara.Reactive[dict], preset: solara.Reactive[str]):
 
 
 @solara.component
+def SaveRegime(values: solara.Reactive[dict]):
+    """Name the current lever settings and keep them for the Compare regimes tab."""
+    name = solara.use_reactive("")
+    message = solara.use_reactive("")
+
+    def keep():
+        try:
+            message.set(f"Saved {save(name.value, values.value)!r}: pick it on the Compare regimes tab.")
+        except ConfigError as exc:
+            message.set(str(exc))
+
+    with solara.Row(style={"align-items": "center"}):
+        solara.InputText("Name these settings", value=name, continuous_update=True)
+        solara.Button("Save for Compare", on_click=keep, disabled=not name.value.strip())
+    if message.value:
+        solara.Text(message.value, style={"font-size": "0.85em"})
+    elif SAVED.value:
+        solara.Text(f"Saved: {', '.join(SAVED.value)}", style={"font-size": "0.85em", "color": "#666"})
+
+
+@solara.component
 def LivePage():
     solara.Title("collabsim: live footprint")
     values = solara.use_reactive(preset_values(PRESETS[0].name))
@@ -211,6 +233,7 @@ def LivePage():
         solara.Text("Changing a lever restarts the run from month 0 with the same seed; the dotted line "
                     "shows cooperation in the run before the change.", style={"font-size": "0.85em"})
         LeverPanel(values)
+        SaveRegime(values)
     if live.error.value:
         solara.Error(live.error.value)
     RunControls(live)
