@@ -150,10 +150,15 @@ class LeadershipConfig(Section):
     disposition_sd: NonNegative = 0.15
     reorganisations: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)  # months of mass turnover
     reorganisation_share: Probability = 0.6  # chance each leader leaves in a reorganisation (KF L2311)
+    election_every: Annotated[int, Field(ge=0)] = 0  # months between council elections; 0 = no electoral clock
+    election_window: Annotated[int, Field(ge=1)] = 3  # months before an election when councils hold back (IHM L289-291)
 
     @model_validator(mode="after")
     def _check(self):
         _check_types("leadership.mean_tenure", self.mean_tenure, complete=True)
+        if self.election_every and self.election_window >= self.election_every:
+            raise ValueError(f"leadership.election_window: must be less than election_every "
+                             f"({self.election_every} months); got {self.election_window}")
         return self
 
 

@@ -87,6 +87,7 @@ class CollabModel(Model):
         if shock:
             breaking = self.rng.random(n) < config.strategies.shock_share
             self.forced = np.stack([breaking[self.src], breaking[self.dst]], axis=1)
+        self.council_sides = (self.types == ORG_TYPES.index("council"))[np.stack([self.src, self.dst], axis=1)]
         self.recorder = metrics.Recorder(self)
         self.datacollector = DataCollector(model_reporters=self.recorder.model_reporters())
         self.agent_datacollector = DataCollector(agenttype_reporters={Organisation: metrics.AGENT_REPORTERS})
@@ -104,6 +105,8 @@ class CollabModel(Model):
         shock = cfg.strategies.defection_shock
         if shock and shock[0] <= self.steps <= shock[1]:
             self.moves[self.forced] = DEFECT  # a squeeze: these organisations break ranks
+        if self.leadership.pre_election(self.steps):
+            self.moves[self.council_sides] = DEFECT  # councils hold back until after the election
         self.n_mutual = kernels.play(self.moves, self.src, self.dst, payoff, cfg.game.shift, cfg.game.surplus,
                                      self.score, self.money)
         if cfg.game.self_interaction:

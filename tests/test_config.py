@@ -1,8 +1,14 @@
 """Bad input stops with one clear message naming the field and what is allowed."""
 
+from pathlib import Path
+
 import pytest
 
+from sim import compare
 from sim.config import ConfigError, load, validate
+from sim.sweep import spec
+
+EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
 
 
 def error_for(data) -> str:
@@ -79,3 +85,16 @@ def test_overrides_are_validated(tmp_path):
     assert load(path, {"experiment.seed": 9}).experiment.seed == 9
     with pytest.raises(ConfigError, match="experiment.seed"):
         load(path, {"experiment.seed": -1})
+
+
+@pytest.mark.parametrize("path", sorted(EXPERIMENTS.glob("*.toml")), ids=lambda p: p.stem)
+def test_every_shipped_experiment_is_valid_and_says_what_it_asks(path):
+    text = path.read_text()
+    header = text.split("\n[", 1)[0]
+    assert "Question:" in header and all(line.startswith("#") for line in header.splitlines() if line)
+    cfg = load(path)
+    assert cfg.experiment.name == path.stem
+    if "\n[compare]" in text:
+        assert len(compare.load(path).arms) >= 2
+    if "\n[sweep]" in text:
+        assert spec.load(path).n_runs > 0

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sim.config import ORG_TYPES
+from sim.config import ORG_TYPES, ConfigError
 from sim.model import CollabModel
 from sim.policies.base import footprint_mean
 from sim.strategies import CODES
@@ -210,6 +210,27 @@ def test_defection_shock_forces_the_chosen_organisations_to_defect():
     assert np.array_equal(m.moves == 0, m.forced) and m.forced.any()
     m.step(), m.step()
     assert m.moves.all()
+
+
+def test_councils_hold_back_only_in_the_months_before_an_election():
+    m = model(**{"leadership.election_every": 12, "leadership.election_window": 2,
+                 "strategies.mix": {"allc": 1.0}, "game.noise": 0.0, "network.n_orgs": 30})
+    council = ORG_TYPES.index("council")
+    sides = np.stack([m.src, m.dst], axis=1)
+    is_council = m.types[sides] == council
+    assert is_council.any() and not is_council.all()
+    held_back = []
+    for _ in range(26):
+        m.step()
+        assert np.array_equal(m.moves == 0, is_council) or m.moves.all()
+        if not m.moves.all():
+            held_back.append(m.steps)
+    assert held_back == [10, 11, 22, 23]  # elections at months 12 and 24
+
+
+def test_an_election_window_as_long_as_the_cycle_is_refused():
+    with pytest.raises(ConfigError, match="leadership.election_window: must be less than election_every"):
+        make_config(**{"leadership.election_every": 6, "leadership.election_window": 6})
 
 
 def test_footprint_mean():

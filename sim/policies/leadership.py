@@ -12,7 +12,9 @@ class Leadership:
     L1869). In a reorganisation month each leader leaves with ``reorganisation_share`` on
     top: many leaving at once can reset a partnership (KF L2311). A successor keeps only
     part of the predecessor's relationships (trust moves toward a stranger's), more when
-    promoted from inside (KF L2074, L2473)."""
+    promoted from inside (KF L2074, L2473). With an electoral clock, councils withhold
+    commitment in the months before each election ("Councillors saying 'don't do anything
+    until after May'", IHM L289-291)."""
 
     def __init__(self, cfg: LeadershipConfig, types: np.ndarray, stranger_trust: float):
         self.cfg = cfg
@@ -20,6 +22,12 @@ class Leadership:
         tenure = np.array([cfg.mean_tenure[t] for t in ORG_TYPES])
         self.hazard = 1.0 / tenure[types]
         self.reorganisations = set(cfg.reorganisations)
+
+    def pre_election(self, month: int) -> bool:
+        """Whether ``month`` falls in the window before a council election (elections at
+        every multiple of ``election_every``)."""
+        every = self.cfg.election_every
+        return bool(every) and month % every >= every - self.cfg.election_window
 
     def draw_disposition(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.normal(self.cfg.disposition_mean, self.cfg.disposition_sd, n)
