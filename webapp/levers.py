@@ -53,6 +53,8 @@ LEVERS: tuple[Lever, ...] = (
     Lever(TENURE, "Acute CEO tenure (months; other types scale with it)", "Leadership", 6, 180, 1, integer=True,
           help="NHS leaders stay about three years, council leaders longer (KF L1797, L1869)"),
     Lever("leadership.trust_loss", "Trust lost when a leader leaves", "Leadership", 0, 1, 0.05),
+    Lever("leadership.election_every", "Council elections every (months; 0 = none)", "Leadership", 0, 60, 12,
+          integer=True, help="Councils hold back for the 3 months before each election (IHM L289-291)"),
     Lever("leadership.internal_succession", "Chance the successor is internal", "Leadership", 0, 1, 0.05),
     Lever("regulation.regime", "Regulation regime", "Regulation", choices=("none", "organisational", "system")),
     Lever("regulation.detection", "Chance a breach is detected", "Regulation", 0, 1, 0.05),
