@@ -1,14 +1,17 @@
 """The fastest game step we can hand-write in numba over collabsim's arrays: one fused
-pass per edge (decide both sides with the trust rule, pay off, update trust and memory),
-no strategy dispatch, no policies. The limit the engine's kernels are measured against."""
+pass per edge doing the engine kernels' work (decide both sides with the trust rule, pay
+off from each side's payoff row, move money, update trust, last moves and grudges), with
+no strategy dispatch and no policies. The limit the engine's kernels are measured against."""
 
 import numpy as np
 from numba import njit
 
 
 @njit(cache=True)
-def fused_step(src, dst, trust, last, bias, payoff, beta, noise, gain, loss, u, score):
+def fused_step(src, dst, trust, last, grudge, bias, payoff, beta, noise, gain, loss, shift, surplus, u,
+               score, money):
     score[:] = 0.0
+    money[:] = 0.0
     for e in range(src.shape[0]):
         i = src[e]
         j = dst[e]
@@ -18,10 +21,21 @@ def fused_step(src, dst, trust, last, bias, payoff, beta, noise, gain, loss, u, 
             a = 1 - a
         if u[e, 3] < noise:
             b = 1 - b
-        score[i] += payoff[2 * (1 - a) + (1 - b)]
-        score[j] += payoff[2 * (1 - b) + (1 - a)]
+        score[i] += payoff[i, 2 * (1 - a) + (1 - b)]
+        score[j] += payoff[j, 2 * (1 - b) + (1 - a)]
+        if a and b:
+            money[i] += 0.5 * surplus
+            money[j] += 0.5 * surplus
+        elif a:  # j defected on a cooperating i
+            money[i] -= shift
+            money[j] += shift
+        elif b:
+            money[i] += shift
+            money[j] -= shift
         trust[e, 0] = trust[e, 0] + gain * (1.0 - trust[e, 0]) if b else trust[e, 0] * (1.0 - loss)
         trust[e, 1] = trust[e, 1] + gain * (1.0 - trust[e, 1]) if a else trust[e, 1] * (1.0 - loss)
+        grudge[e, 0] |= b == 0
+        grudge[e, 1] |= a == 0
         last[e, 0] = a
         last[e, 1] = b
 

@@ -72,15 +72,18 @@ def kernel_step(m: CollabModel):
 
 
 def bare_step(m: CollabModel):
-    payoff = m.base_payoffs.copy()
-    bias = m.disposition.copy()
-    trust, last, score = m.trust.copy(), m.last.copy(), np.zeros(len(m.types))
+    cfg = m.config
+    payoff = m.payoff_table()
+    bias = m.decision_bias(payoff)
+    trust, last, grudge = m.trust.copy(), m.last.copy(), m.grudge.copy()
+    score, money = np.zeros(len(m.types)), np.zeros(len(m.types))
 
     u = np.empty((len(m.src), 4))
 
     def step():
         m.rng.random(out=u)
-        fused_step(m.src, m.dst, trust, last, bias, payoff, 10.0, 0.01, 0.1, 0.2, u, score)
+        fused_step(m.src, m.dst, trust, last, grudge, bias, payoff, cfg.strategies.beta, cfg.game.noise,
+                   cfg.trust.gain, cfg.trust.loss, cfg.game.shift, cfg.game.surplus, u, score, money)
 
     return step
 
@@ -88,7 +91,7 @@ def bare_step(m: CollabModel):
 def games_per_second(n: int) -> dict:
     m = random_model(n)
     e = m.network.n_edges
-    mesa_model = MesaGame(m.src, m.dst, n)
+    mesa_model = MesaGame(m.src, m.dst, m.decision_bias(m.payoff_table()))
     mesa_model.step()
     t_mesa = timeit(mesa_model.step, repeat=10 if n <= 1000 else 3)
     k, b = kernel_step(m), bare_step(m)
