@@ -32,8 +32,8 @@ def fused_step(src, dst, trust, last, grudge, bias, payoff, beta, noise, gain, l
         elif b:
             money[i] += shift
             money[j] -= shift
-        trust[e, 0] = trust[e, 0] + gain * (1.0 - trust[e, 0]) if b else trust[e, 0] * (1.0 - loss)
-        trust[e, 1] = trust[e, 1] + gain * (1.0 - trust[e, 1]) if a else trust[e, 1] * (1.0 - loss)
+        trust[e, 0] = trust[e, 0] + gain * (1.0 - trust[e, 0]) if b else trust[e, 0] - loss * trust[e, 0]
+        trust[e, 1] = trust[e, 1] + gain * (1.0 - trust[e, 1]) if a else trust[e, 1] - loss * trust[e, 1]
         grudge[e, 0] |= b == 0
         grudge[e, 1] |= a == 0
         last[e, 0] = a
