@@ -1,6 +1,7 @@
 """The fastest game step we can hand-write in numba over collabsim's arrays: one fused
 pass per edge doing the engine kernels' work (decide both sides with the trust rule, pay
-off from each side's payoff row, move money, update trust, last moves and grudges), with
+off from each side's payoff row, move money, update trust, last and seen moves and
+grudges), with
 no strategy dispatch and no policies. The limit the engine's kernels are measured against."""
 
 import numpy as np
@@ -8,7 +9,7 @@ from numba import njit
 
 
 @njit(cache=True)
-def fused_step(src, dst, trust, last, grudge, bias, payoff, beta, noise, gain, loss, shift, surplus, u,
+def fused_step(src, dst, trust, last, seen, grudge, bias, payoff, beta, noise, gain, loss, shift, surplus, u,
                score, money):
     score[:] = 0.0
     money[:] = 0.0
@@ -38,6 +39,8 @@ def fused_step(src, dst, trust, last, grudge, bias, payoff, beta, noise, gain, l
         grudge[e, 1] |= a == 0
         last[e, 0] = a
         last[e, 1] = b
+        seen[e, 0] = b
+        seen[e, 1] = a
 
 
 @njit(cache=True)

@@ -63,10 +63,10 @@ def kernel_step(m: CollabModel):
 
     def step():
         m.rng.random(out=u)
-        kernels.decide(m.strategy, m.src, m.dst, m.last, m.grudge, m.trust, bias, cfg.strategies.generosity,
+        kernels.decide(m.strategy, m.src, m.dst, m.last, m.seen, m.grudge, m.trust, bias, cfg.strategies.generosity,
                        cfg.strategies.beta, cfg.game.noise, u, m.moves)
         kernels.play(m.moves, m.src, m.dst, payoff, cfg.game.shift, cfg.game.surplus, m.score, m.money)
-        kernels.update_relationships(m.moves, m.trust, m.last, m.grudge, cfg.trust.gain, cfg.trust.loss)
+        m.information.update(m.rng, m.moves, m.seen, m.trust, m.last, m.grudge, cfg.trust.gain, cfg.trust.loss)
 
     return step
 
@@ -75,14 +75,14 @@ def bare_step(m: CollabModel):
     cfg = m.config
     payoff = m.payoff_table()
     bias = m.decision_bias(payoff)
-    trust, last, grudge = m.trust.copy(), m.last.copy(), m.grudge.copy()
+    trust, last, seen, grudge = m.trust.copy(), m.last.copy(), m.seen.copy(), m.grudge.copy()
     score, money = np.zeros(len(m.types)), np.zeros(len(m.types))
 
     u = np.empty((len(m.src), 4))
 
     def step():
         m.rng.random(out=u)
-        fused_step(m.src, m.dst, trust, last, grudge, bias, payoff, cfg.strategies.beta, cfg.game.noise,
+        fused_step(m.src, m.dst, trust, last, seen, grudge, bias, payoff, cfg.strategies.beta, cfg.game.noise,
                    cfg.trust.gain, cfg.trust.loss, cfg.game.shift, cfg.game.surplus, u, score, money)
 
     return step
@@ -123,14 +123,16 @@ def bounds() -> dict:
 
 
 def bytes_per_edge_step() -> int:
-    """Edge data the engine's three kernels move per edge per step (node arrays stay in cache
-    at footprint scale): decide reads src, dst (8 B each), last (2), grudge (2), trust (16),
-    draws (32) and writes moves (2); play reads src, dst, moves again; update reads moves,
-    trust, last, grudge and writes them back."""
-    decide = 8 + 8 + 2 + 2 + 16 + 32 + 2
+    """Edge data the engine's kernels move per edge per step (node arrays stay in cache at
+    footprint scale): decide reads src, dst (8 B each), last, seen, grudge (2 each), trust
+    (16), draws (32) and writes moves (2); play reads src, dst, moves again; observe reads
+    moves and writes seen and found_out (2 each); update reads moves, seen, found_out and
+    reads and writes trust, last, grudge."""
+    decide = 8 + 8 + 2 + 2 + 2 + 16 + 32 + 2
     play = 8 + 8 + 2
-    update = 2 + (16 + 2 + 2) * 2
-    return decide + play + update
+    observe = 2 + 2 + 2
+    update = 2 + 2 + 2 + (16 + 2 + 2) * 2
+    return decide + play + observe + update
 
 
 def breakdown(n: int) -> dict:
@@ -143,10 +145,11 @@ def breakdown(n: int) -> dict:
     u = np.empty((e, 4))
     parts = {
         "draws": lambda: m.rng.random(out=u),
-        "decide": lambda: kernels.decide(m.strategy, m.src, m.dst, m.last, m.grudge, m.trust, bias,
+        "decide": lambda: kernels.decide(m.strategy, m.src, m.dst, m.last, m.seen, m.grudge, m.trust, bias,
                                          cfg.strategies.generosity, cfg.strategies.beta, cfg.game.noise, u, m.moves),
         "play": lambda: kernels.play(m.moves, m.src, m.dst, payoff, cfg.game.shift, cfg.game.surplus, m.score, m.money),
-        "update": lambda: kernels.update_relationships(m.moves, m.trust, m.last, m.grudge, cfg.trust.gain, cfg.trust.loss),
+        "observe and update": lambda: m.information.update(m.rng, m.moves, m.seen, m.trust, m.last, m.grudge,
+                                                           cfg.trust.gain, cfg.trust.loss),
     }
     return {name: timeit(f, 51) / e * 1e9 for name, f in parts.items()}
 
@@ -183,8 +186,8 @@ def memory() -> dict:
     1,000,000-edge model, measured in a fresh process."""
     m = random_model(3334)
     n, e = m.network.n_nodes, m.network.n_edges
-    edge_arrays = [m.src, m.dst, m.moves, m.last, m.grudge, m.trust, m.forced, m.recorder.pair_code,
-                   m.network.indices]
+    edge_arrays = [m.src, m.dst, m.moves, m.last, m.seen, m.grudge, m.trust, m.information.found_out,
+                   m.forced, m.council_sides, m.recorder.pair_code, m.network.indices]
     node_arrays = [m.types, m.size, m.balance, m.pressure, m.disposition, m.special_measures, m.strategy,
                    m.score, m.money, m.degree, m.network.footprint, m.network.foundation, m.network.indptr]
     per_edge = sum(a.nbytes for a in edge_arrays) / e

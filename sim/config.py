@@ -119,6 +119,17 @@ class TrustConfig(Section):
     loss: Probability = 0.2  # share of trust lost after the partner defects
 
 
+class InformationConfig(Section):
+    """What organisations see of each other's moves (MODEL.md section 7). Off by default:
+    every move is seen as it was made."""
+
+    misread: Probability = 0.0  # chance a side misreads its partner's move (sees the opposite)
+    shared_information: Probability = 0.0  # share of misreading a shared framework removes (IHM L104-121, NT)
+    pledges: bool = False  # moves are private behind public pledges to collaborate (IHM L266-271, KF L2288-2297)
+    detection: Probability = 0.5  # chance a broken pledge is found out
+    breach_loss: Probability = 0.6  # share of trust lost when a broken pledge is found out
+
+
 class BudgetConfig(Section):
     """Money and financial pressure (MODEL.md section 2.4). Units: money per month, with an
     acute trust's monthly budget as 100 (an assumption; the reports give no figures)."""
@@ -217,6 +228,7 @@ class Config(Section):
     game: GameConfig = Field(default_factory=GameConfig)
     strategies: StrategyConfig = Field(default_factory=StrategyConfig)
     trust: TrustConfig = Field(default_factory=TrustConfig)
+    information: InformationConfig = Field(default_factory=InformationConfig)
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
     leadership: LeadershipConfig = Field(default_factory=LeadershipConfig)
     regulation: RegulationConfig = Field(default_factory=RegulationConfig)

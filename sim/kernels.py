@@ -3,9 +3,10 @@
 Layout shared by all kernels (MODEL.md section 2):
 - an undirected edge e joins ``src[e]`` and ``dst[e]``; side 0 of the edge is ``src``'s
   view of the relationship, side 1 is ``dst``'s view;
-- per-side arrays have shape (E, 2): ``moves`` (this step), ``last`` (last move, -1 before
-  the first round), ``grudge`` (the partner has defected at least once), ``trust`` (the
-  side's trust in its partner, in [0, 1]);
+- per-side arrays have shape (E, 2): ``moves`` (this step), ``last`` (the side's own last
+  move, -1 before the first round), ``seen`` (the partner's last move as the side saw it,
+  -1 before the first round), ``grudge`` (the side has seen its partner defect), ``trust``
+  (the side's trust in its partner, in [0, 1]);
 - per-node ``payoff`` has shape (N, 4): the R, S, T, P that node receives, after policies.
 
 Kernels are deterministic functions of their inputs: randomness arrives as arrays of
@@ -47,8 +48,8 @@ def _intended_move(code, my_last, their_last, grudge, trust, bias, generosity, b
 
 
 @njit(cache=True)
-def decide(strategy, src, dst, last, grudge, trust, bias, generosity, beta, noise, u, moves):
-    """Fill ``moves`` (E, 2) with every side's move this step.
+def decide(strategy, src, dst, last, seen, grudge, trust, bias, generosity, beta, noise, u, moves):
+    """Fill ``moves`` (E, 2) with every side's move this step, from what it has seen.
 
     ``u`` (E, 4): column s is the side's decision draw, column 2 + s its execution-error
     draw; with probability ``noise`` the intended move is flipped (a mistake).
@@ -57,7 +58,7 @@ def decide(strategy, src, dst, last, grudge, trust, bias, generosity, beta, nois
         for s in range(2):
             node = src[e] if s == 0 else dst[e]
             move = _intended_move(
-                strategy[node], last[e, s], last[e, 1 - s], grudge[e, s], trust[e, s],
+                strategy[node], last[e, s], seen[e, s], grudge[e, s], trust[e, s],
                 bias[node], generosity, beta, u[e, s],
             )
             if u[e, 2 + s] < noise:
@@ -99,18 +100,42 @@ def play(moves, src, dst, payoff, shift, surplus, score, money):
 
 
 @njit(cache=True)
-def update_relationships(moves, trust, last, grudge, gain, loss):
-    """After the game: trust moves toward 1 after the partner cooperates (by ``gain`` of the
-    gap) and toward 0 after it defects (by ``loss`` of the level); with loss > gain betrayal
-    weighs more than goodwill (KF L2295) and trust builds slowly (NT). Memory of the last
-    moves and of any defection is updated for the rule-based strategies."""
+def observe(moves, misread, pledged, detection, u, seen, found_out):
+    """Fill ``seen`` (E, 2) with what each side sees of its partner's move this step.
+
+    Moves are public by default: a side sees its partner's move, misreading it (seeing the
+    opposite) with probability ``misread``. With ``pledged``, moves are private behind a
+    public pledge to collaborate (IHM L266-271, KF L2288-2297): a partner's defection is
+    found out with probability ``detection`` (``found_out``) and otherwise taken for the
+    cooperation pledged. ``u`` (E, 2) holds each side's draw; it is read only when
+    ``misread`` > 0 or ``pledged``, so it may be empty otherwise.
+    """
     for e in range(moves.shape[0]):
         for s in range(2):
             theirs = moves[e, 1 - s]
-            if theirs == COOPERATE:
+            found_out[e, s] = False
+            if pledged and theirs == DEFECT:
+                found_out[e, s] = u[e, s] < detection
+                seen[e, s] = DEFECT if found_out[e, s] else COOPERATE
+            elif misread > 0.0 and u[e, s] < misread:
+                seen[e, s] = 1 - theirs
+            else:
+                seen[e, s] = theirs
+
+
+@njit(cache=True)
+def update_relationships(moves, seen, found_out, trust, last, grudge, gain, loss, breach_loss):
+    """After the game, from what each side saw: trust moves toward 1 after the partner
+    cooperated (by ``gain`` of the gap) and toward 0 after it defected (by ``loss`` of the
+    level, or ``breach_loss`` when a broken pledge was found out); with loss > gain betrayal
+    weighs more than goodwill (KF L2295) and trust builds slowly (NT). A seen defection is
+    remembered for good (grudge); each side's own move becomes its last move."""
+    for e in range(moves.shape[0]):
+        for s in range(2):
+            if seen[e, s] == COOPERATE:
                 trust[e, s] += gain * (1.0 - trust[e, s])
             else:
-                trust[e, s] -= loss * trust[e, s]
+                trust[e, s] -= (breach_loss if found_out[e, s] else loss) * trust[e, s]
                 grudge[e, s] = True
             last[e, s] = moves[e, s]
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import kernels
+from .policies import Information
 from .strategies import CODES
 
 
@@ -47,6 +48,8 @@ def play_match(
     src = np.array([0], dtype=np.int64)
     dst = np.array([1], dtype=np.int64)
     last = np.full((1, 2), -1, dtype=np.int8)
+    seen = np.full((1, 2), -1, dtype=np.int8)
+    public = Information.public(1)
     grudge = np.zeros((1, 2), dtype=np.bool_)
     trust = np.full((1, 2), trust0)
     bias_arr = np.array(bias, dtype=np.float64)
@@ -58,9 +61,9 @@ def play_match(
     all_pay = np.zeros((rounds, 2))
     for t in range(rounds):
         u = rng.random((1, 4))
-        kernels.decide(strategy, src, dst, last, grudge, trust, bias_arr, generosity, beta, noise, u, moves)
+        kernels.decide(strategy, src, dst, last, seen, grudge, trust, bias_arr, generosity, beta, noise, u, moves)
         kernels.play(moves, src, dst, table, 0.0, 0.0, score, money)
-        kernels.update_relationships(moves, trust, last, grudge, trust_gain, trust_loss)
+        public.update(rng, moves, seen, trust, last, grudge, trust_gain, trust_loss)
         all_moves[t] = moves[0]
         all_pay[t] = score
     return MatchResult(all_moves, all_pay)

@@ -14,7 +14,7 @@ from . import kernels, metrics, network
 from .agents import ORGANISATION_CLASSES, Leader, Organisation, Regulator
 from .config import ORG_TYPES, Config
 from .learning import Learning
-from .policies import Leadership, build_governance, build_incentives, build_regulation
+from .policies import Information, Leadership, build_governance, build_incentives, build_regulation
 from .strategies import ALLD, CODES, DEFECT
 
 
@@ -57,6 +57,7 @@ class CollabModel(Model):
         # Edge state (side 0 = src's view, side 1 = dst's view).
         self.moves = np.zeros((e, 2), dtype=np.int8)
         self.last = np.full((e, 2), -1, dtype=np.int8)
+        self.seen = np.full((e, 2), -1, dtype=np.int8)
         self.grudge = np.zeros((e, 2), dtype=np.bool_)
         self.trust = np.full((e, 2), config.trust.initial)
         self._draws = np.empty((e, 4))
@@ -64,6 +65,7 @@ class CollabModel(Model):
         # Policies and agents.
         self.leadership = Leadership(config.leadership, self.types, config.trust.stranger)
         self.learning = Learning(config.learning, mix, self.spread)
+        self.information = Information(config.information, e)
         self.organisations: list[Organisation] = [
             ORGANISATION_CLASSES[ORG_TYPES[t]](self, i) for i, t in enumerate(self.types)
         ]
@@ -100,7 +102,7 @@ class CollabModel(Model):
             policy.perceive(self, payoff)
         bias = self.decision_bias(payoff)
         u = self.rng.random(out=self._draws)  # reused buffer: fresh pages cost more than the draws
-        kernels.decide(self.strategy, self.src, self.dst, self.last, self.grudge, self.trust, bias,
+        kernels.decide(self.strategy, self.src, self.dst, self.last, self.seen, self.grudge, self.trust, bias,
                        cfg.strategies.generosity, cfg.strategies.beta, cfg.game.noise, u, self.moves)
         shock = cfg.strategies.defection_shock
         if shock and shock[0] <= self.steps <= shock[1]:
@@ -114,7 +116,8 @@ class CollabModel(Model):
             self.score += payoff[np.arange(len(own)), own]
         for policy in self.policies:
             policy.settle(self)
-        kernels.update_relationships(self.moves, self.trust, self.last, self.grudge, cfg.trust.gain, cfg.trust.loss)
+        self.information.update(self.rng, self.moves, self.seen, self.trust, self.last, self.grudge,
+                                cfg.trust.gain, cfg.trust.loss)  # what each side saw, and trust from that
         self._cache_step = -1  # per-node views computed before the trust update are stale
         # Costs grow by the structural gap, and an organisation in distress pays extra (agency
         # staff, emergency borrowing): left alone, it goes "down a slide" (KF L2001-2006).

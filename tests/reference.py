@@ -77,20 +77,21 @@ def intended_move(code, my_last, their_last, partner_ever_defected, trust, bias,
     raise ValueError(f"unknown strategy code {code}")
 
 
-def decide(strategy, src, dst, last, grudge, trust, bias, generosity, beta, noise, u):
+def decide(strategy, src, dst, last, seen, grudge, trust, bias, generosity, beta, noise, u):
     """Moves (E rows of [side 0, side 1]) for one step.
 
-    Side 0 of edge e is node src[e], side 1 is node dst[e]. u[e] holds four uniforms: the
-    decision draws of side 0 and side 1, then their execution-error draws; a side makes a
-    mistake (plays the opposite of what it intended) with probability ``noise``.
+    Side 0 of edge e is node src[e], side 1 is node dst[e]. A side's rule looks at its own
+    last move (``last``) and at its partner's last move as the side saw it (``seen``). u[e]
+    holds four uniforms: the decision draws of side 0 and side 1, then their execution-error
+    draws; a side makes a mistake (plays the opposite of what it intended) with probability
+    ``noise``.
     """
     moves = []
     for e in range(len(src)):
         row = []
         for side, node in ((0, src[e]), (1, dst[e])):
-            other = 1 - side
             move = intended_move(
-                int(strategy[node]), int(last[e][side]), int(last[e][other]), bool(grudge[e][side]),
+                int(strategy[node]), int(last[e][side]), int(seen[e][side]), bool(grudge[e][side]),
                 float(trust[e][side]), float(bias[node]), generosity, beta, float(u[e][side]),
             )
             if happens(float(u[e][2 + side]), noise):
@@ -128,12 +129,42 @@ def play(moves, src, dst, payoff, shift, surplus, n_nodes):
     return score, money, mutual
 
 
-def update_relationships(moves, trust, last, grudge, gain, loss):
+def observe(moves, misread, pledged, detection, u):
+    """(seen, found_out): what each side sees of its partner's move this step, as lists of
+    [side 0, side 1].
+
+    Public moves (``pledged`` false): the side sees its partner's move, or the opposite when
+    its draw u[e][side] < ``misread``. Pledged moves: a partner's cooperation is seen as
+    such (misread with probability ``misread``); its defection is found out when the draw
+    < ``detection`` and otherwise taken for the cooperation it pledged.
+    """
+    seen, found_out = [], []
+    for e in range(len(moves)):
+        s_row, f_row = [], []
+        for side in (0, 1):
+            theirs = int(moves[e][1 - side])
+            found = False
+            if pledged and theirs == DEFECT:
+                found = happens(float(u[e][side]), detection)
+                sees = DEFECT if found else COOPERATE
+            elif misread > 0.0 and happens(float(u[e][side]), misread):
+                sees = flip(theirs)
+            else:
+                sees = theirs
+            s_row.append(sees)
+            f_row.append(found)
+        seen.append(s_row)
+        found_out.append(f_row)
+    return seen, found_out
+
+
+def update_relationships(moves, seen, found_out, trust, last, grudge, gain, loss, breach_loss):
     """(trust, last, grudge) after a step's games, each as lists of [side 0, side 1].
 
-    Each side's trust in its partner closes ``gain`` of the gap to 1 when the partner
-    cooperated and loses ``loss`` of its level when it defected; a defection is remembered
-    for good (grudge); each side's last move becomes this step's move.
+    From what each side saw of its partner: trust closes ``gain`` of the gap to 1 when the
+    partner was seen to cooperate, and loses ``loss`` of its level when it was seen to defect
+    (``breach_loss`` when that was a broken pledge found out); a seen defection is remembered
+    for good (grudge); each side's last move becomes its own move this step.
     """
     new_trust, new_last, new_grudge = [], [], []
     for e in range(len(moves)):
@@ -141,10 +172,10 @@ def update_relationships(moves, trust, last, grudge, gain, loss):
         for side in (0, 1):
             tau = float(trust[e][side])
             held = bool(grudge[e][side])
-            if int(moves[e][1 - side]) == COOPERATE:
+            if int(seen[e][side]) == COOPERATE:
                 tau = tau + gain * (1.0 - tau)
             else:
-                tau = tau - loss * tau
+                tau = tau - (breach_loss if found_out[e][side] else loss) * tau
                 held = True
             t_row.append(tau)
             l_row.append(int(moves[e][side]))

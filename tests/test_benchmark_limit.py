@@ -1,6 +1,6 @@
 """The benchmarks' bare fused kernel, the limit the engine's kernels are measured against,
 must do the same work: on the same draws it gives the same moves, scores, money, trust,
-last moves and grudges as decide + play + update_relationships."""
+last and seen moves and grudges as decide + play + observe + update_relationships."""
 
 import sys
 from pathlib import Path
@@ -26,20 +26,21 @@ def test_bare_fused_kernel_matches_the_engine_kernels_on_the_same_draws():
     u = np.random.default_rng(7).random((len(m.src), 4))
     n = len(m.types)
 
-    trust, last, grudge, moves = m.trust.copy(), m.last.copy(), m.grudge.copy(), m.moves.copy()
+    trust, last, seen, grudge, moves = m.trust.copy(), m.last.copy(), m.seen.copy(), m.grudge.copy(), m.moves.copy()
     score, money = np.zeros(n), np.zeros(n)
-    kernels.decide(m.strategy, m.src, m.dst, last, grudge, trust, bias, cfg.strategies.generosity,
+    kernels.decide(m.strategy, m.src, m.dst, last, seen, grudge, trust, bias, cfg.strategies.generosity,
                    cfg.strategies.beta, cfg.game.noise, u, moves)
     kernels.play(moves, m.src, m.dst, payoff, cfg.game.shift, cfg.game.surplus, score, money)
-    kernels.update_relationships(moves, trust, last, grudge, cfg.trust.gain, cfg.trust.loss)
+    m.information.update(m.rng, moves, seen, trust, last, grudge, cfg.trust.gain, cfg.trust.loss)
 
-    b_trust, b_last, b_grudge = m.trust.copy(), m.last.copy(), m.grudge.copy()
+    b_trust, b_last, b_seen, b_grudge = m.trust.copy(), m.last.copy(), m.seen.copy(), m.grudge.copy()
     b_score, b_money = np.zeros(n), np.zeros(n)
-    fused_step(m.src, m.dst, b_trust, b_last, b_grudge, bias, payoff, cfg.strategies.beta, cfg.game.noise,
+    fused_step(m.src, m.dst, b_trust, b_last, b_seen, b_grudge, bias, payoff, cfg.strategies.beta, cfg.game.noise,
                cfg.trust.gain, cfg.trust.loss, cfg.game.shift, cfg.game.surplus, u, b_score, b_money)
 
     assert 0 < moves.mean() < 1  # both moves occur
     np.testing.assert_array_equal(b_last, last)
+    np.testing.assert_array_equal(b_seen, seen)
     np.testing.assert_array_equal(b_grudge, grudge)
     np.testing.assert_array_equal(b_trust, trust)
     np.testing.assert_allclose(b_score, score, rtol=0, atol=1e-12)

@@ -79,11 +79,14 @@ def moves_array(draw, e):
     return draw(hnp.arrays(np.int8, (e, 2), elements=st.sampled_from([0, 1])))
 
 
-def reachable_last(draw, e):
-    """Last moves as they occur in a run: an edge has played (both sides 0/1) or not (-1, -1)."""
-    played = draw(hnp.arrays(np.bool_, e))
-    moves = moves_array(draw, e)
-    return np.where(played[:, None], moves, np.int8(-1)).astype(np.int8)
+def reachable_memory(draw, e):
+    """(last, seen) as they occur in a run: an edge has played (both sides remember a 0/1
+    own move and a 0/1 seen move, which misreading may make differ from the partner's own)
+    or not (all -1)."""
+    played = draw(hnp.arrays(np.bool_, e))[:, None]
+    last = np.where(played, moves_array(draw, e), np.int8(-1)).astype(np.int8)
+    seen = np.where(played, moves_array(draw, e), np.int8(-1)).astype(np.int8)
+    return last, seen
 
 
 def as_array(rows, dtype, shape):
@@ -96,8 +99,9 @@ def decide_inputs(draw):
     n, src, dst = draw(graphs())
     e = len(src)
     generosity, noise = draw(PROB), draw(PROB)
+    last, seen = reachable_memory(draw, e)
     return dict(
-        strategy=strategy_codes(draw, n), src=src, dst=dst, last=reachable_last(draw, e),
+        strategy=strategy_codes(draw, n), src=src, dst=dst, last=last, seen=seen,
         grudge=draw(hnp.arrays(np.bool_, (e, 2))), trust=floats(draw, (e, 2), UNIT),
         bias=floats(draw, n, BIAS), generosity=generosity, beta=draw(STEEPNESS),
         noise=noise, u=draws_with_ties(draw, (e, 4), generosity, noise),
@@ -107,8 +111,8 @@ def decide_inputs(draw):
 def run_decide(args, **override):
     args = {**args, **override}
     moves = np.full((len(args["src"]), 2), 7, dtype=np.int8)  # garbage: every entry must be written
-    kernels.decide(args["strategy"], args["src"], args["dst"], args["last"], args["grudge"], args["trust"],
-                   args["bias"], args["generosity"], args["beta"], args["noise"], args["u"], moves)
+    kernels.decide(args["strategy"], args["src"], args["dst"], args["last"], args["seen"], args["grudge"],
+                   args["trust"], args["bias"], args["generosity"], args["beta"], args["noise"], args["u"], moves)
     return moves
 
 
@@ -123,8 +127,8 @@ def test_reference_uses_the_engine_codes():
 def test_decide_matches_reference(args):
     before = {k: v.copy() for k, v in args.items() if isinstance(v, np.ndarray)}
     moves = run_decide(args)
-    expected = ref.decide(args["strategy"], args["src"], args["dst"], args["last"], args["grudge"], args["trust"],
-                          args["bias"], args["generosity"], args["beta"], args["noise"], args["u"])
+    expected = ref.decide(args["strategy"], args["src"], args["dst"], args["last"], args["seen"], args["grudge"],
+                          args["trust"], args["bias"], args["generosity"], args["beta"], args["noise"], args["u"])
     assert np.array_equal(moves, as_array(expected, np.int8, moves.shape))
     for k, v in before.items():  # decide reads its inputs only
         assert np.array_equal(args[k], v), k
@@ -182,22 +186,78 @@ def test_money_sums_to_zero_without_surplus(args):
     assert abs(float(money.sum())) <= 1e-12 * scale
 
 
+# -- observe ------------------------------------------------------------------------------
+@st.composite
+def observe_inputs(draw):
+    e = draw(st.integers(0, 60))
+    misread, detection = draw(PROB), draw(PROB)
+    return dict(moves=moves_array(draw, e), misread=misread, pledged=draw(st.booleans()), detection=detection,
+                u=draws_with_ties(draw, (e, 2), misread, detection))
+
+
+def run_observe(args, **override):
+    args = {**args, **override}
+    e = len(args["moves"])
+    seen = np.full((e, 2), 7, dtype=np.int8)  # garbage: every entry must be written
+    found_out = np.ones((e, 2), dtype=np.bool_)
+    kernels.observe(args["moves"], args["misread"], args["pledged"], args["detection"], args["u"], seen, found_out)
+    return seen, found_out
+
+
+@SETTINGS
+@given(observe_inputs())
+def test_observe_matches_reference(args):
+    seen, found_out = run_observe(args)
+    exp_seen, exp_found = ref.observe(args["moves"], args["misread"], args["pledged"], args["detection"], args["u"])
+    assert np.array_equal(seen, as_array(exp_seen, np.int8, seen.shape))
+    assert np.array_equal(found_out, as_array(exp_found, np.bool_, found_out.shape))
+
+
+@SETTINGS
+@given(observe_inputs())
+def test_public_moves_are_seen_as_made_or_all_misread(args):
+    partner = args["moves"][:, ::-1]
+    seen, found_out = run_observe(args, pledged=False, misread=0.0, u=np.empty((0, 2)))  # no draws needed
+    assert np.array_equal(seen, partner) and not found_out.any()
+    seen, _ = run_observe(args, pledged=False, misread=1.0)
+    assert np.array_equal(seen, 1 - partner)
+
+
+@SETTINGS
+@given(observe_inputs())
+def test_pledged_defections_are_found_out_or_believed(args):
+    partner = args["moves"][:, ::-1]
+    seen, found_out = run_observe(args, pledged=True, misread=0.0, detection=1.0)
+    assert np.array_equal(seen, partner) and np.array_equal(found_out, partner == 0)
+    seen, found_out = run_observe(args, pledged=True, misread=0.0, detection=0.0)
+    assert (seen == 1).all() and not found_out.any()  # every pledge believed
+
+
 # -- update_relationships -----------------------------------------------------------------
 @st.composite
 def update_inputs(draw):
     e = draw(st.integers(0, 60))
     last = draw(hnp.arrays(np.int8, (e, 2), elements=st.sampled_from([-1, 0, 1])))
-    return dict(moves=moves_array(draw, e), trust=floats(draw, (e, 2), UNIT), last=last,
-                grudge=draw(hnp.arrays(np.bool_, (e, 2))), gain=draw(UNIT), loss=draw(UNIT))
+    seen = moves_array(draw, e)
+    found_out = draw(hnp.arrays(np.bool_, (e, 2))) & (seen == 0)  # only a seen defection is found out
+    return dict(moves=moves_array(draw, e), seen=seen, found_out=found_out, trust=floats(draw, (e, 2), UNIT),
+                last=last, grudge=draw(hnp.arrays(np.bool_, (e, 2))), gain=draw(UNIT), loss=draw(UNIT),
+                breach_loss=draw(UNIT))
+
+
+def run_update(args, trust, last, grudge):
+    kernels.update_relationships(args["moves"], args["seen"], args["found_out"], trust, last, grudge, args["gain"],
+                                 args["loss"], args["breach_loss"])
 
 
 @SETTINGS
 @given(update_inputs())
 def test_update_relationships_matches_reference(args):
     trust, last, grudge = args["trust"].copy(), args["last"].copy(), args["grudge"].copy()
-    kernels.update_relationships(args["moves"], trust, last, grudge, args["gain"], args["loss"])
+    run_update(args, trust, last, grudge)
     exp_trust, exp_last, exp_grudge = ref.update_relationships(
-        args["moves"], args["trust"], args["last"], args["grudge"], args["gain"], args["loss"])
+        args["moves"], args["seen"], args["found_out"], args["trust"], args["last"], args["grudge"], args["gain"],
+        args["loss"], args["breach_loss"])
     assert np.array_equal(trust, as_array(exp_trust, np.float64, trust.shape))
     assert np.array_equal(last, as_array(exp_last, np.int8, last.shape))
     assert np.array_equal(grudge, as_array(exp_grudge, np.bool_, grudge.shape))
@@ -209,14 +269,16 @@ def test_trust_stays_in_unit_interval(args, steps, rnd):
     trust, last, grudge = args["trust"].copy(), args["last"].copy(), args["grudge"].copy()
     e = len(trust)
     for _ in range(steps):
-        moves = np.array([[rnd.randint(0, 1) for _ in range(2)] for _ in range(e)], dtype=np.int8).reshape(e, 2)
+        seen = np.array([[rnd.randint(0, 1) for _ in range(2)] for _ in range(e)], dtype=np.int8).reshape(e, 2)
+        found_out = (seen == 0) & np.array([[rnd.random() < 0.5 for _ in range(2)] for _ in range(e)],
+                                           dtype=np.bool_).reshape(e, 2)
         before = trust.copy()
-        kernels.update_relationships(moves, trust, last, grudge, args["gain"], args["loss"])
+        run_update({**args, "seen": seen, "found_out": found_out}, trust, last, grudge)
         assert np.all((trust >= 0.0) & (trust <= 1.0))
-        partner_cooperated = moves[:, ::-1] == 1
-        assert np.all(trust[partner_cooperated] >= before[partner_cooperated])  # goodwill never hurts
-        assert np.all(trust[~partner_cooperated] <= before[~partner_cooperated])  # betrayal never helps
-        assert np.all(grudge[~partner_cooperated])
+        cooperated = seen == 1
+        assert np.all(trust[cooperated] >= before[cooperated])  # goodwill never hurts
+        assert np.all(trust[~cooperated] <= before[~cooperated])  # betrayal never helps
+        assert np.all(grudge[~cooperated])
 
 
 # -- succession ---------------------------------------------------------------------------

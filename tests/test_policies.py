@@ -236,3 +236,38 @@ def test_an_election_window_as_long_as_the_cycle_is_refused():
 def test_footprint_mean():
     values = np.array([1.0, 3.0, 10.0, 20.0, 30.0])
     np.testing.assert_allclose(footprint_mean(values, np.array([0, 0, 1, 1, 1])), [2, 2, 20, 20, 20])
+
+
+# -- information: misreading, shared information, pledges ----------------------------------
+def test_full_shared_information_removes_misreading_exactly():
+    plain = model(seed=4, **{"experiment.steps": 30})
+    shared = model(seed=4, **{"experiment.steps": 30, "information.misread": 0.3,
+                              "information.shared_information": 1.0})
+    plain.run(), shared.run()
+    assert not shared.information.active
+    assert np.array_equal(plain.trust, shared.trust) and np.array_equal(plain.balance, shared.balance)
+
+
+def test_misreading_every_move_makes_doves_look_like_hawks():
+    m = model(**{"strategies.mix": {"allc": 1.0}, "game.noise": 0.0, "information.misread": 1.0, **STILL})
+    before = m.trust.copy()
+    m.step()
+    assert m.moves.all() and (m.seen == 0).all() and m.grudge.all()
+    np.testing.assert_allclose(m.trust, before * (1 - m.config.trust.loss))
+
+
+@pytest.mark.parametrize("detection", [0.0, 1.0])
+def test_broken_pledges_are_believed_or_found_out_and_cut_trust_sharply(detection):
+    kw = {"strategies.mix": {"alld": 1.0}, "game.noise": 0.0, "information.pledges": True,
+          "information.detection": detection, "information.breach_loss": 0.5, **STILL}
+    m = model(**kw)
+    t0 = m.trust.copy()
+    for _ in range(3):
+        m.step()
+    gain = m.config.trust.gain
+    if detection == 0.0:  # every defection taken for the cooperation pledged
+        np.testing.assert_allclose(m.trust, 1 - (1 - t0) * (1 - gain) ** 3)
+        assert not m.grudge.any()
+    else:
+        np.testing.assert_allclose(m.trust, t0 * 0.5 ** 3)
+        assert m.grudge.all()

@@ -1,7 +1,7 @@
 """Workshop games on the engine's own kernels: a participant against a strategy, and the
 evolution of a mixed population.
 
-Both call ``sim.kernels.decide / play / update_relationships`` exactly as ``sim.match``
+Both call ``sim.kernels.decide / play`` and ``Information.update`` exactly as ``sim.match``
 does, so the strategy a participant meets, and the strategies that compete in the
 evolution, are the model's rules and not a re-implementation of them.
 """
@@ -13,6 +13,7 @@ import numpy as np
 
 from sim import kernels
 from sim.match import play_match
+from sim.policies import Information
 from sim.strategies import ALLC, CODES, COOPERATE, NAMES
 
 # The participant's opponent uses the same settings as a match in the tournament.
@@ -60,6 +61,8 @@ class HumanMatch:
         self.strategy = np.array([ALLC, CODES[opponent]], dtype=np.int8)  # side 0 is overridden each round
         self.src, self.dst = np.array([0], np.int64), np.array([1], np.int64)
         self.last = np.full((1, 2), -1, dtype=np.int8)
+        self.seen = np.full((1, 2), -1, dtype=np.int8)
+        self.public = Information.public(1)
         self.grudge = np.zeros((1, 2), dtype=np.bool_)
         self.trust = np.full((1, 2), MATCH["trust0"])
         self.bias = np.array(MATCH["bias"], dtype=np.float64)
@@ -70,14 +73,14 @@ class HumanMatch:
         """The participant plays ``move`` (1 collaborate, 0 defect); returns the round."""
         u = self.rng.random((1, 4))
         intended = np.zeros((1, 2), dtype=np.int8)
-        kernels.decide(self.strategy, self.src, self.dst, self.last, self.grudge, self.trust, self.bias,
+        kernels.decide(self.strategy, self.src, self.dst, self.last, self.seen, self.grudge, self.trust, self.bias,
                        MATCH["generosity"], MATCH["beta"], 0.0, u, intended)
         intended[0, 0] = move
         moves = np.where(u[:, 2:] < self.noise, 1 - intended, intended).astype(np.int8)
         score, money = np.zeros(2), np.zeros(2)
         kernels.play(moves, self.src, self.dst, self.table, 0.0, 0.0, score, money)
-        kernels.update_relationships(moves, self.trust, self.last, self.grudge, MATCH["trust_gain"],
-                                     MATCH["trust_loss"])
+        self.public.update(self.rng, moves, self.seen, self.trust, self.last, self.grudge, MATCH["trust_gain"],
+                           MATCH["trust_loss"])
         r = Round((int(move), int(intended[0, 1])), (int(moves[0, 0]), int(moves[0, 1])),
                   (float(score[0]), float(score[1])))
         self.rounds.append(r)
@@ -120,6 +123,8 @@ class Evolution:
         """Each member's total payoff over all its matches this generation."""
         e = len(self.src)
         last = np.full((e, 2), -1, dtype=np.int8)
+        seen = np.full((e, 2), -1, dtype=np.int8)
+        public = Information.public(e)
         grudge = np.zeros((e, 2), dtype=np.bool_)
         trust = np.full((e, 2), MATCH["trust0"])
         bias = np.zeros(len(self.strategy))
@@ -127,10 +132,10 @@ class Evolution:
         score, money, total = (np.zeros(len(self.strategy)) for _ in range(3))
         for _ in range(self.rounds):
             u = self.rng.random((e, 4))
-            kernels.decide(self.strategy, self.src, self.dst, last, grudge, trust, bias,
+            kernels.decide(self.strategy, self.src, self.dst, last, seen, grudge, trust, bias,
                            MATCH["generosity"], MATCH["beta"], self.noise, u, moves)
             kernels.play(moves, self.src, self.dst, self.table, 0.0, 0.0, score, money)
-            kernels.update_relationships(moves, trust, last, grudge, MATCH["trust_gain"], MATCH["trust_loss"])
+            public.update(self.rng, moves, seen, trust, last, grudge, MATCH["trust_gain"], MATCH["trust_loss"])
             total += score
         return total
 

@@ -10,7 +10,8 @@ Regimes that a hook does not concern simply do nothing there.
 
 from .governance import Governance, build_governance
 from .incentives import build_incentives
+from .information import Information
 from .leadership import Leadership
 from .regulation import build_regulation
 
-__all__ = ["Governance", "Leadership", "build_governance", "build_incentives", "build_regulation"]
+__all__ = ["Governance", "Information", "Leadership", "build_governance", "build_incentives", "build_regulation"]
