@@ -78,6 +78,9 @@ LEVERS: tuple[Lever, ...] = (
     Lever("game.noise", "Mistake rate (noise)", "Game", 0, 0.2, 0.005),
     Lever("trust.gain", "Trust gained when a partner collaborates", "Trust", 0, 0.5, 0.01),
     Lever("trust.loss", "Trust lost when a partner defects", "Trust", 0, 0.8, 0.01),
+    Lever("information.misread", "Chance a partner's move is misread", "Information", 0, 0.3, 0.01),
+    Lever("information.shared_information", "Shared information (share of misreading removed)", "Information",
+          0, 1, 0.05, help="A shared financial framework: \"one version of the truth\" (IHM L104-121)"),
     Lever("learning.rule", "Learning rule", "Learning", choices=("none", "fermi", "best", "proportional")),
     Lever("learning.rate", "Learning rate", "Learning", 0, 0.5, 0.01),
 )
