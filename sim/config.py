@@ -204,6 +204,7 @@ class GovernanceConfig(Section):
     workable_forum: Annotated[int, Field(ge=1)] = 12  # larger forums stall (KF L1961: 27 in the room)
     voice: Literal["size", "equal"] = "size"  # majority vote weighted by budget (IHM L392-408) or not
     plan_dividend: NonNegative = 0.5  # extra share of the cooperation surplus while a plan is in force
+    optimism_bias: NonNegative = 0.0  # plans promise achievable savings x (1 + bias) (IHM L829-836)
 
 
 class LearningConfig(Section):

@@ -47,7 +47,7 @@ class Recorder:
             "cooperation", "mutual_cooperation", "mean_trust", "hawk_share", "system_balance",
             "balance_dispersion", "in_deficit", "special_measures", "turnover", "turnover_total",
             "patient_benefit", "patient_benefit_total", "deficit_total", "fines_total", "intervention_cost_total",
-            "plans_in_force",
+            "plans_in_force", "savings_planned", "savings_realised",
         ]
         shares = [f"share_{s}" for s in NAMES]
         pairs = [f"coop_{a}_to_{b}" for (a, b), n in zip(self.pairs, self.pair_games) if n > 0]
@@ -78,6 +78,8 @@ class Recorder:
         v["fines_total"] = m.fines_total
         v["intervention_cost_total"] = m.intervention_cost_total
         v["plans_in_force"] = float(m.governance.in_force.mean())
+        v["savings_planned"] = m.governance.savings_planned
+        v["savings_realised"] = m.governance.savings_realised
         shares = np.bincount(m.strategy, minlength=len(NAMES)) / len(m.strategy)
         for name, share in zip(NAMES, shares):
             v[f"share_{name}"] = float(share)
@@ -123,6 +125,10 @@ def summarise(model_df: pd.DataFrame, cfg) -> dict:
         # What the centre must find to bring every organisation back to balance: support
         # already paid plus deficits still outstanding.
         "public_cost": float(last["intervention_cost_total"] + last["deficit_total"]),
+        # Plans whose term has ended: savings promised and delivered (optimism bias).
+        "savings_planned": float(last["savings_planned"]),
+        "savings_realised": float(last["savings_realised"]),
+        "savings_shortfall": float(last["savings_planned"] - last["savings_realised"]),
         "mean_cooperation": float(coop.mean()),
         "mean_trust": float(model_df["mean_trust"].mean()),
         "time_to_stable_cooperation": first_lasting(steps, coop >= STABLE_COOPERATION, window),

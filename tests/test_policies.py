@@ -271,3 +271,26 @@ def test_broken_pledges_are_believed_or_found_out_and_cut_trust_sharply(detectio
     else:
         np.testing.assert_allclose(m.trust, t0 * 0.5 ** 3)
         assert m.grudge.all()
+
+
+@pytest.mark.parametrize("bias", [0.0, 0.5])
+def test_plans_promise_what_steady_collaboration_delivers_times_the_optimism_bias(bias):
+    m = model(**{"governance.decision": "majority", "governance.plan_every": 12, "governance.optimism_bias": bias,
+                 "strategies.mix": {"allc": 1.0}, "game.noise": 0.0, "network.n_orgs": 12})
+    for _ in range(36):
+        m.step()
+    g = m.governance
+    assert g.in_force.all()
+    # Two plans have run their term (agreed in months 12 and 24); every edge cooperated in
+    # every month, so each delivered 12 months of the dividend on every edge.
+    per_month = m.config.governance.plan_dividend * m.config.game.surplus * len(m.src)
+    assert g.savings_realised == pytest.approx(2 * 12 * per_month)
+    assert g.savings_planned == pytest.approx((1 + bias) * g.savings_realised)
+
+
+def test_plans_fall_short_when_collaboration_erodes():
+    m = model(**{"governance.decision": "majority", "governance.plan_every": 12,
+                 "strategies.defection_shock": [14, 30], "strategies.shock_share": 0.5,
+                 "strategies.mix": {"allc": 1.0}, "game.noise": 0.0, "network.n_orgs": 12})
+    m.run(24)
+    assert 0 < m.governance.savings_realised < m.governance.savings_planned

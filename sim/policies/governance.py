@@ -8,6 +8,11 @@ more than ``workable_forum`` members reaches a decision only with probability
 workable_forum / size ("27 people in the room ... nothing was achieved", KF L1961). While
 an agreed plan is in force its transformation adds ``plan_dividend`` to the surplus of
 mutual cooperation in that footprint.
+
+A plan promises the savings it would achieve if the month's collaboration held for its
+whole term, times 1 + ``optimism_bias``: "extreme optimism bias of the financial plans ...
+Many of the savings plans will fall short" (IHM L829-836). When a plan's term ends, what it
+promised and what it delivered are added to ``savings_planned`` and ``savings_realised``.
 """
 
 import numpy as np
@@ -24,6 +29,10 @@ class Governance(Policy):
         self.footprint = footprint
         n_fp = int(footprint.max()) + 1
         self.in_force = np.zeros(n_fp, dtype=bool)
+        self.promised = np.zeros(n_fp)  # savings each plan in force promised over its term
+        self.delivered = np.zeros(n_fp)  # plan dividends paid so far in the term
+        self.savings_planned = 0.0  # totals over plans whose term has ended
+        self.savings_realised = 0.0
         self.forum = np.zeros(len(footprint), dtype=bool)
         for f in range(n_fp):
             members = np.flatnonzero(footprint == f)
@@ -39,11 +48,9 @@ class Governance(Policy):
     def settle(self, model):
         if self.cfg.decision == "none" or not self.in_force.any():
             return
-        both = (model.moves[:, 0] & model.moves[:, 1]).astype(np.float64)
-        n = len(model.money)
-        cc = np.bincount(model.src, both, n) + np.bincount(model.dst, both, n)
-        dividend = self.cfg.plan_dividend * model.config.game.surplus / 2
-        model.money += dividend * cc * self.in_force[self.footprint]
+        paid = self._dividends(model) * self.in_force[self.footprint]
+        model.money += paid
+        self.delivered += np.bincount(self.footprint, paid, len(self.in_force))
 
     def review(self, model):
         cfg = self.cfg
@@ -60,7 +67,19 @@ class Governance(Policy):
             yes = np.bincount(fp, voice * (self.forum & support), n_fp)
             agreed = yes > 0.5 * np.bincount(fp, voice * self.forum, n_fp)
         decides = model.rng.random(n_fp) < np.minimum(1.0, cfg.workable_forum / np.maximum(members, 1))
+        self.savings_planned += float(self.promised[self.in_force].sum())
+        self.savings_realised += float(self.delivered[self.in_force].sum())
         self.in_force = agreed & decides
+        achievable = np.bincount(fp, self._dividends(model), n_fp) * cfg.plan_every
+        self.promised = np.where(self.in_force, achievable * (1.0 + cfg.optimism_bias), 0.0)
+        self.delivered[:] = 0.0
+
+    def _dividends(self, model) -> np.ndarray:
+        """Per organisation: the plan dividend this month's mutual cooperation would earn."""
+        both = (model.moves[:, 0] & model.moves[:, 1]).astype(np.float64)
+        n = len(model.money)
+        cc = np.bincount(model.src, both, n) + np.bincount(model.dst, both, n)
+        return self.cfg.plan_dividend * model.config.game.surplus / 2 * cc
 
 
 def build_governance(cfg: GovernanceConfig, money_weight: float, footprint, size) -> Governance:
