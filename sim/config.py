@@ -130,6 +130,12 @@ class InformationConfig(Section):
     breach_loss: Probability = 0.6  # share of trust lost when a broken pledge is found out
 
 
+class CapacityConfig(Section):
+    """Management capacity for partnership work (MODEL.md section 7). Off by default."""
+
+    relationships: NonNegative = 0.0  # collaborations an organisation's managers can carry a month; 0 = no limit
+
+
 class BudgetConfig(Section):
     """Money and financial pressure (MODEL.md section 2.4). Units: money per month, with an
     acute trust's monthly budget as 100 (an assumption; the reports give no figures)."""
@@ -230,6 +236,7 @@ class Config(Section):
     strategies: StrategyConfig = Field(default_factory=StrategyConfig)
     trust: TrustConfig = Field(default_factory=TrustConfig)
     information: InformationConfig = Field(default_factory=InformationConfig)
+    capacity: CapacityConfig = Field(default_factory=CapacityConfig)
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
     leadership: LeadershipConfig = Field(default_factory=LeadershipConfig)
     regulation: RegulationConfig = Field(default_factory=RegulationConfig)

@@ -47,7 +47,7 @@ class Recorder:
             "cooperation", "mutual_cooperation", "mean_trust", "hawk_share", "system_balance",
             "balance_dispersion", "in_deficit", "special_measures", "turnover", "turnover_total",
             "patient_benefit", "patient_benefit_total", "deficit_total", "fines_total", "intervention_cost_total",
-            "plans_in_force", "savings_planned", "savings_realised",
+            "plans_in_force", "savings_planned", "savings_realised", "stalled",
         ]
         shares = [f"share_{s}" for s in NAMES]
         pairs = [f"coop_{a}_to_{b}" for (a, b), n in zip(self.pairs, self.pair_games) if n > 0]
@@ -80,6 +80,7 @@ class Recorder:
         v["plans_in_force"] = float(m.governance.in_force.mean())
         v["savings_planned"] = m.governance.savings_planned
         v["savings_realised"] = m.governance.savings_realised
+        v["stalled"] = m.capacity.stalled / (2 * n_edges) if n_edges else float("nan")
         shares = np.bincount(m.strategy, minlength=len(NAMES)) / len(m.strategy)
         for name, share in zip(NAMES, shares):
             v[f"share_{name}"] = float(share)
@@ -131,6 +132,7 @@ def summarise(model_df: pd.DataFrame, cfg) -> dict:
         "savings_shortfall": float(last["savings_planned"] - last["savings_realised"]),
         "mean_cooperation": float(coop.mean()),
         "mean_trust": float(model_df["mean_trust"].mean()),
+        "mean_stalled": float(model_df["stalled"].mean()),  # share of moves stalled for want of managers
         "time_to_stable_cooperation": first_lasting(steps, coop >= STABLE_COOPERATION, window),
         "time_to_collapse": first_lasting(steps, coop <= COLLAPSE, window),
     }

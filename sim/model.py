@@ -14,7 +14,7 @@ from . import kernels, metrics, network
 from .agents import ORGANISATION_CLASSES, Leader, Organisation, Regulator
 from .config import ORG_TYPES, Config
 from .learning import Learning
-from .policies import Information, Leadership, build_governance, build_incentives, build_regulation
+from .policies import Capacity, Information, Leadership, build_governance, build_incentives, build_regulation
 from .strategies import ALLD, CODES, DEFECT
 
 
@@ -66,6 +66,7 @@ class CollabModel(Model):
         self.leadership = Leadership(config.leadership, self.types, config.trust.stranger)
         self.learning = Learning(config.learning, mix, self.spread)
         self.information = Information(config.information, e)
+        self.capacity = Capacity(config.capacity, self.src, self.dst)
         self.organisations: list[Organisation] = [
             ORGANISATION_CLASSES[ORG_TYPES[t]](self, i) for i, t in enumerate(self.types)
         ]
@@ -109,6 +110,7 @@ class CollabModel(Model):
             self.moves[self.forced] = DEFECT  # a squeeze: these organisations break ranks
         if self.leadership.pre_election(self.steps):
             self.moves[self.council_sides] = DEFECT  # councils hold back until after the election
+        self.capacity.apply(self)  # collaborations beyond management capacity stall
         self.n_mutual = kernels.play(self.moves, self.src, self.dst, payoff, cfg.game.shift, cfg.game.surplus,
                                      self.score, self.money)
         if cfg.game.self_interaction:

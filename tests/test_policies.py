@@ -1,5 +1,7 @@
 """Each policy regime's effect on payoffs and dynamics, checked directly (MODEL.md 3)."""
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -294,3 +296,32 @@ def test_plans_fall_short_when_collaboration_erodes():
                  "strategies.mix": {"allc": 1.0}, "game.noise": 0.0, "network.n_orgs": 12})
     m.run(24)
     assert 0 < m.governance.savings_realised < m.governance.savings_planned
+
+
+# -- management capacity -----------------------------------------------------------------
+def test_collaborations_beyond_capacity_stall_as_a_plain_loop_says():
+    m = model(**{"capacity.relationships": 2.0, "network.n_orgs": 30})
+    m.step()
+    m.moves[:] = 1  # every side means to collaborate
+    intended = m.moves.copy()
+    draws = copy.deepcopy(m.rng).random((len(m.src), 2))
+    m.capacity.apply(m)
+    wanted = [0] * len(m.types)
+    for e in range(len(m.src)):
+        wanted[m.src[e]] += 1
+        wanted[m.dst[e]] += 1
+    stalls = 0
+    for e in range(len(m.src)):
+        for side, node in ((0, m.src[e]), (1, m.dst[e])):
+            deliver = min(1.0, 2.0 / wanted[node])
+            expected = 0 if draws[e, side] >= deliver else int(intended[e, side])
+            assert m.moves[e, side] == expected
+            stalls += expected == 0
+    assert m.capacity.stalled == stalls > 0
+
+
+def test_enough_managers_means_nothing_stalls():
+    m = model(**{"capacity.relationships": 1000.0, "strategies.mix": {"allc": 1.0}, "game.noise": 0.0, **STILL})
+    m.run(12)
+    assert m.moves.all() and m.capacity.stalled == 0
+    assert (m.datacollector.get_model_vars_dataframe()["stalled"] == 0).all()

@@ -81,6 +81,8 @@ LEVERS: tuple[Lever, ...] = (
     Lever("information.misread", "Chance a partner's move is misread", "Information", 0, 0.3, 0.01),
     Lever("information.shared_information", "Shared information (share of misreading removed)", "Information",
           0, 1, 0.05, help="A shared financial framework: \"one version of the truth\" (IHM L104-121)"),
+    Lever("capacity.relationships", "Collaborations managers can carry a month (0 = no limit)", "Leadership",
+          0, 12, 1, help="Beyond it, collaborations stall (IHM L676-682)"),
     Lever("learning.rule", "Learning rule", "Learning", choices=("none", "fermi", "best", "proportional")),
     Lever("learning.rate", "Learning rate", "Learning", 0, 0.5, 0.01),
 )

@@ -8,10 +8,11 @@ Every regime is an object with up to three hooks, called by ``CollabModel.step``
 Regimes that a hook does not concern simply do nothing there.
 """
 
+from .capacity import Capacity
 from .governance import Governance, build_governance
 from .incentives import build_incentives
 from .information import Information
 from .leadership import Leadership
 from .regulation import build_regulation
 
-__all__ = ["Governance", "Information", "Leadership", "build_governance", "build_incentives", "build_regulation"]
+__all__ = ["Capacity", "Governance", "Information", "Leadership", "build_governance", "build_incentives", "build_regulation"]
