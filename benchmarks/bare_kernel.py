@@ -1,8 +1,8 @@
 """The fastest game step we can hand-write in numba over collabsim's arrays: one fused
 pass per edge doing the engine kernels' work (decide both sides with the trust rule, pay
 off from each side's payoff row, move money, update trust, last and seen moves and
-grudges), with
-no strategy dispatch and no policies. The limit the engine's kernels are measured against."""
+grudges), with no strategy dispatch, no misreading and no policies. The limit the engine's
+kernels are measured against."""
 
 import numpy as np
 from numba import njit

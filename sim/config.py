@@ -168,7 +168,7 @@ class LeadershipConfig(Section):
     reorganisations: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)  # months of mass turnover
     reorganisation_share: Probability = 0.6  # chance each leader leaves in a reorganisation (KF L2311)
     election_every: Annotated[int, Field(ge=0)] = 0  # months between council elections; 0 = no electoral clock
-    election_window: Annotated[int, Field(ge=1)] = 3  # months before an election when councils hold back (IHM L289-291)
+    election_window: Annotated[int, Field(ge=1)] = 3  # months before one when councils hold back (IHM L289-291)
 
     @model_validator(mode="after")
     def _check(self):

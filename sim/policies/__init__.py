@@ -15,4 +15,5 @@ from .information import Information
 from .leadership import Leadership
 from .regulation import build_regulation
 
-__all__ = ["Capacity", "Governance", "Information", "Leadership", "build_governance", "build_incentives", "build_regulation"]
+__all__ = ["Capacity", "Governance", "Information", "Leadership", "build_governance", "build_incentives",
+           "build_regulation"]
