@@ -132,6 +132,7 @@ def summarise(model_df: pd.DataFrame, cfg) -> dict:
         "savings_shortfall": float(last["savings_planned"] - last["savings_realised"]),
         "mean_cooperation": float(coop.mean()),
         "mean_trust": float(model_df["mean_trust"].mean()),
+        "mean_hawk_share": float(model_df["hawk_share"].mean()),
         "mean_stalled": float(model_df["stalled"].mean()),  # share of moves stalled for want of managers
         "time_to_stable_cooperation": first_lasting(steps, coop >= STABLE_COOPERATION, window),
         "time_to_collapse": first_lasting(steps, coop <= COLLAPSE, window),

@@ -33,23 +33,20 @@ SERIES = ("cooperation", "mean_trust", "hawk_share", "system_balance")
 
 
 def run_one(job: tuple[str, int, dict]) -> tuple[str, int, dict, dict]:
-    """One regime at one seed: its outcomes and its monthly series."""
+    """One regime at one seed: its outcomes (as ``sim.metrics.summarise`` defines them) and
+    its monthly series."""
+    from sim.metrics import summarise
     from sim.model import CollabModel
+    from sim.output import model_table
 
     arm, seed, values = job
-    model = CollabModel(to_config(values), seed=seed)
+    cfg = to_config(values)
+    model = CollabModel(cfg, seed=seed)
     model.run()
-    v = {k: np.asarray(model.datacollector.model_vars[k], float) for k in model.datacollector.model_vars}
-    outcomes = {
-        "mean_cooperation": float(v["cooperation"].mean()),
-        "mean_trust": float(v["mean_trust"].mean()),
-        "mean_hawk_share": float(v["hawk_share"].mean()),
-        "final_system_balance": float(v["system_balance"][-1]),
-        "final_in_deficit": float(v["in_deficit"][-1]),
-        "turnover_total": float(v["turnover_total"][-1]),
-        "public_cost": float(v["intervention_cost_total"][-1] + v["deficit_total"][-1]),
-    }
-    return arm, seed, outcomes, {k: v[k] for k in SERIES}
+    df = model_table(model)
+    summary = summarise(df, cfg)
+    outcomes = {k: float(summary[k]) for k in OUTCOMES}
+    return arm, seed, outcomes, {k: df[k].to_numpy(float) for k in SERIES}
 
 
 @dataclass
