@@ -33,20 +33,13 @@ SERIES = ("cooperation", "mean_trust", "hawk_share", "system_balance")
 
 
 def run_one(job: tuple[str, int, dict]) -> tuple[str, int, dict, dict]:
-    """One regime at one seed: its outcomes (as ``sim.metrics.summarise`` defines them) and
+    """One regime at one seed, run as ``collabsim compare`` runs an arm: its outcomes and
     its monthly series."""
-    from sim.metrics import summarise
-    from sim.model import CollabModel
-    from sim.output import model_table
+    from sim import compare
 
     arm, seed, values = job
-    cfg = to_config(values)
-    model = CollabModel(cfg, seed=seed)
-    model.run()
-    df = model_table(model)
-    summary = summarise(df, cfg)
-    outcomes = {k: float(summary[k]) for k in OUTCOMES}
-    return arm, seed, outcomes, {k: df[k].to_numpy(float) for k in SERIES}
+    _, _, outcomes, series = compare.run_one((arm, seed, to_config(values), None))
+    return arm, seed, {k: float(outcomes[k]) for k in OUTCOMES}, {k: series[k] for k in SERIES}
 
 
 @dataclass
