@@ -5,7 +5,7 @@ An experiment file may carry a ``[compare]`` table:
     [compare]
     seeds = 40                    # runs per arm; seeds experiment.seed .. + seeds - 1
     reference = "organisational"  # the arm the others are compared with (default: first)
-    outcomes = ["mean_cooperation", "final_system_balance"]   # headline outcomes
+    outcomes = ["mean_cooperation", "final_system_balance"]   # its headline outcomes (then the registry's)
     window = [61, 84]             # optional: also report means over these steps
     [compare.arms.organisational]
     regulation.regime = "organisational"
@@ -20,9 +20,6 @@ d_z = mean difference / sd of differences.
 
 import copy
 import math
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
@@ -32,6 +29,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import config as cfgmod
+from . import engine, metrics
 from .config import Config, ConfigError
 
 SERIES = ("cooperation", "mean_trust", "hawk_share", "system_balance", "turnover_total", "in_deficit",
@@ -57,6 +55,11 @@ class Experiment:
     @property
     def reference(self) -> str:
         return self.spec.reference or next(iter(self.arms))
+
+    @property
+    def outcomes(self) -> list[str]:
+        """The experiment's own headline outcomes first, then every registry headline."""
+        return list(dict.fromkeys([*self.spec.outcomes, *metrics.headline()]))
 
 
 def _merge(data: dict, overrides: dict) -> None:
@@ -96,26 +99,6 @@ def load(path: str | Path) -> Experiment:
     return Experiment(base.experiment.name, spec, arms, str(path))
 
 
-def run_one(args: tuple) -> tuple[str, int, dict, dict]:
-    """Run one arm at one seed; returns its outcomes and compact time series."""
-    from .metrics import summarise
-    from .model import CollabModel
-    from .output import model_table
-
-    arm, seed, cfg, window = args
-    model = CollabModel(cfg, seed=seed)
-    model.run()
-    df = model_table(model)
-    outcomes = summarise(df, cfg)
-    if window:
-        lo, hi = window[0], window[-1]
-        part = df[(df["step"] >= lo) & (df["step"] <= hi)]
-        outcomes["window_cooperation"] = float(part["cooperation"].mean())
-        outcomes["window_trust"] = float(part["mean_trust"].mean())
-    series = {c: df[c].to_numpy() for c in SERIES}
-    return arm, seed, outcomes, series
-
-
 @dataclass
 class Results:
     experiment: Experiment
@@ -123,31 +106,22 @@ class Results:
     series: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)  # arm -> column -> (seeds, steps)
 
 
-def run(exp: Experiment, workers: int | None = None, progress=None) -> Results:
-    """Run every arm over the same seeds (in worker processes when ``workers`` > 1)."""
+def run(exp: Experiment, workers: int | None = None, progress=None, dask: str | None = None) -> Results:
+    """Run every arm over the same seeds on the engine (``sim.engine``): in this process
+    when ``workers`` is 1, else a process pool (default: all cores) or Dask."""
     first = exp.arms[exp.reference].experiment.seed
-    seeds = range(first, first + exp.spec.seeds)
-    jobs = [(arm, s, cfg, exp.spec.window) for arm, cfg in exp.arms.items() for s in seeds]
-    workers = workers or os.cpu_count() or 1
+    seeds = list(range(first, first + exp.spec.seeds))
+    jobs = [engine.Job(arm, cfg, seeds) for arm, cfg in exp.arms.items()]
+    window = tuple(exp.spec.window) or None
     rows, collected = [], {arm: {c: [None] * len(seeds) for c in SERIES} for arm in exp.arms}
-    if workers == 1:
-        results = map(run_one, jobs)
-    else:
-        # "spawn": forking a process that already runs threads (numba, BLAS) can deadlock.
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-        results = pool.map(run_one, jobs, chunksize=max(1, len(jobs) // (4 * workers)))
-    try:
-        for done, (arm, seed, outcomes, series) in enumerate(results, 1):
-            rows.append({"arm": arm, "seed": seed, **outcomes})
-            for c, values in series.items():
-                collected[arm][c][seed - first] = values
-            if progress:
-                progress(done, len(jobs))
-    finally:
-        if workers != 1:
-            pool.shutdown(cancel_futures=True)
+    for r in engine.run_many(jobs, workers=workers, dask=dask, series=SERIES, window=window, progress=progress):
+        rows.append({"arm": r.key, "seed": r.seed, **r.outcomes})
+        for c, values in r.series.items():
+            collected[r.key][c][r.seed - first] = values
+    runs = pd.DataFrame(rows).sort_values(["arm", "seed"], key=lambda col: col.map(list(exp.arms).index)
+                                          if col.name == "arm" else col, kind="stable").reset_index(drop=True)
     series = {arm: {c: np.vstack(v) for c, v in cols.items()} for arm, cols in collected.items()}
-    return Results(exp, pd.DataFrame(rows), series)
+    return Results(exp, runs, series)
 
 
 def paired_difference(a: np.ndarray, b: np.ndarray) -> dict:
@@ -181,7 +155,7 @@ def differences(res: Results) -> pd.DataFrame:
     ref = res.experiment.reference
     runs = res.runs.sort_values("seed")
     rows = []
-    for outcome in res.experiment.spec.outcomes:
+    for outcome in res.experiment.outcomes:
         if outcome not in runs.columns:
             raise ConfigError(f"compare.outcomes: unknown outcome {outcome!r}; allowed: "
                               + ", ".join(c for c in runs.columns if c not in ("arm", "seed")))

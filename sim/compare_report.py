@@ -10,14 +10,9 @@ import numpy as np
 import pandas as pd
 
 from .compare import SERIES, Results, differences, mean_ci
+from .metrics import label
 from .output import replace_dir
 
-LABELS = {
-    "cooperation": "Cooperation rate", "mean_trust": "Mean trust", "hawk_share": "Hawk share",
-    "system_balance": "System balance", "turnover_total": "Leaders replaced (cumulative)",
-    "in_deficit": "Organisations in deficit", "intervention_cost_total": "Intervention cost (cumulative)",
-    "deficit_total": "Outstanding deficits",
-}
 
 
 def _fmt(x: float) -> str:
@@ -37,7 +32,7 @@ def answer_lines(diff: pd.DataFrame, reference: str) -> list[str]:
         direction = "higher" if r["difference"] > 0 else "lower" if r["difference"] < 0 else "no different"
         verdict = "" if r["p_value"] < 0.05 else " (not distinguishable from no difference at the 5% level)"
         lines.append(
-            f"- **{r['arm']}** vs **{reference}**: {r['outcome']} {direction} by {_fmt(abs(r['difference']))} "
+            f"- **{r['arm']}** vs **{reference}**: {label(r['outcome'])} {direction} by {_fmt(abs(r['difference']))} "
             f"(95% CI {_fmt(r['ci_low'])} to {_fmt(r['ci_high'])}; p {_p(r['p_value'])}; "
             f"d_z = {_fmt(r['effect_size'])}){verdict}"
         )
@@ -69,7 +64,7 @@ def write(res: Results, base: str | Path = "results") -> Path:
             else:
                 d = f"{_fmt(r['difference'])} [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]"
                 extra = f"| {_fmt(r['effect_size'])} | {_p(r['p_value'])} |"
-            table.append(f"| {r['outcome']} | {r['arm']} | {_fmt(r['mean'])} "
+            table.append(f"| {label(r['outcome'])} | {r['arm']} | {_fmt(r['mean'])} "
                          f"[{_fmt(r['mean_ci_low'])}, {_fmt(r['mean_ci_high'])}] | {d} {extra}")
         n = exp.spec.seeds
         text = [
@@ -99,7 +94,7 @@ def write(res: Results, base: str | Path = "results") -> Path:
 
 
 def _timeseries(plt, res: Results, path: Path) -> None:
-    cols = [c for c in SERIES if c in LABELS]
+    cols = list(SERIES)
     fig, axes = plt.subplots(2, 4, figsize=(16, 7), constrained_layout=True)
     for ax, col in zip(axes.ravel(), cols):
         for arm, data in res.series.items():
@@ -113,7 +108,7 @@ def _timeseries(plt, res: Results, path: Path) -> None:
                 half = np.zeros_like(m)
             ax.plot(x, m, label=arm)
             ax.fill_between(x, m - half, m + half, alpha=0.25)
-        ax.set_title(LABELS[col])
+        ax.set_title(label(col), fontsize=9)
         ax.set_xlabel("month")
     axes.ravel()[0].legend()
     fig.savefig(path, dpi=90)
@@ -121,8 +116,8 @@ def _timeseries(plt, res: Results, path: Path) -> None:
 
 
 def _distributions(plt, res: Results, path: Path) -> None:
-    outcomes = res.experiment.spec.outcomes
-    fig, axes = plt.subplots(1, len(outcomes), figsize=(5 * len(outcomes), 4), constrained_layout=True, squeeze=False)
+    outcomes = res.experiment.outcomes
+    fig, axes = plt.subplots(1, len(outcomes), figsize=(4 * len(outcomes), 4), constrained_layout=True, squeeze=False)
     arms = list(res.experiment.arms)
     for ax, outcome in zip(axes[0], outcomes):
         data = [res.runs[res.runs["arm"] == a][outcome].dropna().to_numpy() for a in arms]
@@ -131,6 +126,6 @@ def _distributions(plt, res: Results, path: Path) -> None:
         for i, d in enumerate(data, 1):
             m, lo, hi = mean_ci(d) if len(d) else (np.nan,) * 3
             ax.errorbar([i + 0.25], [m], yerr=[[m - lo], [hi - m]], fmt="o", color="black", capsize=4)
-        ax.set_title(outcome)
+        ax.set_title(label(outcome), fontsize=9)
     fig.savefig(path, dpi=90)
     plt.close(fig)

@@ -225,7 +225,7 @@ class LearningConfig(Section):
 
 class OutputConfig(Section):
     dir: str = "results"
-    agent_every: Annotated[int, Field(ge=0)] = 1  # record agent data every N steps; 0 = never
+    agent_every: Annotated[int, Field(ge=0)] = 0  # record agent data every N steps; 0 = never (opt-in)
     stable_window: Annotated[int, Field(ge=1)] = 24  # steps a regime must last to count as stable
 
 

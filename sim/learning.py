@@ -18,12 +18,12 @@ class Learning:
         self.pool = np.array(sorted(CODES[s] for s, w in mix.items() if w > 0), dtype=np.int8)
         self.spread = spread
 
-    def step(self, model) -> None:
+    def step(self, model, stream) -> None:
         cfg = self.cfg
         if cfg.rule == "none" and cfg.mutation == 0:
             return
         n = len(model.strategy)
-        u = model.rng.random((n, 5))
+        u = stream.uniform(np.empty((n, 5)), model.node_bounds)
         fitness = model.score if cfg.payoff_basis == "total" else model.score / np.maximum(model.degree, 1)
         new = model.strategy.copy()
         net = model.network

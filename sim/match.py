@@ -10,8 +10,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import kernels
-from .policies import Information
 from .strategies import CODES
+
+
+def see_all(moves, seen, trust, last, grudge, gain: float, loss: float) -> None:
+    """After a round: every move seen as made (no misreading, no pledges); trust, grudges and
+    memories follow, through the model's own kernels."""
+    found_out = np.zeros(moves.shape, dtype=np.bool_)
+    kernels.observe(moves, 0.0, False, 0.0, np.empty((0, 2)), seen, found_out)
+    kernels.update_relationships(moves, seen, found_out, trust, last, grudge, gain, loss, 0.0)
 
 
 @dataclass(frozen=True)
@@ -49,7 +56,6 @@ def play_match(
     dst = np.array([1], dtype=np.int64)
     last = np.full((1, 2), -1, dtype=np.int8)
     seen = np.full((1, 2), -1, dtype=np.int8)
-    public = Information.public(1)
     grudge = np.zeros((1, 2), dtype=np.bool_)
     trust = np.full((1, 2), trust0)
     bias_arr = np.array(bias, dtype=np.float64)
@@ -63,7 +69,7 @@ def play_match(
         u = rng.random((1, 4))
         kernels.decide(strategy, src, dst, last, seen, grudge, trust, bias_arr, generosity, beta, noise, u, moves)
         kernels.play(moves, src, dst, table, 0.0, 0.0, score, money)
-        public.update(rng, moves, seen, trust, last, grudge, trust_gain, trust_loss)
+        see_all(moves, seen, trust, last, grudge, trust_gain, trust_loss)
         all_moves[t] = moves[0]
         all_pay[t] = score
     return MatchResult(all_moves, all_pay)

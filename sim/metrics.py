@@ -1,9 +1,19 @@
-"""Outcomes every run reports (MODEL.md section 5).
+"""Outcomes (MODEL.md section 5): one registry that every output reads.
 
-``Recorder`` computes the step's model-level outcomes once, with whole-array numpy
-operations, and hands them to Mesa's DataCollector; ``summarise`` turns a finished run's
-table into the numbers users quote (end values, time to stable cooperation or collapse).
+``SERIES`` lists what is recorded every month, each with its label, unit and how it is
+computed from the model (one value per replicate). ``SUMMARIES`` lists the numbers a run is
+summarised by (end values, means over the run, totals, times to an event), each with its
+label, unit, which direction is better, and whether it is a headline outcome: the CLI
+summary, the compare report, the robustness report and the app show every headline outcome.
+A new outcome is one entry here.
+
+The ``Recorder`` writes each month's values into a preallocated (months, replicates,
+outcomes) array: no per-value Python objects, so recording costs a few array operations a
+month however many replicates a batch holds.
 """
+
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -11,88 +21,184 @@ import pandas as pd
 from .config import ORG_TYPES
 from .strategies import NAMES
 
-AGENT_REPORTERS = {
-    "index": "index",
-    "type": "kind",
-    "footprint": "footprint",
-    "strategy": "strategy",
-    "cooperation": "cooperation",
-    "trust_out": "trust_out",
-    "trust_in": "trust_in",
-    "balance": "balance",
-    "pressure": "pressure",
-    "special_measures": "special_measures",
-    "leader_tenure": "leader_tenure",
-}
-
 STABLE_COOPERATION = 0.8  # cooperation at or above this, to the end of the run, is stable
 COLLAPSE = 0.2  # cooperation at or below this, to the end of the run, is collapse
 
 
+@dataclass(frozen=True)
+class Series:
+    """A monthly outcome: ``compute(model, recorder)`` gives one value per replicate."""
+
+    name: str
+    label: str
+    unit: str
+    compute: Callable
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A number a run is summarised by: ``compute(series, config)`` reads the run's monthly
+    series (a mapping of name to array) and returns a float, or None when it is undefined."""
+
+    name: str
+    label: str
+    unit: str
+    compute: Callable
+    better: str = "higher"  # "higher", "lower" or "" (neither)
+    headline: bool = False
+
+
+def _component(m, name):
+    return getattr(m, name, None)
+
+
+def _capacity_stalled(m, rec):
+    cap = _component(m, "capacity")
+    if cap is None:
+        return np.zeros(m.replicates)
+    return m.per_replicate(cap.stalled.sum(axis=1), "edge") / rec.sides
+
+
+def _governance(m, rec, attr):
+    gov = _component(m, "governance")
+    if gov is None:
+        return np.zeros(m.replicates)
+    values = getattr(gov, attr).astype(np.float64)
+    return np.bincount(rec.footprint_replicate, values, m.replicates)
+
+
+def _dispersion(m, rec):
+    x = m.balance / m.size
+    mean = m.per_replicate(x) / rec.nodes
+    return np.sqrt(m.per_replicate((x - mean[m.node_replicate]) ** 2) / rec.nodes)
+
+
+def _hawk_share(m, rec):
+    hawk = (m.node_cooperation() < 0.5) & rec.playing
+    return m.per_replicate(hawk) / rec.n_playing
+
+
+def _deficits(m):
+    return m.per_replicate(np.maximum(-m.balance, 0.0))
+
+
+SERIES = (
+    Series("cooperation", "Cooperation", "share of moves",
+           lambda m, r: m.per_replicate(m.moves.sum(axis=1), "edge") / r.sides),
+    Series("mutual_cooperation", "Mutual cooperation", "share of relationships",
+           lambda m, r: m.per_replicate(m.mutual, "edge") / r.edges),
+    Series("mean_trust", "Mean trust", "0 to 1", lambda m, r: m.per_replicate(m.trust.sum(axis=1), "edge") / r.sides),
+    Series("hawk_share", "Hawk share", "share of organisations that defected in most games this month", _hawk_share),
+    Series("system_balance", "System balance", "money (acute monthly budget = 100)",
+           lambda m, r: m.per_replicate(m.balance)),
+    Series("earned_balance", "Balance earned", "money: the system balance less support received",
+           lambda m, r: m.per_replicate(m.balance - m.bailouts - m.funding)),
+    Series("balance_dispersion", "Balance dispersion", "sd of balance / monthly budget", _dispersion),
+    Series("in_deficit", "Organisations in deficit", "organisations", lambda m, r: m.per_replicate(m.balance < 0)),
+    Series("deficit_total", "Deficits outstanding", "money", lambda m, r: _deficits(m)),
+    Series("special_measures", "Organisations in special measures", "organisations",
+           lambda m, r: m.per_replicate(m.special_measures)),
+    Series("turnover", "Leaders replaced this month", "leaders", lambda m, r: m.leadership.left),
+    Series("turnover_total", "Leaders replaced", "leaders", lambda m, r: m.leadership.left_total),
+    Series("patient_benefit", "Patient benefit this month", "mutually cooperating relationships",
+           lambda m, r: m.per_replicate(m.mutual, "edge")),
+    Series("patient_benefit_total", "Patient benefit", "relationship-months of mutual cooperation (days at home, KF L661)",
+           lambda m, r: r.cumulative("patient_benefit")),
+    Series("fines_total", "Fines paid to the centre", "money (a transfer, not a cost)",
+           lambda m, r: m.per_replicate(m.fines_paid)),
+    Series("intervention_cost_total", "Special-measures support", "money", lambda m, r: m.per_replicate(m.bailouts)),
+    Series("funding_total", "Transitional funding", "money", lambda m, r: m.per_replicate(m.funding)),
+    Series("plans_in_force", "Footprints with a plan in force", "share of footprints",
+           lambda m, r: _governance(m, r, "in_force") / r.footprints),
+    Series("savings_planned", "Savings promised", "money", lambda m, r: _governance(m, r, "savings_planned")),
+    Series("savings_realised", "Savings delivered", "money", lambda m, r: _governance(m, r, "savings_realised")),
+    Series("stalled", "Moves stalled", "share of moves (no management capacity)", _capacity_stalled),
+)
+SERIES_NAMES = tuple(s.name for s in SERIES)
+SHARE_COLUMNS = tuple(f"share_{s}" for s in NAMES)
+PAIRS = tuple((a, b) for a in ORG_TYPES for b in ORG_TYPES)
+PAIR_COLUMNS = tuple(f"coop_{a}_to_{b}" for a, b in PAIRS)
+
+
 class Recorder:
-    """Per-step model outcomes, computed once and read by the DataCollector's reporters."""
+    """Every month's outcomes of every replicate, in one growing array."""
 
     def __init__(self, model):
-        self.model = model
+        m = self.model = model
+        R = m.replicates
         t = len(ORG_TYPES)
-        src_t, dst_t = model.types[model.src], model.types[model.dst]
-        # Directed type pair of each side's move: "how type a treats type b".
-        self.pair_code = np.stack([src_t * t + dst_t, dst_t * t + src_t], axis=1).astype(np.int64).ravel()
-        self.pair_games = np.bincount(self.pair_code, minlength=t * t)
-        self.pairs = [(a, b) for a in ORG_TYPES for b in ORG_TYPES]
-        self.values: dict[str, float] = {}
+        self.nodes = np.bincount(m.node_replicate, minlength=R).astype(np.float64)
+        self.edges = np.bincount(m.edge_replicate, minlength=R).astype(np.float64)
+        self.sides = 2 * self.edges
+        self.playing = m.degree > 0
+        self.n_playing = m.per_replicate(self.playing)
+        self.footprint_replicate = np.repeat(np.arange(R), np.diff(m.footprint_bounds))
+        self.footprints = np.diff(m.footprint_bounds).astype(np.float64)
+        # Directed type pair of each side's move ("how type a treats type b"), per replicate.
+        src_t, dst_t = m.types[m.src], m.types[m.dst]
+        pair = np.stack([src_t * t + dst_t, dst_t * t + src_t], axis=1).astype(np.int64)
+        self.pair_code = (pair + (m.edge_replicate * t * t)[:, None]).ravel()
+        self.pair_games = np.bincount(self.pair_code, minlength=R * t * t).reshape(R, t * t)
+        self.width = len(SERIES) + len(SHARE_COLUMNS) + len(PAIR_COLUMNS)
+        self.data = np.empty((max(m.config.experiment.steps, 1), R, self.width))
+        self.n = 0
+        self._index = {s.name: k for k, s in enumerate(SERIES)}
+        self.agent_every = m.config.output.agent_every
+        self.agent_frames: list[list[pd.DataFrame]] = [[] for _ in range(R)]  # per replicate
 
-    def names(self) -> list[str]:
-        base = [
-            "cooperation", "mutual_cooperation", "mean_trust", "hawk_share", "system_balance",
-            "balance_dispersion", "in_deficit", "special_measures", "turnover", "turnover_total",
-            "patient_benefit", "patient_benefit_total", "deficit_total", "fines_total", "intervention_cost_total",
-            "plans_in_force", "savings_planned", "savings_realised", "stalled",
-        ]
-        shares = [f"share_{s}" for s in NAMES]
-        pairs = [f"coop_{a}_to_{b}" for (a, b), n in zip(self.pairs, self.pair_games) if n > 0]
-        return base + shares + pairs
+    def cumulative(self, name: str) -> np.ndarray:
+        """This month's value of ``name`` (already recorded) plus its total before."""
+        k = self._index[name]
+        now = self.data[self.n, :, k]
+        return now + (self.data[self.n - 1, :, self._index[name + "_total"]] if self.n else 0.0)
 
-    def model_reporters(self) -> dict:
-        return {name: (lambda m, k=name: m.recorder.values[k]) for name in self.names()}
+    def record(self) -> None:
+        if self.n == len(self.data):
+            self.data = np.concatenate([self.data, np.empty_like(self.data)])
+        m, row = self.model, self.data[self.n]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for k, s in enumerate(SERIES):
+                row[:, k] = s.compute(m, self)
+            k = len(SERIES)
+            K = len(NAMES)
+            shares = np.bincount(m.node_replicate * K + m.strategy, minlength=m.replicates * K)
+            row[:, k:k + K] = shares.reshape(m.replicates, K) / self.nodes[:, None]
+            k += K
+            coop = np.bincount(self.pair_code, m.moves.ravel(), self.pair_games.size).reshape(self.pair_games.shape)
+            row[:, k:] = np.where(self.pair_games > 0, coop / np.maximum(self.pair_games, 1), np.nan)
+        self.n += 1
+        if self.agent_every and m.steps % self.agent_every == 0:
+            for r, frames in enumerate(self.agent_frames):
+                frames.append(agent_rows(m, r))
 
-    def update(self) -> None:
-        m = self.model
-        v = self.values
-        moves = m.moves
-        n_edges = len(moves)
-        v["cooperation"] = float(moves.mean()) if n_edges else float("nan")
-        v["mutual_cooperation"] = m.n_mutual / n_edges if n_edges else float("nan")
-        v["mean_trust"] = float(m.trust.mean()) if n_edges else float("nan")
-        playing = m.degree > 0
-        v["hawk_share"] = float((m.node_cooperation()[playing] < 0.5).mean())
-        v["system_balance"] = float(m.balance.sum())
-        v["balance_dispersion"] = float((m.balance / m.size).std())
-        v["in_deficit"] = int((m.balance < 0).sum())
-        v["deficit_total"] = float(-m.balance[m.balance < 0].sum())
-        v["special_measures"] = int(m.special_measures.sum())
-        v["turnover"] = m.turnover
-        v["turnover_total"] = m.turnover_total
-        v["patient_benefit"] = m.n_mutual
-        v["patient_benefit_total"] = m.patient_benefit_total
-        v["fines_total"] = m.fines_total
-        v["intervention_cost_total"] = m.intervention_cost_total
-        v["plans_in_force"] = float(m.governance.in_force.mean())
-        v["savings_planned"] = m.governance.savings_planned
-        v["savings_realised"] = m.governance.savings_realised
-        v["stalled"] = m.capacity.stalled / (2 * n_edges) if n_edges else float("nan")
-        shares = np.bincount(m.strategy, minlength=len(NAMES)) / len(m.strategy)
-        for name, share in zip(NAMES, shares):
-            v[f"share_{name}"] = float(share)
-        coop = np.bincount(self.pair_code, moves.ravel(), minlength=len(self.pair_games))
-        for (a, b), c, g in zip(self.pairs, coop, self.pair_games):
-            if g > 0:
-                v[f"coop_{a}_to_{b}"] = float(c / g)
+    def agents(self, r: int = 0) -> pd.DataFrame:
+        """Replicate ``r``'s recorded agent data (empty unless ``output.agent_every``)."""
+        if not self.agent_frames[r]:
+            return pd.DataFrame(columns=["step", "agent_id", *AGENT_FIELDS])
+        return pd.concat(self.agent_frames[r], ignore_index=True)
+
+    def columns(self, r: int = 0) -> dict[str, np.ndarray]:
+        """Replicate ``r``'s monthly series by name (views, no copies); type pairs that the
+        replicate's network lacks are left out."""
+        block = self.data[: self.n, r]
+        out = {"step": np.arange(1, self.n + 1)}
+        names = SERIES_NAMES + SHARE_COLUMNS
+        for k, name in enumerate(names):
+            out[name] = block[:, k]
+        games = self.pair_games[r]
+        for j, name in enumerate(PAIR_COLUMNS):
+            if games[j] > 0:
+                out[name] = block[:, len(names) + j]
+        return out
+
+    def frame(self, r: int = 0) -> pd.DataFrame:
+        return pd.DataFrame(self.columns(r))
 
 
+# -- summaries ----------------------------------------------------------------------------
 def first_lasting(series: np.ndarray, ok: np.ndarray, window: int) -> int | None:
     """First step from which ``ok`` holds to the end of the run, provided that stretch is
-    at least ``window`` steps long; None if there is none."""
+    at least ``window`` steps long; None if there is none (not reached within the run)."""
     if len(ok) == 0 or not ok[-1]:
         return None
     bad = np.flatnonzero(~ok)
@@ -102,44 +208,86 @@ def first_lasting(series: np.ndarray, ok: np.ndarray, window: int) -> int | None
     return int(series[start])
 
 
-def summarise(model_df: pd.DataFrame, cfg) -> dict:
-    """End-of-run outcomes, means over the run, time to stable cooperation/collapse, and,
-    when the config has a defection shock, how fast trust fell and came back."""
-    steps = model_df["step"].to_numpy()
-    coop = model_df["cooperation"].to_numpy()
-    last = model_df.iloc[-1]
-    window = cfg.output.stable_window
-    out = {
-        "steps": int(steps[-1]),
-        "final_cooperation": float(last["cooperation"]),
-        "final_mutual_cooperation": float(last["mutual_cooperation"]),
-        "final_mean_trust": float(last["mean_trust"]),
-        "final_hawk_share": float(last["hawk_share"]),
-        "final_system_balance": float(last["system_balance"]),
-        "final_balance_dispersion": float(last["balance_dispersion"]),
-        "final_in_deficit": int(last["in_deficit"]),
-        "final_deficit_total": float(last["deficit_total"]),
-        "turnover_total": int(last["turnover_total"]),
-        "patient_benefit_total": float(last["patient_benefit_total"]),
-        "fines_total": float(last["fines_total"]),
-        "intervention_cost_total": float(last["intervention_cost_total"]),
-        # What the centre must find to bring every organisation back to balance: support
-        # already paid plus deficits still outstanding.
-        "public_cost": float(last["intervention_cost_total"] + last["deficit_total"]),
-        # Plans whose term has ended: savings promised and delivered (optimism bias).
-        "savings_planned": float(last["savings_planned"]),
-        "savings_realised": float(last["savings_realised"]),
-        "savings_shortfall": float(last["savings_planned"] - last["savings_realised"]),
-        "mean_cooperation": float(coop.mean()),
-        "mean_trust": float(model_df["mean_trust"].mean()),
-        "mean_hawk_share": float(model_df["hawk_share"].mean()),
-        "mean_stalled": float(model_df["stalled"].mean()),  # share of moves stalled for want of managers
-        "time_to_stable_cooperation": first_lasting(steps, coop >= STABLE_COOPERATION, window),
-        "time_to_collapse": first_lasting(steps, coop <= COLLAPSE, window),
-    }
+def _last(name):
+    return lambda s, cfg: float(s[name][-1])
+
+
+def _mean(name):
+    return lambda s, cfg: float(np.mean(s[name]))
+
+
+def _time_to(test, threshold):
+    def compute(s, cfg):
+        coop = np.asarray(s["cooperation"])
+        return first_lasting(np.asarray(s["step"]), test(coop, threshold), cfg.output.stable_window)
+    return compute
+
+
+SUMMARIES = (
+    Summary("mean_cooperation", "Mean cooperation", "share of moves", _mean("cooperation"), headline=True),
+    Summary("mean_trust", "Mean trust", "0 to 1", _mean("mean_trust"), headline=True),
+    Summary("mean_hawk_share", "Mean hawk share", "share of organisations", _mean("hawk_share"), "lower"),
+    Summary("patient_benefit_total", "Patient benefit", "relationship-months of mutual cooperation",
+            _last("patient_benefit_total"), headline=True),
+    Summary("final_cooperation", "Cooperation at the end", "share of moves", _last("cooperation")),
+    Summary("final_mutual_cooperation", "Mutual cooperation at the end", "share of relationships",
+            _last("mutual_cooperation")),
+    Summary("final_mean_trust", "Trust at the end", "0 to 1", _last("mean_trust")),
+    Summary("final_hawk_share", "Hawk share at the end", "share of organisations", _last("hawk_share"), "lower"),
+    Summary("final_system_balance", "System balance at the end", "money", _last("system_balance"), headline=True),
+    Summary("final_earned_balance", "Balance earned by the end", "money (support received left out)",
+            _last("earned_balance"), headline=True),
+    Summary("final_balance_dispersion", "Balance dispersion at the end", "sd of balance / budget",
+            _last("balance_dispersion"), "lower"),
+    Summary("final_in_deficit", "Organisations in deficit at the end", "organisations", _last("in_deficit"), "lower"),
+    Summary("final_deficit_total", "Deficits outstanding at the end", "money", _last("deficit_total"), "lower"),
+    Summary("turnover_total", "Leaders replaced", "leaders", _last("turnover_total"), "lower"),
+    Summary("fines_total", "Fines paid to the centre", "money (a transfer, not a cost)", _last("fines_total"), ""),
+    Summary("intervention_cost_total", "Special-measures support", "money", _last("intervention_cost_total"), "lower"),
+    Summary("funding_total", "Transitional funding", "money", _last("funding_total"), "lower"),
+    # What the centre must find: support paid (special measures and transitional funding)
+    # plus deficits still outstanding. Fines are transfers to the centre and are left out.
+    Summary("public_cost", "Public cost", "money: support paid + deficits left",
+            lambda s, cfg: float(s["intervention_cost_total"][-1] + s["funding_total"][-1] + s["deficit_total"][-1]),
+            "lower", headline=True),
+    # Plans whose term has ended: savings promised and delivered (optimism bias).
+    Summary("savings_planned", "Savings promised", "money", _last("savings_planned"), ""),
+    Summary("savings_realised", "Savings delivered", "money", _last("savings_realised")),
+    Summary("savings_shortfall", "Savings shortfall", "money",
+            lambda s, cfg: float(s["savings_planned"][-1] - s["savings_realised"][-1]), "lower"),
+    Summary("mean_stalled", "Moves stalled", "share of moves", _mean("stalled"), "lower"),
+    Summary("time_to_stable_cooperation", "Months to stable cooperation", "months (None: not reached)",
+            _time_to(np.greater_equal, STABLE_COOPERATION), "lower"),
+    Summary("time_to_collapse", "Months to collapse", "months (None: not reached)",
+            _time_to(np.less_equal, COLLAPSE), ""),
+)
+
+
+def headline() -> list[str]:
+    """The headline outcomes every report shows (read at call time, so an entry added to
+    ``SUMMARIES`` shows up everywhere)."""
+    return [s.name for s in SUMMARIES if s.headline]
+
+
+def label(name: str) -> str:
+    """A summary outcome's or monthly series' label, with its unit; the name itself if it
+    is in neither registry (e.g. ``window_cooperation``)."""
+    for s in (*SUMMARIES, *SERIES):
+        if s.name == name:
+            return f"{s.label} ({s.unit})"
+    return name
+
+
+def summarise(series, cfg) -> dict:
+    """A run's summary numbers from its monthly series (a DataFrame or a mapping of arrays),
+    and, when the config has a defection shock, how fast trust fell and came back."""
+    series = {k: np.asarray(series[k]) for k in series}
+    out = {"steps": int(series["step"][-1])}
+    for s in SUMMARIES:
+        out[s.name] = s.compute(series, cfg)
     shock = cfg.strategies.defection_shock
     if shock:
-        out.update(trust_response(steps, model_df["mean_trust"].to_numpy(), shock[0], shock[1]))
+        out.update(trust_response(np.asarray(series["step"]), np.asarray(series["mean_trust"]), shock[0], shock[1]))
     return out
 
 
@@ -161,3 +309,23 @@ def trust_response(steps: np.ndarray, trust: np.ndarray, start: int, end: int) -
     rebuild = float((steps[-1] if censored else steps[rose[0]]) - end)
     return {"trust_drop": pre - trough, "trust_collapse_time": collapse,
             "trust_rebuild_time": rebuild, "trust_rebuild_censored": censored}
+
+
+# -- agent data (opt-in: output.agent_every) -------------------------------------------------
+AGENT_FIELDS = ("type", "footprint", "strategy", "cooperation", "trust_out", "trust_in", "balance", "pressure",
+                "special_measures", "leader_tenure")
+
+
+def agent_rows(model, r: int = 0) -> pd.DataFrame:
+    """This month's state of replicate ``r``'s organisations, one row each (what Mesa's
+    agents show, read straight from the arrays)."""
+    m = model
+    a, b = m.node_bounds[r], m.node_bounds[r + 1]
+    out_t, in_t = m.node_trust()
+    return pd.DataFrame({
+        "step": m.steps, "agent_id": np.arange(a, b) - a,
+        "type": np.array(ORG_TYPES)[m.types[a:b]], "footprint": m.network.footprint[a:b] - m.network.footprint[a],
+        "strategy": np.array(NAMES)[m.strategy[a:b]], "cooperation": m.node_cooperation()[a:b],
+        "trust_out": out_t[a:b], "trust_in": in_t[a:b], "balance": m.balance[a:b], "pressure": m.pressure[a:b],
+        "special_measures": m.special_measures[a:b], "leader_tenure": m.steps - m.appointed[a:b],
+    })

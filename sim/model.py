@@ -1,199 +1,260 @@
 """The collabsim model: a health economy of organisations playing a repeated game.
 
-One step follows MODEL.md section 2: decide, pay off, update trust, budgets and pressure,
-regulate, leader turnover, learn, record. Every per-edge quantity lives in arrays owned
-by this model and is updated by the kernels in ``sim.kernels``; Mesa agents
-(``sim.agents``) are views onto those arrays plus the rare events (leader turnover,
-regulator action).
+A month (MODEL.md section 2) reads as its phases in ``CollabModel.step``: perceive, decide,
+constrain, play, settle, observe, account, review, turnover, learn, record. The model owns
+every per-node and per-edge quantity as arrays, updated by the kernels in ``sim.kernels``;
+levers and mechanisms are components (``sim.pipeline``, ``sim.policies``) that hook into
+phases, each with its own random stream. Mesa agents (``sim.agents``) are the readable face
+of the arrays, made when first asked for.
+
+One model can hold many runs of one config along a replicate axis: ``CollabModel(config,
+seeds=[...])``. Replicates are disjoint copies of the network, laid one after another in
+every array; each draws from its own streams, so its results are exactly those of the run
+alone (``sim.engine`` batches runs this way, paying Python's per-month cost once a batch).
 """
 
 import numpy as np
-from mesa import DataCollector, Model
+from mesa import Model
 
-from . import kernels, metrics, network
-from .agents import ORGANISATION_CLASSES, Leader, Organisation, Regulator
+from . import kernels, metrics, network, streams
 from .config import ORG_TYPES, Config
-from .learning import Learning
-from .policies import Capacity, Information, Leadership, build_governance, build_incentives, build_regulation
-from .strategies import ALLD, CODES, DEFECT
+from .payoffs import P, R, S, T
+from .pipeline import PHASES, guarded
+from .policies import COMPONENTS
+from .strategies import CODES
 
 
 class CollabModel(Model):
-    """A footprint (or many) of organisations; fully determined by ``config`` and ``seed``."""
+    """Footprints of organisations; fully determined by ``config`` and the seed(s).
 
-    def __init__(self, config: Config | None = None, seed: int | None = None):
+    ``seed`` runs one replicate (default: the config's seed); ``seeds`` runs one replicate per
+    seed in a single model. ``check_writes`` makes every component's undeclared writes fail
+    (for tests)."""
+
+    def __init__(self, config: Config | None = None, seed: int | None = None, *, seeds=None,
+                 check_writes: bool = False):
         config = config or Config()
-        seed = config.experiment.seed if seed is None else int(seed)
-        super().__init__(rng=seed)
+        if seeds is None:
+            seeds = [config.experiment.seed if seed is None else int(seed)]
+        self.seeds = [int(s) for s in seeds]
+        super().__init__(rng=self.seeds[0])
         self.config = config
-        self.seed = seed
-        game = config.game
-        self.base_payoffs = np.array(game.payoffs(), dtype=np.float64)
-        R, S, T, P = self.base_payoffs
-        self.spread = max(abs(T - S), 1e-12)
+        self.seed = self.seeds[0]
+        self.replicates = len(self.seeds)
+        self._streams: dict[str, streams.Stream] = {}
 
-        net = self.network = network.build(config.network, self.rng)
+        nets = [network.build(config.network, streams.generator(s, "network")) for s in self.seeds]
+        net = self.network = network.union(nets)
         self.src, self.dst = net.src, net.dst
         self.types = net.types
-        n, e = net.n_nodes, net.n_edges
         self.degree = net.degree()
+        self.node_bounds = _bounds([x.n_nodes for x in nets])
+        self.edge_bounds = _bounds([x.n_edges for x in nets])
+        self.footprint_bounds = _bounds([int(x.footprint.max()) + 1 for x in nets])
+        self.node_replicate = np.repeat(np.arange(self.replicates), np.diff(self.node_bounds))
+        self.edge_replicate = np.repeat(np.arange(self.replicates), np.diff(self.edge_bounds))
+        n, e = net.n_nodes, net.n_edges
 
-        # Node state.
+        # Organisations (node state).
         sizes = np.array([config.budget.size[t] for t in ORG_TYPES])
         self.size = sizes[self.types]
-        self.balance = np.zeros(n)
+        self.balance = np.zeros(n)  # cumulative surplus (+) or deficit (-), money as booked
         self.pressure = np.zeros(n)
-        self.disposition = np.zeros(n)
         self.special_measures = np.zeros(n, dtype=np.bool_)
-        mix = config.strategies.mix
-        names = [s for s in mix if mix[s] > 0]
-        p = np.array([mix[s] for s in names])
-        self.strategy = np.array([CODES[s] for s in names], dtype=np.int8)[
-            self.rng.choice(len(names), size=n, p=p / p.sum())
-        ]
-        self.score = np.zeros(n)
-        self.money = np.zeros(n)
+        # Cumulative money to and from the centre, kept apart from what organisations earn.
+        self.fines_paid = np.zeros(n)  # fines: a transfer to the centre, not a cost
+        self.bailouts = np.zeros(n)  # special-measures support that cleared a deficit
+        self.funding = np.zeros(n)  # transitional funding received
+        self.strategy = self._initial_strategies(config.strategies.mix)
+        self.score = np.zeros(n)  # this month's summed game payoff (utility; drives learning)
+        self.money = np.zeros(n)  # this month's money flow from games and levers
+        # Leaders (one per organisation): disposition, month appointed, promoted from inside.
+        lead = config.leadership
+        self.disposition = self.stream("leadership").normal(lead.disposition_mean, lead.disposition_sd,
+                                                            self.node_bounds)
+        self.appointed = np.zeros(n, dtype=np.int64)
+        self.internal = np.zeros(n, dtype=np.bool_)
 
-        # Edge state (side 0 = src's view, side 1 = dst's view).
+        # Relationships (edge state; side 0 = src's view, side 1 = dst's view).
         self.moves = np.zeros((e, 2), dtype=np.int8)
         self.last = np.full((e, 2), -1, dtype=np.int8)
         self.seen = np.full((e, 2), -1, dtype=np.int8)
         self.grudge = np.zeros((e, 2), dtype=np.bool_)
         self.trust = np.full((e, 2), config.trust.initial)
-        self._draws = np.empty((e, 4))
+        self.mutual = np.zeros(e, dtype=np.bool_)  # both sides cooperated this month
 
-        # Policies and agents.
-        self.leadership = Leadership(config.leadership, self.types, config.trust.stranger)
-        self.learning = Learning(config.learning, mix, self.spread)
-        self.information = Information(config.information, e)
-        self.capacity = Capacity(config.capacity, self.src, self.dst)
-        self.organisations: list[Organisation] = [
-            ORGANISATION_CLASSES[ORG_TYPES[t]](self, i) for i, t in enumerate(self.types)
-        ]
-        for org, disp in zip(self.organisations, self.leadership.draw_disposition(self.rng, n)):
-            org.leader = Leader(self, org, float(disp))
-        weight = config.strategies.money_weight
-        self.regulator = Regulator(self, build_regulation(config.regulation, weight))
-        self.incentives = build_incentives(config.incentives, weight)
-        self.governance = build_governance(config.governance, weight, net.footprint, self.size)
-        self.policies = (self.regulator.regime, self.incentives, self.governance)
+        self.base_payoffs = np.array(config.game.payoffs(), dtype=np.float64)
+        self.table = np.empty((n, 4))  # this month's expected payoffs per organisation
+        self._decide_draws = np.empty((e, 4))
+        self._node_cache = -1
 
-        self.turnover = 0
-        self.turnover_total = 0
-        self.fines_total = 0.0
-        self.intervention_cost_total = 0.0
-        self.n_mutual = 0
-        self.patient_benefit_total = 0.0
-        self._cache_step = -1
-        shock = config.strategies.defection_shock
-        self.forced = np.zeros((e, 2), dtype=np.bool_)
-        if shock:
-            breaking = self.rng.random(n) < config.strategies.shock_share
-            self.forced = np.stack([breaking[self.src], breaking[self.dst]], axis=1)
-        self.council_sides = (self.types == ORG_TYPES.index("council"))[np.stack([self.src, self.dst], axis=1)]
+        self.components = [cls(self) for cls in COMPONENTS if cls.wanted(config)]
+        for c in self.components:
+            setattr(self, c.name, c)
+        self.accountability = max(config.budget.joint_accountability, *(c.accountability for c in self.components))
+        self.hooks = {p: [guarded(self, c, getattr(c, p)) if check_writes else getattr(c, p)
+                          for c in self.components if p in c.phases()] for p in PHASES}
+        self._organisations = None
         self.recorder = metrics.Recorder(self)
-        self.datacollector = DataCollector(model_reporters=self.recorder.model_reporters())
-        self.agent_datacollector = DataCollector(agenttype_reporters={Organisation: metrics.AGENT_REPORTERS})
 
-    # -- one step ---------------------------------------------------------------------
+    # -- one month ----------------------------------------------------------------------
     def step(self) -> None:
-        cfg = self.config
-        payoff = self.payoff_table()
-        for policy in self.policies:
-            policy.perceive(self, payoff)
-        bias = self.decision_bias(payoff)
-        u = self.rng.random(out=self._draws)  # reused buffer: fresh pages cost more than the draws
-        kernels.decide(self.strategy, self.src, self.dst, self.last, self.seen, self.grudge, self.trust, bias,
-                       cfg.strategies.generosity, cfg.strategies.beta, cfg.game.noise, u, self.moves)
-        shock = cfg.strategies.defection_shock
-        if shock and shock[0] <= self.steps <= shock[1]:
-            self.moves[self.forced] = DEFECT  # a squeeze: these organisations break ranks
-        if self.leadership.pre_election(self.steps):
-            self.moves[self.council_sides] = DEFECT  # councils hold back until after the election
-        self.capacity.apply(self)  # collaborations beyond management capacity stall
-        self.n_mutual = kernels.play(self.moves, self.src, self.dst, payoff, cfg.game.shift, cfg.game.surplus,
-                                     self.score, self.money)
-        if cfg.game.self_interaction:
-            own = np.where(self.strategy == ALLD, 3, 0)  # nice rules cooperate with a copy of themselves
-            self.score += payoff[np.arange(len(own)), own]
-        for policy in self.policies:
-            policy.settle(self)
-        self.information.update(self.rng, self.moves, self.seen, self.trust, self.last, self.grudge,
-                                cfg.trust.gain, cfg.trust.loss)  # what each side saw, and trust from that
-        self._cache_step = -1  # per-node views computed before the trust update are stale
-        # Costs grow by the structural gap, and an organisation in distress pays extra (agency
-        # staff, emergency borrowing): left alone, it goes "down a slide" (KF L2001-2006).
-        self.balance += self.money - (cfg.budget.structural_gap + cfg.budget.distress_cost * self.pressure) * self.size
-        self.pressure = np.clip(-self.balance / (cfg.budget.pressure_scale * self.size), 0.0, 1.0)
-        self.regulator.step()
-        self.governance.review(self)
-        self.turnover = self.leadership.turnover(self)
-        self.turnover_total += self.turnover
-        self.learning.step(self)
-        self.patient_benefit_total += self.n_mutual
-        self.recorder.update()
-        self.datacollector.collect(self)
-        every = cfg.output.agent_every
-        if every and self.steps % every == 0:
-            self.agent_datacollector.collect(self)
+        self.perceive()   # what each leader expects from each outcome this month
+        self.decide()     # every side's move, from its rule and what it has seen
+        self.constrain()  # moves that cannot happen as meant (stalls, a squeeze)
+        self.play()       # the stage game on every edge: scores and money
+        self.settle()     # levers that move money after the games (pooling, funding, dividends)
+        self.observe()    # what each side saw; trust, grudges and memories follow
+        self.account()    # budgets carry over; deficits build pressure
+        self.review()     # the regulator and the forums act
+        self.turnover()   # leaders leave; successors inherit part of the relationships
+        self.learn()      # strategies spread
+        self.recorder.record()
 
     def run(self, steps: int | None = None, progress=None) -> None:
-        """Run ``steps`` steps (default: the config's); ``progress(i, steps)`` after each."""
+        """Run ``steps`` months (default: the config's); ``progress(i, steps)`` after each."""
         steps = self.config.experiment.steps if steps is None else steps
         for i in range(steps):
             self.step()
             if progress is not None:
                 progress(i + 1, steps)
 
-    # -- policy-shaped inputs to the kernels -----------------------------------------
-    def payoff_table(self) -> np.ndarray:
-        """(N, 4) R, S, T, P each organisation faces this step, before policies. Financial
-        pressure raises the temptation to defect ("hunker down", KF L209) and, as far as
-        accountability is joint, the cost of mutual defection (KF L1582-1593, L1783-1793):
-        in a crisis, mutual defection means "insolvency or clinical failure" (IHM L51-68)."""
+    def _run_hooks(self, phase: str, *args) -> None:
+        for hook in self.hooks[phase]:
+            hook(*args)
+
+    def perceive(self) -> None:
+        """Base payoffs, then pressure: it raises the temptation to defect ("hunker down", KF
+        L209) and, as far as accountability is joint, the cost of mutual defection (KF
+        L1582-1593, L1783-1793); in a crisis mutual defection means "insolvency or clinical
+        failure" (IHM L51-68). Then every component's view of the lever it stands for."""
+        self._run_hooks("perceive", self.payoff_table(out=self.table))
+
+    def payoff_table(self, out: np.ndarray | None = None) -> np.ndarray:
+        """(N, 4) payoffs before levers: the base game under this month's pressure."""
         b = self.config.budget
-        table = np.tile(self.base_payoffs, (len(self.types), 1))
-        table[:, 2] += b.pressure_temptation * self.pressure
-        table[:, 3] -= b.pressure_dd_cost * self.joint_accountability() * self.pressure
+        table = np.empty((len(self.types), 4)) if out is None else out
+        table[:] = self.base_payoffs
+        table[:, T] += b.pressure_temptation * self.pressure
+        table[:, P] -= b.pressure_dd_cost * self.accountability * self.pressure
         return table
 
-    def joint_accountability(self) -> float:
-        """How far the cost of failure is shared: the config's own level, raised by system
-        regulation (judged together) or a pooled budget (one purse)."""
-        return max(self.config.budget.joint_accountability, *(p.accountability for p in self.policies))
+    def decide(self) -> None:
+        st = self.config.strategies
+        u = self.stream("decide").uniform(self._decide_draws, self.edge_bounds)
+        kernels.decide(self.strategy, self.src, self.dst, self.last, self.seen, self.grudge, self.trust,
+                       self.decision_bias(), st.generosity, st.beta, self.config.game.noise, u, self.moves)
 
-    def decision_bias(self, payoff: np.ndarray) -> np.ndarray:
+    def decision_bias(self, table: np.ndarray | None = None) -> np.ndarray:
         """Per-organisation term of the trust rule: the leader's disposition plus the payoff
         advantage of cooperating, averaged over the partner's two moves and scaled by the
-        game's payoff spread (so a richer temptation makes a trust-based leader warier),
+        base game's payoff spread (so a richer temptation makes a trust-based leader warier),
         less the value a foundation trust places on its independence (KF L1896-1907)."""
-        R, S, T, P = payoff.T
-        advantage = ((R - T) + (S - P)) / (2 * self.spread)
+        t = self.table if table is None else table
+        R0, S0, T0, P0 = self.base_payoffs
+        spread = max(abs(T0 - S0), 1e-12)
+        advantage = ((t[:, R] - t[:, T]) + (t[:, S] - t[:, P])) / (2 * spread)
         st = self.config.strategies
-        independence = st.foundation_independence * self.network.foundation
-        return self.disposition + st.incentive_weight * advantage - independence
+        return self.disposition + st.incentive_weight * advantage - st.foundation_independence * self.network.foundation
 
-    # -- rare events --------------------------------------------------------------------
-    def replace_leader(self, index: int, disposition: float, internal: bool) -> None:
-        org = self.organisations[index]
-        org.leader.remove()
-        org.leader = Leader(self, org, disposition, internal)
+    def constrain(self) -> None:
+        self._run_hooks("constrain", self.moves)
 
-    # -- per-node views (cached per step) -----------------------------------------------
+    def play(self) -> None:
+        g = self.config.game
+        kernels.play(self.moves, self.src, self.dst, self.table, g.shift, g.surplus, self.score, self.money)
+        np.logical_and(self.moves[:, 0], self.moves[:, 1], out=self.mutual)
+        self._node_cache = -1
+
+    def settle(self) -> None:
+        self._run_hooks("settle")
+
+    def observe(self) -> None:
+        self._run_hooks("observe")
+        self._node_cache = -1  # per-node views computed before the trust update are stale
+
+    def account(self) -> None:
+        """Costs grow by the structural gap, and an organisation in distress pays extra
+        (agency staff, emergency borrowing): left alone it goes "down a slide" (KF L2001-2006)."""
+        b = self.config.budget
+        self.balance += self.money - (b.structural_gap + b.distress_cost * self.pressure) * self.size
+        self.update_pressure()
+
+    def update_pressure(self) -> None:
+        b = self.config.budget
+        np.clip(-self.balance / (b.pressure_scale * self.size), 0.0, 1.0, out=self.pressure)
+
+    def review(self) -> None:
+        self._run_hooks("review")
+
+    def turnover(self) -> None:
+        self._run_hooks("turnover")
+
+    def learn(self) -> None:
+        self._run_hooks("learn")
+
+    # -- shared services ----------------------------------------------------------------
+    def stream(self, name: str) -> streams.Stream:
+        """The random stream of component ``name`` (one generator per replicate)."""
+        s = self._streams.get(name)
+        if s is None:
+            s = self._streams[name] = streams.Stream(self.seeds, name)
+        return s
+
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        """Every array of model state, by name (what components may declare in ``writes``;
+        the payoff table is not state: every ``perceive`` hook may change it)."""
+        names = ("balance", "pressure", "special_measures", "fines_paid", "bailouts", "funding", "strategy", "score",
+                 "money", "disposition", "appointed", "internal", "moves", "last", "seen", "grudge", "trust")
+        return {k: getattr(self, k) for k in names}
+
+    def per_replicate(self, values: np.ndarray, on: str = "node") -> np.ndarray:
+        """Sum of per-node (or per-edge) ``values`` within each replicate, in index order,
+        so a replicate's sum is the same alone or in a batch."""
+        rep = self.node_replicate if on == "node" else self.edge_replicate
+        return np.bincount(rep, values, self.replicates)
+
+    def _initial_strategies(self, mix: dict[str, float]) -> np.ndarray:
+        names = [s for s in mix if mix[s] > 0]
+        p = np.array([mix[s] for s in names])
+        codes = np.array([CODES[s] for s in names], dtype=np.int8)
+        gens = self.stream("strategies").generators
+        b = self.node_bounds
+        return np.concatenate([codes[g.choice(len(names), size=b[r + 1] - b[r], p=p / p.sum())]
+                               for r, g in enumerate(gens)])
+
+    # -- per-node views (cached until the moves or trust change) -------------------------
     def _per_node(self):
-        if self._cache_step != self.steps:
+        if self._node_cache != self.steps:
             n = len(self.types)
             deg = np.maximum(self.degree, 1)
             coop = np.bincount(self.src, self.moves[:, 0], n) + np.bincount(self.dst, self.moves[:, 1], n)
             out = np.bincount(self.src, self.trust[:, 0], n) + np.bincount(self.dst, self.trust[:, 1], n)
             inn = np.bincount(self.src, self.trust[:, 1], n) + np.bincount(self.dst, self.trust[:, 0], n)
-            self._cache = (coop / deg, out / deg, inn / deg)
-            self._cache_step = self.steps
-        return self._cache
+            self._node_values = (coop / deg, out / deg, inn / deg)
+            self._node_cache = self.steps
+        return self._node_values
 
     def node_cooperation(self) -> np.ndarray:
+        """Share of this month's games in which each organisation cooperated."""
         return self._per_node()[0]
 
     def node_trust(self) -> tuple[np.ndarray, np.ndarray]:
         """(trust each node places in its partners, trust its partners place in it), means."""
         return self._per_node()[1], self._per_node()[2]
+
+    # -- the readable face ----------------------------------------------------------------
+    @property
+    def organisations(self):
+        """The organisations as Mesa agents (made on first use: batch runs never need them)."""
+        if self._organisations is None:
+            from .agents import make_agents
+
+            self._organisations = make_agents(self)
+        return self._organisations
+
+
+def _bounds(sizes) -> np.ndarray:
+    out = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=out[1:])
+    return out

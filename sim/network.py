@@ -107,6 +107,21 @@ def build(cfg: NetworkConfig, rng: np.random.Generator) -> Network:
                    np.zeros(n, np.int32), _foundation(types, cfg.foundation_share, rng))
 
 
+def union(nets: list[Network]) -> Network:
+    """Disjoint copies of ``nets`` laid one after another (node ids and footprint numbers
+    offset), as one network: the replicate axis of a batch of runs (``sim.model``)."""
+    if len(nets) == 1:
+        return nets[0]
+    node_off = np.cumsum([0] + [x.n_nodes for x in nets[:-1]])
+    fp_off = np.cumsum([0] + [int(x.footprint.max()) + 1 for x in nets[:-1]])
+    return Network(np.concatenate([x.src + o for x, o in zip(nets, node_off)]),
+                   np.concatenate([x.dst + o for x, o in zip(nets, node_off)]),
+                   np.concatenate([x.types for x in nets]),
+                   np.concatenate([x.footprint + o for x, o in zip(nets, fp_off)]).astype(np.int32),
+                   np.concatenate([x.foundation for x in nets]),
+                   [label for x in nets for label in x.labels])
+
+
 def _edges(g: nx.Graph) -> tuple[np.ndarray, np.ndarray]:
     e = np.array(sorted((min(u, v), max(u, v)) for u, v in g.edges() if u != v), dtype=np.int64).reshape(-1, 2)
     return e[:, 0], e[:, 1]

@@ -19,24 +19,18 @@ from pathlib import Path
 import pandas as pd
 
 from . import metrics
-from .agents import Organisation
 
 PACKAGES = ("collabsim", "mesa", "numpy", "numba", "networkx", "pandas", "pyarrow", "pydantic")
 
 
-def model_table(model) -> pd.DataFrame:
-    df = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    df.insert(0, "step", range(1, len(df) + 1))
-    return df
+def model_table(model, replicate: int = 0) -> pd.DataFrame:
+    """One run's monthly outcomes (``sim.metrics.SERIES``), a row per month."""
+    return model.recorder.frame(replicate)
 
 
-def agent_table(model) -> pd.DataFrame:
-    if not model.agent_datacollector._agenttype_records:
-        return pd.DataFrame(columns=["step", "agent_id", *metrics.AGENT_REPORTERS])
-    df = model.agent_datacollector.get_agenttype_vars_dataframe(Organisation).reset_index()
-    df = df.rename(columns={"Step": "step", "Time": "step", "AgentID": "agent_id"})
-    df["step"] = df["step"].astype(int)
-    return df
+def agent_table(model, replicate: int = 0) -> pd.DataFrame:
+    """One run's agent data, recorded every ``output.agent_every`` months (empty when 0)."""
+    return model.recorder.agents(replicate)
 
 
 def versions() -> dict[str, str]:

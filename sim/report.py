@@ -1,5 +1,6 @@
 """The short summary printed after a run: the main outcomes at the end and over time."""
 
+from . import metrics
 from .output import model_table
 
 
@@ -17,7 +18,8 @@ def print_summary(model, manifest: dict, target, elapsed: float) -> None:
     print()
     print(table.to_string(float_format=lambda x: f"{x:.3f}"))
     print()
-    print(f"mean cooperation over the run: {s['mean_cooperation']:.3f}   mean trust: {s['mean_trust']:.3f}")
+    for name in metrics.headline():
+        print(f"{metrics.label(name)}: {s[name]:.3f}")
     print(f"time to stable cooperation: {_when(s['time_to_stable_cooperation'])}   "
           f"time to collapse: {_when(s['time_to_collapse'])}")
     print(f"results: {target}")

@@ -17,3 +17,12 @@ TRUST = 7  # cooperate with probability sigma(beta * (trust - 1/2 + bias))
 
 NAMES = ("allc", "alld", "tft", "gtft", "grudger", "wsls", "random", "trust")
 CODES = {name: code for code, name in enumerate(NAMES)}
+
+
+def self_play_payoff(strategy, table, noise: float):
+    """Each node's payoff from playing a copy of itself (``game.self_interaction``): nice rules
+    cooperate with a copy of themselves (R), ALLD defects (P)."""
+    import numpy as np
+
+    own = np.where(strategy == ALLD, 3, 0)
+    return table[np.arange(len(own)), own]

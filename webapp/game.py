@@ -13,7 +13,7 @@ import numpy as np
 
 from sim import kernels
 from sim.match import play_match
-from sim.policies import Information
+from sim.match import see_all
 from sim.strategies import ALLC, CODES, COOPERATE, NAMES
 
 # The participant's opponent uses the same settings as a match in the tournament.
@@ -62,7 +62,6 @@ class HumanMatch:
         self.src, self.dst = np.array([0], np.int64), np.array([1], np.int64)
         self.last = np.full((1, 2), -1, dtype=np.int8)
         self.seen = np.full((1, 2), -1, dtype=np.int8)
-        self.public = Information.public(1)
         self.grudge = np.zeros((1, 2), dtype=np.bool_)
         self.trust = np.full((1, 2), MATCH["trust0"])
         self.bias = np.array(MATCH["bias"], dtype=np.float64)
@@ -79,7 +78,7 @@ class HumanMatch:
         moves = np.where(u[:, 2:] < self.noise, 1 - intended, intended).astype(np.int8)
         score, money = np.zeros(2), np.zeros(2)
         kernels.play(moves, self.src, self.dst, self.table, 0.0, 0.0, score, money)
-        self.public.update(self.rng, moves, self.seen, self.trust, self.last, self.grudge, MATCH["trust_gain"],
+        see_all(moves, self.seen, self.trust, self.last, self.grudge, MATCH["trust_gain"],
                            MATCH["trust_loss"])
         r = Round((int(move), int(intended[0, 1])), (int(moves[0, 0]), int(moves[0, 1])),
                   (float(score[0]), float(score[1])))
@@ -124,7 +123,6 @@ class Evolution:
         e = len(self.src)
         last = np.full((e, 2), -1, dtype=np.int8)
         seen = np.full((e, 2), -1, dtype=np.int8)
-        public = Information.public(e)
         grudge = np.zeros((e, 2), dtype=np.bool_)
         trust = np.full((e, 2), MATCH["trust0"])
         bias = np.zeros(len(self.strategy))
@@ -135,7 +133,7 @@ class Evolution:
             kernels.decide(self.strategy, self.src, self.dst, last, seen, grudge, trust, bias,
                            MATCH["generosity"], MATCH["beta"], self.noise, u, moves)
             kernels.play(moves, self.src, self.dst, self.table, 0.0, 0.0, score, money)
-            public.update(self.rng, moves, seen, trust, last, grudge, MATCH["trust_gain"], MATCH["trust_loss"])
+            see_all(moves, seen, trust, last, grudge, MATCH["trust_gain"], MATCH["trust_loss"])
             total += score
         return total
 

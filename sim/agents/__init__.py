@@ -3,16 +3,16 @@
 from .leader import Leader
 from .organisation import (
     CCG,
+    ORGANISATION_CLASSES,
     AcuteTrust,
     CommunityTrust,
     Council,
     MentalHealthTrust,
     Organisation,
-    ORGANISATION_CLASSES,
+    make_agents,
 )
-from .regulator import Regulator
 
 __all__ = [
     "CCG", "AcuteTrust", "CommunityTrust", "Council", "Leader", "MentalHealthTrust",
-    "Organisation", "ORGANISATION_CLASSES", "Regulator",
+    "Organisation", "ORGANISATION_CLASSES", "make_agents",
 ]

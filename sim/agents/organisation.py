@@ -1,12 +1,17 @@
 """Organisations of a health economy (MODEL.md section 1).
 
 Each organisation is a Mesa agent whose state lives in the model's arrays at ``index``;
-the properties below read those arrays, so agents and kernels never disagree.
+the properties below read those arrays, so agents and kernels never disagree. Agents own no
+state of their own: the model keeps everything in arrays so that many replicates can run in
+one model, and makes the agents only when something asks for them (the live app, agent
+data, a reader of the code). What each type of organisation stands for is said here.
 """
 
 import mesa
 
+from ..config import ORG_TYPES
 from ..strategies import NAMES
+from .leader import Leader
 
 
 class Organisation(mesa.Agent):
@@ -15,7 +20,7 @@ class Organisation(mesa.Agent):
     def __init__(self, model, index: int):
         super().__init__(model)
         self.index = index
-        self.leader = None
+        self.leader = Leader(model, self)
 
     @property
     def label(self):
@@ -57,6 +62,11 @@ class Organisation(mesa.Agent):
     def trust_in(self) -> float:
         """Mean trust its partners place in this organisation."""
         return float(self.model.node_trust()[1][self.index])
+
+    @property
+    def replicate(self) -> int:
+        """Which run of a batch this organisation belongs to."""
+        return int(self.model.node_replicate[self.index])
 
     @property
     def special_measures(self) -> bool:
@@ -102,3 +112,9 @@ class Council(Organisation):
 
 
 ORGANISATION_CLASSES = {cls.kind: cls for cls in (AcuteTrust, MentalHealthTrust, CommunityTrust, CCG, Council)}
+
+
+def make_agents(model) -> list[Organisation]:
+    """One agent per organisation (and its leader) of ``model``, in index order; Mesa's
+    ``model.agents`` holds them too, for AgentSet queries."""
+    return [ORGANISATION_CLASSES[ORG_TYPES[t]](model, i) for i, t in enumerate(model.types)]

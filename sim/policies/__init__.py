@@ -1,19 +1,33 @@
-"""Policy levers (MODEL.md section 3), one module per family.
+"""Levers and mechanisms (MODEL.md sections 3 and 7), one module each, as components of
+the month (``sim.pipeline``).
 
-Every regime is an object with up to three hooks, called by ``CollabModel.step``:
-- ``perceive(model, table)``: adjust the (N, 4) R, S, T, P each organisation weighs this
-  step (how the regime changes what collaborating is worth to a leader);
-- ``settle(model)``: adjust the realised ``model.score`` / ``model.money`` after the games;
-- ``review(model)``: act after budgets are updated (fines, special measures, votes).
-Regimes that a hook does not concern simply do nothing there.
+``COMPONENTS`` is the registry: the order here is the order in which components are called
+within each phase. A new lever is a module with a ``Component`` subclass, its config section
+(``sim.config``) and one line here.
 """
 
 from .capacity import Capacity
-from .governance import Governance, build_governance
-from .incentives import build_incentives
+from .electoral_clock import ElectoralClock
+from .governance import Governance
+from .incentives import Incentives
 from .information import Information
 from .leadership import Leadership
-from .regulation import build_regulation
+from .learning import Learning
+from .regulation import Regulation
+from .self_interaction import SelfInteraction
+from .shock import DefectionShock
 
-__all__ = ["Capacity", "Governance", "Information", "Leadership", "build_governance", "build_incentives",
-           "build_regulation"]
+COMPONENTS = (
+    SelfInteraction,  # settle: each node also plays itself
+    Regulation,  # perceive: what the regime judges; review: fines, special measures
+    Incentives,  # perceive/settle: payment regime, pooling, funding, membership fee
+    Governance,  # perceive/settle/review: system plans and their dividend
+    DefectionShock,  # constrain: a squeeze in which some break ranks
+    ElectoralClock,  # constrain: councils hold back before elections
+    Capacity,  # constrain: collaborations beyond management capacity stall
+    Information,  # observe: what each side saw; trust and memories from it
+    Leadership,  # turnover: leaders leave, successors inherit part of the trust
+    Learning,  # learn: strategies spread
+)
+
+__all__ = ["COMPONENTS", *(c.__name__ for c in COMPONENTS)]

@@ -17,70 +17,75 @@ promised and what it delivered are added to ``savings_planned`` and ``savings_re
 
 import numpy as np
 
-from ..config import GovernanceConfig
-from .base import Policy
+from ..payoffs import R
+from ..pipeline import Component
 
 
-class Governance(Policy):
-    def __init__(self, cfg: GovernanceConfig, money_weight: float, footprint: np.ndarray, size: np.ndarray):
-        self.cfg = cfg
-        self.name = cfg.decision
-        self.money_weight = money_weight
-        self.footprint = footprint
+class Governance(Component):
+    name = "governance"
+    section = "governance"
+    writes = ("money",)
+
+    @classmethod
+    def wanted(cls, config) -> bool:
+        return config.governance.decision != "none"
+
+    def __init__(self, model):
+        super().__init__(model)
+        cfg = self.cfg
+        footprint = self.footprint = model.network.footprint
         n_fp = int(footprint.max()) + 1
         self.in_force = np.zeros(n_fp, dtype=bool)
         self.promised = np.zeros(n_fp)  # savings each plan in force promised over its term
         self.delivered = np.zeros(n_fp)  # plan dividends paid so far in the term
-        self.savings_planned = 0.0  # totals over plans whose term has ended
-        self.savings_realised = 0.0
+        self.savings_planned = np.zeros(n_fp)  # totals over plans whose term has ended
+        self.savings_realised = np.zeros(n_fp)
+        self.dividend = cfg.plan_dividend * model.config.game.surplus / 2
         self.forum = np.zeros(len(footprint), dtype=bool)
+        size = model.size
         for f in range(n_fp):
             members = np.flatnonzero(footprint == f)
             if cfg.forum_size:
                 members = members[np.argsort(-size[members], kind="stable")[: cfg.forum_size]]
             self.forum[members] = True
+        self._draws = np.empty(n_fp)
 
-    def perceive(self, model, table):
-        if self.cfg.decision != "none":
-            dividend = self.cfg.plan_dividend * model.config.game.surplus / 2
-            table[:, 0] += self.money_weight * dividend * self.in_force[self.footprint]
+    def perceive(self, table):
+        table[:, R] += self.model.config.strategies.money_weight * self.dividend * self.in_force[self.footprint]
 
-    def settle(self, model):
-        if self.cfg.decision == "none" or not self.in_force.any():
+    def settle(self):
+        if not self.in_force.any():
             return
-        paid = self._dividends(model) * self.in_force[self.footprint]
-        model.money += paid
+        paid = self._dividends() * self.in_force[self.footprint]
+        self.model.money += paid
         self.delivered += np.bincount(self.footprint, paid, len(self.in_force))
 
-    def review(self, model):
-        cfg = self.cfg
-        if cfg.decision == "none" or model.steps % cfg.plan_every:
+    def review(self):
+        cfg, m = self.cfg, self.model
+        if m.steps % cfg.plan_every:
             return
         fp = self.footprint
         n_fp = len(self.in_force)
-        support = model.node_cooperation() >= 0.5
-        voice = model.size if cfg.voice == "size" else np.ones(len(fp))
+        support = m.node_cooperation() >= 0.5
+        voice = m.size if cfg.voice == "size" else np.ones(len(fp))
         members = np.bincount(fp, self.forum, n_fp)
         if cfg.decision == "veto":
             agreed = np.bincount(fp, self.forum & ~support, n_fp) == 0
         else:
             yes = np.bincount(fp, voice * (self.forum & support), n_fp)
             agreed = yes > 0.5 * np.bincount(fp, voice * self.forum, n_fp)
-        decides = model.rng.random(n_fp) < np.minimum(1.0, cfg.workable_forum / np.maximum(members, 1))
-        self.savings_planned += float(self.promised[self.in_force].sum())
-        self.savings_realised += float(self.delivered[self.in_force].sum())
+        u = self.stream.uniform(self._draws, m.footprint_bounds)
+        decides = u < np.minimum(1.0, cfg.workable_forum / np.maximum(members, 1))
+        self.savings_planned += np.where(self.in_force, self.promised, 0.0)
+        self.savings_realised += np.where(self.in_force, self.delivered, 0.0)
         self.in_force = agreed & decides
-        achievable = np.bincount(fp, self._dividends(model), n_fp) * cfg.plan_every
+        achievable = np.bincount(fp, self._dividends(), n_fp) * cfg.plan_every
         self.promised = np.where(self.in_force, achievable * (1.0 + cfg.optimism_bias), 0.0)
         self.delivered[:] = 0.0
 
-    def _dividends(self, model) -> np.ndarray:
+    def _dividends(self) -> np.ndarray:
         """Per organisation: the plan dividend this month's mutual cooperation would earn."""
-        both = (model.moves[:, 0] & model.moves[:, 1]).astype(np.float64)
-        n = len(model.money)
-        cc = np.bincount(model.src, both, n) + np.bincount(model.dst, both, n)
-        return self.cfg.plan_dividend * model.config.game.surplus / 2 * cc
-
-
-def build_governance(cfg: GovernanceConfig, money_weight: float, footprint, size) -> Governance:
-    return Governance(cfg, money_weight, footprint, size)
+        m = self.model
+        both = m.mutual.astype(np.float64)
+        n = len(m.money)
+        return self.dividend * (np.bincount(m.src, both, n) + np.bincount(m.dst, both, n))

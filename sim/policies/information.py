@@ -1,5 +1,6 @@
-"""Shared information and pledges (MODEL.md section 7): what organisations see of each
-other's moves, which is what their trust, grudges and rules respond to.
+"""Shared information and pledges (``[information]``, MODEL.md section 7): what
+organisations see of each other's moves, which is what their trust, grudges and rules
+respond to.
 
 Misreading is the noise in what a leader perceives of a partner; a shared financial
 framework, "one version of the truth" (IHM L104-121; NT), removes a share
@@ -8,37 +9,36 @@ in private: "in one room talking about how we are working collaboratively and th
 a contract negotiation that almost tosses out what we've agreed" (KF L2288-2297). A broken
 pledge is found out with probability ``detection`` and then costs ``breach_loss`` of the
 victim's trust ("they will be found out", IHM L266-271); otherwise the pledge is believed.
+With neither, every move is seen as made and no draws are taken.
 """
 
 import numpy as np
 
 from .. import kernels
-from ..config import InformationConfig
+from ..pipeline import Component
 
 
-class Information:
-    """Perception on ``n_edges`` relationships; ``Information.public(n)`` is the default of
-    every move seen as made (plain matches use it too)."""
+class Information(Component):
+    name = "information"
+    section = "information"
+    writes = ("seen", "trust", "last", "grudge")
 
-    def __init__(self, cfg: InformationConfig, n_edges: int):
-        self.cfg = cfg
+    def __init__(self, model):
+        super().__init__(model)
+        cfg = self.cfg
+        e = len(model.src)
         self.misread = cfg.misread * (1.0 - cfg.shared_information)
         self.active = self.misread > 0.0 or cfg.pledges
-        # Draws are taken only when perception can differ from the moves, so runs without it
-        # use the random stream exactly as before.
-        self._draws = np.empty((n_edges if self.active else 0, 2))
-        self.found_out = np.zeros((n_edges, 2), dtype=np.bool_)
+        self._draws = np.empty((e if self.active else 0, 2))
+        self.found_out = np.zeros((e, 2), dtype=np.bool_)
 
-    @classmethod
-    def public(cls, n_edges: int) -> "Information":
-        return cls(InformationConfig(), n_edges)
-
-    def update(self, rng, moves, seen, trust, last, grudge, gain: float, loss: float) -> None:
-        """After the games: fill ``seen`` with what each side saw of its partner, then update
-        trust, grudges and last moves from it."""
+    def observe(self):
+        m = self.model
         if self.active:
-            rng.random(out=self._draws)
-        kernels.observe(moves, self.misread, self.cfg.pledges, self.cfg.detection, self._draws, seen,
+            self.stream.uniform(self._draws, m.edge_bounds)
+        kernels.observe(m.moves, self.misread, self.cfg.pledges, self.cfg.detection, self._draws, m.seen,
                         self.found_out)
-        kernels.update_relationships(moves, seen, self.found_out, trust, last, grudge, gain, loss,
+        t = m.config.trust
+        kernels.update_relationships(m.moves, m.seen, self.found_out, m.trust, m.last, m.grudge, t.gain, t.loss,
                                      self.cfg.breach_loss)
+

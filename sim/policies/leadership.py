@@ -1,53 +1,55 @@
-"""Leadership stability: leader turnover and what a successor inherits (MODEL.md 2.6, 3)."""
+"""Leadership stability (``[leadership]``, MODEL.md 2.6 and 3): leader turnover and what a
+successor inherits.
+
+Leaders leave with a monthly hazard of 1 / mean tenure for their organisation type: NHS
+leaders "come and go so frequently" (KF L1797), council leaders stay longer (KF L1869). In a
+reorganisation month each leader leaves with ``reorganisation_share`` on top: many leaving
+at once can reset a partnership (KF L2311). A successor keeps only part of the
+predecessor's relationships (trust moves toward a stranger's), more when promoted from
+inside (KF L2074, L2473). ``succeed`` is the one way to replace leaders; the regulator uses
+it too, with draws from its own stream.
+"""
 
 import numpy as np
+from scipy.special import ndtri
 
 from .. import kernels
-from ..config import ORG_TYPES, LeadershipConfig
+from ..config import ORG_TYPES
+from ..pipeline import Component
 
 
-class Leadership:
-    """Leaders leave with a monthly hazard of 1 / mean tenure for their organisation type:
-    NHS leaders "come and go so frequently" (KF L1797), council leaders stay longer (KF
-    L1869). In a reorganisation month each leader leaves with ``reorganisation_share`` on
-    top: many leaving at once can reset a partnership (KF L2311). A successor keeps only
-    part of the predecessor's relationships (trust moves toward a stranger's), more when
-    promoted from inside (KF L2074, L2473). With an electoral clock, councils withhold
-    commitment in the months before each election ("Councillors saying 'don't do anything
-    until after May'", IHM L289-291)."""
+class Leadership(Component):
+    name = "leadership"
+    section = "leadership"
+    writes = ("trust", "grudge", "disposition", "appointed", "internal")
 
-    def __init__(self, cfg: LeadershipConfig, types: np.ndarray, stranger_trust: float):
-        self.cfg = cfg
-        self.stranger_trust = stranger_trust
-        tenure = np.array([cfg.mean_tenure[t] for t in ORG_TYPES])
-        self.hazard = 1.0 / tenure[types]
-        self.reorganisations = set(cfg.reorganisations)
+    def __init__(self, model):
+        super().__init__(model)
+        tenure = np.array([self.cfg.mean_tenure[t] for t in ORG_TYPES])
+        self.hazard = 1.0 / tenure[model.types]
+        self.reorganisations = set(self.cfg.reorganisations)
+        self._draws = np.empty((len(model.types), 4))
+        self.left = np.zeros(model.replicates, dtype=np.int64)  # leaders who left this month
+        self.left_total = np.zeros(model.replicates, dtype=np.int64)
 
-    def pre_election(self, month: int) -> bool:
-        """Whether ``month`` falls in the window before a council election (elections at
-        every multiple of ``election_every``)."""
-        every = self.cfg.election_every
-        return bool(every) and month % every >= every - self.cfg.election_window
+    def turnover(self):
+        m, cfg = self.model, self.cfg
+        u = self.stream.uniform(self._draws, m.node_bounds)
+        leaving = u[:, 0] < self.hazard
+        if m.steps in self.reorganisations:
+            leaving |= u[:, 2] < cfg.reorganisation_share
+        self.left[:] = self.succeed(leaving, u[:, 1] < cfg.internal_succession, u[:, 3])
+        self.left_total += self.left
 
-    def draw_disposition(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return rng.normal(self.cfg.disposition_mean, self.cfg.disposition_sd, n)
-
-    def turnover(self, model) -> int:
-        """Replace the leaders who leave this step; returns how many left."""
-        draws = model.rng.random((len(self.hazard), 3))
-        leaving = draws[:, 0] < self.hazard
-        if model.steps in self.reorganisations:
-            leaving |= draws[:, 2] < self.cfg.reorganisation_share
-        return self.replace(model, leaving, internal=draws[:, 1] < self.cfg.internal_succession)
-
-    def replace(self, model, leaving: np.ndarray, internal: np.ndarray) -> int:
-        """Appoint new leaders where ``leaving``; returns how many were replaced."""
-        count = int(leaving.sum())
-        if count == 0:
-            return 0
-        lost = self.cfg.trust_loss * np.where(internal, self.cfg.internal_keep, 1.0)
-        kernels.succession(leaving, 1.0 - lost, model.src, model.dst, model.trust, model.grudge, self.stranger_trust)
-        dispositions = self.draw_disposition(model.rng, count)
-        for idx, disp in zip(np.flatnonzero(leaving), dispositions):
-            model.replace_leader(int(idx), float(disp), bool(internal[idx]))
-        return count
+    def succeed(self, leaving: np.ndarray, internal: np.ndarray, draws: np.ndarray) -> np.ndarray:
+        """Appoint new leaders where ``leaving``; a successor's disposition is the normal
+        quantile of its uniform in ``draws``. Returns how many left, per replicate."""
+        m, cfg = self.model, self.cfg
+        if not leaving.any():
+            return np.zeros(m.replicates, dtype=np.int64)
+        lost = cfg.trust_loss * np.where(internal, cfg.internal_keep, 1.0)
+        kernels.succession(leaving, 1.0 - lost, m.src, m.dst, m.trust, m.grudge, m.config.trust.stranger)
+        m.disposition[leaving] = cfg.disposition_mean + cfg.disposition_sd * ndtri(np.maximum(draws[leaving], 1e-300))
+        m.appointed[leaving] = m.steps
+        m.internal[leaving] = internal[leaving]
+        return np.bincount(m.node_replicate[leaving], minlength=m.replicates)

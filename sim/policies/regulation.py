@@ -1,6 +1,6 @@
-"""Regulation regimes (MODEL.md section 3; KF L1543-1561, L2001-2006; NT).
+"""Regulation regimes (``[regulation]``; MODEL.md section 3; KF L1543-1561, L2001-2006; NT).
 
-- ``none``: the regulator watches and never acts.
+- ``none``: the regulator watches and never acts (the component is left out).
 - ``organisational``: each body is judged on its own balance. A leader therefore weighs the
   money each game moves to or from its own books, so being exploited hurts more and
   exploiting pays more; a detected deficit is fined.
@@ -11,107 +11,69 @@
 
 Both acting regimes put an organisation whose deficit passes ``intervention_threshold``
 (as a share of its monthly budget) into special measures: turnaround support clears the
-deficit (its cost is counted) and the leader may be replaced. Under ``system`` this happens
-only where the footprint as a whole is in deficit.
+deficit and the leader may be replaced. Under ``system`` this happens only where the
+footprint as a whole is in deficit. Fines are paid to the centre: they leave the balance and
+are kept in ``fines_paid``, a transfer, not a cost; support is kept in ``bailouts``, apart
+from what the organisation earned.
 """
 
 import numpy as np
 
-from ..config import RegulationConfig
-from .base import Policy
+from ..pipeline import Component
 
 
-class NoRegulation(Policy):
-    """No regulator action: organisations are never fined or put into special measures."""
+class Regulation(Component):
+    name = "regulation"
+    section = "regulation"
+    writes = ("balance", "fines_paid", "bailouts", "special_measures",
+              "trust", "grudge", "disposition", "appointed", "internal")  # the last five through succession
 
+    @classmethod
+    def wanted(cls, config) -> bool:
+        return config.regulation.regime != "none"
 
-class Regulation(Policy):
-    def __init__(self, cfg: RegulationConfig, money_weight: float):
-        self.cfg = cfg
-        self.weight = cfg.detection * money_weight  # expected payoff units per unit of money judged
-        self.months_left = None
-
-    def _judged_money(self, model) -> np.ndarray:
-        """Money per game outcome (CC, CD, DC, DD) that this regime judges a body on."""
-        raise NotImplementedError
-
-    def perceive(self, model, table):
-        table += self.weight * self._judged_money(model)
-
-    def _breached(self, model) -> np.ndarray:
-        raise NotImplementedError
-
-    def review(self, model):
-        cfg = self.cfg
-        n = len(model.balance)
-        if self.months_left is None:
-            self.months_left = np.zeros(n, dtype=np.int64)
-        u = model.rng.random((n, 2))
-        fined = self._breached(model) & (self._detection_draw(model, u[:, 0]) < cfg.detection)
-        fines = cfg.fine * model.size * fined
-        model.balance -= fines
-        model.fines_total += float(fines.sum())
-
-        self.months_left = np.maximum(self.months_left - 1, 0)
-        failing = (model.balance < -cfg.intervention_threshold * model.size) & (self.months_left == 0)
-        failing &= self._may_intervene(model)
-        if failing.any():
-            model.intervention_cost_total += float(-model.balance[failing].sum())
-            model.balance[failing] = 0.0
-            self.months_left[failing] = cfg.special_measures_months
-            model.leadership.replace(model, failing & (u[:, 1] < cfg.replace_leader), internal=np.zeros(n, bool))
-        model.special_measures[:] = self.months_left > 0
-
-    def _detection_draw(self, model, draws):
-        return draws
-
-    def _may_intervene(self, model) -> np.ndarray:
-        return np.ones(len(model.balance), dtype=bool)
-
-
-class OrganisationalRegulation(Regulation):
-    """Each body judged on its own balance and targets (KF L1543-1561)."""
-
-    name = "organisational"
-
-    def _judged_money(self, model):
+    def __init__(self, model):
+        super().__init__(model)
+        self.system = self.cfg.regime == "system"
+        self.accountability = 1.0 if self.system else 0.0
         g = model.config.game
-        return np.array([g.surplus / 2, -g.shift, g.shift, 0.0])
-
-    def _breached(self, model):
-        return model.balance < 0
-
-
-class SystemRegulation(Regulation):
-    """The footprint judged as a whole; regulators back off if the system balances (NT)."""
-
-    name = "system"
-    accountability = 1.0
-
-    def _judged_money(self, model):
-        return np.array([model.config.game.surplus, 0.0, 0.0, 0.0])
-
-    def _footprint_deficit(self, model) -> np.ndarray:
+        # Money per game outcome (R, S, T, P columns) that the regime judges a body on.
+        judged = [g.surplus, 0.0, 0.0, 0.0] if self.system else [g.surplus / 2, -g.shift, g.shift, 0.0]
+        self.judged = model.config.strategies.money_weight * self.cfg.detection * np.array(judged)
+        self.months_left = np.zeros(len(model.types), dtype=np.int64)
+        self._draws = np.empty((len(model.types), 3))
         fp = model.network.footprint
-        totals = np.bincount(fp, model.balance)
-        return (totals < 0)[fp]
+        self._first = np.unique(fp, return_index=True)[1]  # one member per footprint
 
-    def _breached(self, model):
-        return self._footprint_deficit(model)
+    def perceive(self, table):
+        table += self.judged
 
-    def _detection_draw(self, model, draws):
-        """One detection draw per footprint: the footprint is judged, and fined, as one."""
-        fp = model.network.footprint
-        first = np.unique(fp, return_index=True)[1]
-        return draws[first][fp]
+    def _footprint_deficit(self) -> np.ndarray:
+        m = self.model
+        fp = m.network.footprint
+        return (np.bincount(fp, m.balance) < 0)[fp]
 
-    def _may_intervene(self, model):
-        return self._footprint_deficit(model)
+    def review(self):
+        m, cfg = self.model, self.cfg
+        u = self.stream.uniform(self._draws, m.node_bounds)
+        fp = m.network.footprint
+        if self.system:  # the footprint is judged, detected and fined as one
+            breached = self._footprint_deficit()
+            detect = u[self._first, 0][fp]
+        else:
+            breached = m.balance < 0
+            detect = u[:, 0]
+        fines = cfg.fine * m.size * (breached & (detect < cfg.detection))
+        m.balance -= fines
+        m.fines_paid += fines
 
-
-def build_regulation(cfg: RegulationConfig, money_weight: float) -> Policy:
-    if cfg.regime == "organisational":
-        return OrganisationalRegulation(cfg, money_weight)
-    if cfg.regime == "system":
-        return SystemRegulation(cfg, money_weight)
-    return NoRegulation()
+        np.maximum(self.months_left - 1, 0, out=self.months_left)
+        failing = (m.balance < -cfg.intervention_threshold * m.size) & (self.months_left == 0)
+        if self.system:
+            failing &= self._footprint_deficit()
+        if failing.any():
+            m.bailouts[failing] -= m.balance[failing]
+            m.balance[failing] = 0.0
+            self.months_left[failing] = cfg.special_measures_months
+            m.leadership.succeed(failing & (u[:, 1] < cfg.replace_leader), np.zeros(len(failing), bool), u[:, 2])
+        np.greater(self.months_left, 0, out=m.special_measures)

@@ -1,0 +1,114 @@
+"""One engine for many runs: ``collabsim compare``, ``robust``, sweeps and the app's compare
+mode all run their seeds here.
+
+A job is one config and the seeds to run it with. The engine cuts each job's seeds into
+batches and runs a batch as one model with a replicate axis (``sim.model``), so Python's
+per-month cost is paid once per batch instead of once per run; every run still draws from its
+own streams, so its results are exactly those of the run made alone, whatever the batch size
+or executor (tests/test_engine.py). Batches go to any executor of ``sim.sweep.executors``:
+this process, a process pool, or Dask. Results come back as each batch finishes, with
+progress counted in runs; a ``cancel`` event stops the work between batches.
+"""
+
+import math
+import threading
+from concurrent.futures import FIRST_COMPLETED, wait
+from dataclasses import dataclass, field
+from typing import Callable, Hashable, Iterator
+
+import numpy as np
+
+from . import metrics
+from .config import Config
+
+MAX_BATCH = 64  # runs per model: past this, a batch's arrays outgrow the cache for no gain
+
+
+@dataclass
+class Job:
+    """One config to run with each of ``seeds``; ``key`` names it in the results (an arm, a
+    sweep point, a world)."""
+
+    key: Hashable
+    config: Config
+    seeds: list[int]
+
+
+@dataclass
+class Run:
+    """One finished run: its summary outcomes and the monthly series asked for."""
+
+    key: Hashable
+    seed: int
+    outcomes: dict
+    series: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def run_batch(config: Config, seeds: list[int], series: tuple[str, ...] | None = (),
+              window: tuple[int, int] | None = None, key: Hashable = None) -> list[Run]:
+    """Run ``seeds`` of ``config`` in one model. ``series``: the monthly series to keep
+    (None: all of them); ``window``: also report cooperation and trust means over those
+    months (inclusive)."""
+    from .model import CollabModel
+
+    model = CollabModel(config, seeds=seeds)
+    model.run()
+    runs = []
+    for r, seed in enumerate(model.seeds):
+        cols = model.recorder.columns(r)
+        outcomes = metrics.summarise(cols, config)
+        if window:
+            part = (cols["step"] >= window[0]) & (cols["step"] <= window[-1])
+            outcomes["window_cooperation"] = float(cols["cooperation"][part].mean())
+            outcomes["window_trust"] = float(cols["mean_trust"][part].mean())
+        keep = cols if series is None else {k: cols[k] for k in series}
+        runs.append(Run(key, seed, outcomes, {k: np.array(v) for k, v in keep.items()}))
+    return runs
+
+
+def batches(jobs: list[Job], workers: int = 1, max_batch: int = MAX_BATCH) -> list[tuple[Job, list[int]]]:
+    """Cut every job's seeds into batches: large enough to amortise Python's cost, small
+    enough that every worker gets several (for balance, progress and a quick cancel)."""
+    total = sum(len(j.seeds) for j in jobs)
+    size = max(1, min(max_batch, math.ceil(total / (4 * max(1, workers)))))
+    return [(job, job.seeds[i:i + size]) for job in jobs for i in range(0, len(job.seeds), size)]
+
+
+def run_many(jobs: list[Job], workers: int | None = 1, dask: str | None = None, executor=None,
+             series: tuple[str, ...] | None = (), window=None, progress: Callable | None = None,
+             cancel: threading.Event | None = None, max_batch: int = MAX_BATCH) -> Iterator[Run]:
+    """Run every job's seeds; yields each ``Run`` as its batch finishes (order not fixed).
+    ``executor``: an executor made elsewhere (else one is opened from ``workers``/``dask``);
+    ``progress(done, total)`` counts runs; setting ``cancel`` stops between batches."""
+    from .sweep.executors import capacity_of, open_executor
+
+    total = sum(len(j.seeds) for j in jobs)
+    if executor is None:
+        with open_executor(workers, dask) as (ex, capacity):
+            yield from _drive(ex, capacity(), jobs, total, series, window, progress, cancel, max_batch)
+    else:
+        yield from _drive(executor, capacity_of(executor)(), jobs, total, series, window, progress, cancel,
+                          max_batch)
+
+
+def _drive(ex, slots, jobs, total, series, window, progress, cancel, max_batch):
+    todo = batches(jobs, slots, max_batch)
+    todo.reverse()
+    running, done = set(), 0
+    try:
+        while todo or running:
+            while todo and len(running) < 2 * slots and not (cancel and cancel.is_set()):
+                job, seeds = todo.pop()
+                running.add(ex.submit(run_batch, job.config, seeds, series, window, job.key))
+            if cancel and cancel.is_set():
+                break
+            finished, running = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
+            for future in finished:
+                for run in future.result():
+                    done += 1
+                    yield run
+                if progress:
+                    progress(done, total)
+    finally:
+        for future in running:
+            future.cancel()
