@@ -66,7 +66,7 @@ def kernel_step(m: CollabModel):
         kernels.decide(m.strategy, m.src, m.dst, m.last, m.seen, m.grudge, m.trust, bias, cfg.strategies.generosity,
                        cfg.strategies.beta, cfg.game.noise, u, m.moves)
         kernels.play(m.moves, m.src, m.dst, payoff, cfg.game.shift, cfg.game.surplus, m.score, m.money)
-        m.information.update(m.rng, m.moves, m.seen, m.trust, m.last, m.grudge, cfg.trust.gain, cfg.trust.loss)
+        see_all(m.moves, m.seen, m.trust, m.last, m.grudge, cfg.trust.gain, cfg.trust.loss)
 
     return step
 

@@ -23,7 +23,7 @@ class Learning:
         if cfg.rule == "none" and cfg.mutation == 0:
             return
         n = len(model.strategy)
-        u = stream.uniform(np.empty((n, 5)), model.node_bounds)
+        u = stream.uniform((n, 5), model.node_bounds)
         fitness = model.score if cfg.payoff_basis == "total" else model.score / np.maximum(model.degree, 1)
         new = model.strategy.copy()
         net = model.network

@@ -85,7 +85,6 @@ class CollabModel(Model):
 
         self.base_payoffs = np.array(config.game.payoffs(), dtype=np.float64)
         self.table = np.empty((n, 4))  # this month's expected payoffs per organisation
-        self._decide_draws = np.empty((e, 4))
         self._node_cache = -1
 
         self.components = [cls(self) for cls in COMPONENTS if cls.wanted(config)]
@@ -141,7 +140,7 @@ class CollabModel(Model):
 
     def decide(self) -> None:
         st = self.config.strategies
-        u = self.stream("decide").uniform(self._decide_draws, self.edge_bounds)
+        u = self.stream("decide").uniform((len(self.src), 4), self.edge_bounds)
         kernels.decide(self.strategy, self.src, self.dst, self.last, self.seen, self.grudge, self.trust,
                        self.decision_bias(), st.generosity, st.beta, self.config.game.noise, u, self.moves)
 

@@ -24,23 +24,42 @@ def generator(seed: int, name: str) -> np.random.Generator:
 
 
 class Stream:
-    """One component's draws for every replicate of a batch."""
+    """One component's draws for every replicate of a batch.
+
+    ``uniform`` hands out the same-shaped block of uniforms each time it is called (once a
+    month, say). It draws ``BLOCK`` calls' worth at once, per replicate, which fills the same
+    numbers in the same order as drawing call by call (a generator fills an array
+    sequentially), so results do not depend on the block size; it only saves Python calls.
+    """
+
+    BLOCK = 12
 
     def __init__(self, seeds, name: str):
         self.name = name
         self.generators = [generator(s, name) for s in seeds]
+        self._blocks: dict[tuple, list] = {}  # shape -> [buffer, next index]
 
-    def uniform(self, out: np.ndarray, bounds: np.ndarray) -> np.ndarray:
-        """Fill ``out`` with uniforms on [0, 1): rows bounds[r]:bounds[r + 1] from replicate
-        r's generator. ``out`` must be C-contiguous float64 (rows are then contiguous too)."""
+    def uniform(self, shape: tuple, bounds: np.ndarray) -> np.ndarray:
+        """The next uniforms on [0, 1) in an array of ``shape``: rows bounds[r]:bounds[r + 1]
+        from replicate r's generator. Returns a view into the stream's buffer, valid until
+        the next call with this shape."""
+        entry = self._blocks.get(shape)
+        if entry is None or entry[1] == self.BLOCK:
+            entry = self._blocks[shape] = [self._fill(shape, bounds), 0]
+        block, i = entry
+        entry[1] += 1
+        return block[i]
+
+    def _fill(self, shape: tuple, bounds: np.ndarray) -> np.ndarray:
+        block = np.empty((self.BLOCK, *shape))
         gens = self.generators
         if len(gens) == 1:
-            gens[0].random(out=out)
-            return out
+            gens[0].random(out=block)
+            return block
         for g, a, b in zip(gens, bounds[:-1], bounds[1:]):
-            g.random(out=out[a:b])
-        return out
+            block[:, a:b] = g.random((self.BLOCK, b - a, *shape[1:]))
+        return block
 
     def normal(self, mean: float, sd: float, bounds: np.ndarray) -> np.ndarray:
-        """Normal draws, one per row, from each replicate's generator."""
+        """Normal draws, one per row, from each replicate's generator (for set-up)."""
         return np.concatenate([g.normal(mean, sd, b - a) for g, a, b in zip(self.generators, bounds[:-1], bounds[1:])])

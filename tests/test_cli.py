@@ -17,6 +17,9 @@ seed = 4
 
 [network]
 n_orgs = 12
+
+[output]
+agent_every = 1  # agent data is opt-in
 """
 
 

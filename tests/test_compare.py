@@ -83,7 +83,7 @@ def test_report_leads_with_the_answer(tmp_path, capsys):
     folder = tmp_path / "res" / "cmp-test" / "compare"
     report = (folder / "report.md").read_text()
     head = report.split("## Over time")[0]
-    assert "Does system regulation help?" in head and "**sys** vs **org**: mean_cooperation" in head
+    assert "Does system regulation help?" in head and "**sys** vs **org**: Mean cooperation (share of moves)" in head
     assert "95% CI" in head
     for name in ("timeseries.png", "distributions.png", "runs.csv", "differences.csv"):
         assert (folder / name).stat().st_size > 0, name

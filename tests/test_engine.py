@@ -129,7 +129,7 @@ def test_a_new_lever_is_a_component_and_a_registry_line(monkeypatch):
 
         def settle(self):
             m = self.model
-            m.money += self.stream.uniform(np.empty(len(m.types)), m.node_bounds)
+            m.money += self.stream.uniform((len(m.types),), m.node_bounds)
 
     plain = alone(make_config(**{"experiment.steps": 1}), 5)
     monkeypatch.setattr(sim.model, "COMPONENTS", (*sim.model.COMPONENTS, Subsidy))

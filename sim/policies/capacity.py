@@ -27,7 +27,6 @@ class Capacity(Component):
     def __init__(self, model):
         super().__init__(model)
         self.sides = np.stack([model.src, model.dst], axis=1)
-        self._draws = np.empty(self.sides.shape)
         self.stalled = np.zeros(self.sides.shape, dtype=np.bool_)  # cooperative moves that stalled this month
 
     def constrain(self, moves):
@@ -35,6 +34,6 @@ class Capacity(Component):
         n = len(m.types)
         intended = np.bincount(m.src, moves[:, 0], n) + np.bincount(m.dst, moves[:, 1], n)
         deliver = np.minimum(1.0, self.cfg.relationships / np.maximum(intended, 1.0))
-        u = self.stream.uniform(self._draws, m.edge_bounds)
+        u = self.stream.uniform(self.sides.shape, m.edge_bounds)
         np.logical_and(moves == COOPERATE, u >= deliver[self.sides], out=self.stalled)
         moves[self.stalled] = DEFECT

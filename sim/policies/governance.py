@@ -48,7 +48,6 @@ class Governance(Component):
             if cfg.forum_size:
                 members = members[np.argsort(-size[members], kind="stable")[: cfg.forum_size]]
             self.forum[members] = True
-        self._draws = np.empty(n_fp)
 
     def perceive(self, table):
         table[:, R] += self.model.config.strategies.money_weight * self.dividend * self.in_force[self.footprint]
@@ -74,7 +73,7 @@ class Governance(Component):
         else:
             yes = np.bincount(fp, voice * (self.forum & support), n_fp)
             agreed = yes > 0.5 * np.bincount(fp, voice * self.forum, n_fp)
-        u = self.stream.uniform(self._draws, m.footprint_bounds)
+        u = self.stream.uniform(self.in_force.shape, m.footprint_bounds)
         decides = u < np.minimum(1.0, cfg.workable_forum / np.maximum(members, 1))
         self.savings_planned += np.where(self.in_force, self.promised, 0.0)
         self.savings_realised += np.where(self.in_force, self.delivered, 0.0)

@@ -29,14 +29,13 @@ class Information(Component):
         e = len(model.src)
         self.misread = cfg.misread * (1.0 - cfg.shared_information)
         self.active = self.misread > 0.0 or cfg.pledges
-        self._draws = np.empty((e if self.active else 0, 2))
+        self._none = np.empty((0, 2))  # the kernel reads no draws without misreading or pledges
         self.found_out = np.zeros((e, 2), dtype=np.bool_)
 
     def observe(self):
         m = self.model
-        if self.active:
-            self.stream.uniform(self._draws, m.edge_bounds)
-        kernels.observe(m.moves, self.misread, self.cfg.pledges, self.cfg.detection, self._draws, m.seen,
+        u = self.stream.uniform((len(m.src), 2), m.edge_bounds) if self.active else self._none
+        kernels.observe(m.moves, self.misread, self.cfg.pledges, self.cfg.detection, u, m.seen,
                         self.found_out)
         t = m.config.trust
         kernels.update_relationships(m.moves, m.seen, self.found_out, m.trust, m.last, m.grudge, t.gain, t.loss,

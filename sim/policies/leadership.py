@@ -28,13 +28,12 @@ class Leadership(Component):
         tenure = np.array([self.cfg.mean_tenure[t] for t in ORG_TYPES])
         self.hazard = 1.0 / tenure[model.types]
         self.reorganisations = set(self.cfg.reorganisations)
-        self._draws = np.empty((len(model.types), 4))
         self.left = np.zeros(model.replicates, dtype=np.int64)  # leaders who left this month
         self.left_total = np.zeros(model.replicates, dtype=np.int64)
 
     def turnover(self):
         m, cfg = self.model, self.cfg
-        u = self.stream.uniform(self._draws, m.node_bounds)
+        u = self.stream.uniform((len(m.types), 4), m.node_bounds)
         leaving = u[:, 0] < self.hazard
         if m.steps in self.reorganisations:
             leaving |= u[:, 2] < cfg.reorganisation_share

@@ -41,7 +41,6 @@ class Regulation(Component):
         judged = [g.surplus, 0.0, 0.0, 0.0] if self.system else [g.surplus / 2, -g.shift, g.shift, 0.0]
         self.judged = model.config.strategies.money_weight * self.cfg.detection * np.array(judged)
         self.months_left = np.zeros(len(model.types), dtype=np.int64)
-        self._draws = np.empty((len(model.types), 3))
         fp = model.network.footprint
         self._first = np.unique(fp, return_index=True)[1]  # one member per footprint
 
@@ -55,7 +54,7 @@ class Regulation(Component):
 
     def review(self):
         m, cfg = self.model, self.cfg
-        u = self.stream.uniform(self._draws, m.node_bounds)
+        u = self.stream.uniform((len(m.types), 3), m.node_bounds)
         fp = m.network.footprint
         if self.system:  # the footprint is judged, detected and fined as one
             breached = self._footprint_deficit()

@@ -19,7 +19,7 @@ class DefectionShock(Component):
 
     def __init__(self, model):
         super().__init__(model)
-        breaking = self.stream.uniform(np.empty(len(model.types)), model.node_bounds) < self.cfg.shock_share
+        breaking = self.stream.uniform((len(model.types),), model.node_bounds) < self.cfg.shock_share
         self.forced = np.stack([breaking[model.src], breaking[model.dst]], axis=1)
         self.first, self.last = self.cfg.defection_shock
 
