@@ -209,3 +209,49 @@ def imitate_proportional(indptr, indices, strategy, fitness, rate, spread, u, ou
         kj = indptr[j + 1] - indptr[j]
         if u[i, 2] < diff / (max(deg, kj) * spread):
             out[i] = strategy[j]
+
+
+@njit(cache=True)
+def replicate_sums(node_bounds, edge_bounds, src, dst, moves, trust, degree, balance, size, bailouts, funding,
+                   fines, special, coop_scratch, out):
+    """Per replicate r (nodes node_bounds[r]:node_bounds[r + 1], edges likewise), the sums a
+    month's outcomes are made of, into ``out`` (R, 13), in index order so a replicate's sums
+    are the same alone or in a batch. Columns: 0 cooperative moves, 1 mutually cooperating
+    edges, 2 trust (both sides), 3 balance, 4 balance less support (bailouts, funding), 5
+    organisations in deficit, 6 deficits outstanding, 7 in special measures, 8 fines paid,
+    9 bailouts, 10 funding, 11 sd of balance / size, 12 hawks (playing organisations that
+    cooperated in under half their games). ``coop_scratch`` (N,) is overwritten."""
+    for r in range(node_bounds.shape[0] - 1):
+        for k in range(out.shape[1]):
+            out[r, k] = 0.0
+        a, b = node_bounds[r], node_bounds[r + 1]
+        for i in range(a, b):
+            coop_scratch[i] = 0.0
+        for e in range(edge_bounds[r], edge_bounds[r + 1]):
+            m0, m1 = moves[e, 0], moves[e, 1]
+            out[r, 0] += m0 + m1
+            out[r, 1] += m0 * m1
+            out[r, 2] += trust[e, 0] + trust[e, 1]
+            coop_scratch[src[e]] += m0
+            coop_scratch[dst[e]] += m1
+        mean = 0.0
+        for i in range(a, b):
+            out[r, 3] += balance[i]
+            out[r, 4] += balance[i] - bailouts[i] - funding[i]
+            if balance[i] < 0:
+                out[r, 5] += 1.0
+                out[r, 6] -= balance[i]
+            out[r, 7] += special[i]
+            out[r, 8] += fines[i]
+            out[r, 9] += bailouts[i]
+            out[r, 10] += funding[i]
+            mean += balance[i] / size[i]
+            if degree[i] > 0 and coop_scratch[i] < 0.5 * degree[i]:
+                out[r, 12] += 1.0
+        n = b - a
+        mean /= max(n, 1)
+        var = 0.0
+        for i in range(a, b):
+            d = balance[i] / size[i] - mean
+            var += d * d
+        out[r, 11] = np.sqrt(var / max(n, 1))

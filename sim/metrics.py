@@ -18,6 +18,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from . import kernels
 from .config import ORG_TYPES
 from .strategies import NAMES
 
@@ -67,47 +68,38 @@ def _governance(m, rec, attr):
     return np.bincount(rec.footprint_replicate, values, m.replicates)
 
 
-def _dispersion(m, rec):
-    x = m.balance / m.size
-    mean = m.per_replicate(x) / rec.nodes
-    return np.sqrt(m.per_replicate((x - mean[m.node_replicate]) ** 2) / rec.nodes)
+# Columns of ``Recorder.sums``: per-replicate sums of the month, from ``kernels.replicate_sums``.
+(COOP, MUTUAL, TRUST, BALANCE, EARNED, IN_DEFICIT, DEFICITS, SPECIAL, FINES, BAILOUTS, FUNDING, DISPERSION,
+ HAWKS) = range(13)
 
 
-def _hawk_share(m, rec):
-    hawk = (m.node_cooperation() < 0.5) & rec.playing
-    return m.per_replicate(hawk) / rec.n_playing
-
-
-def _deficits(m):
-    return m.per_replicate(np.maximum(-m.balance, 0.0))
+def _sum(col, per=None):
+    if per is None:
+        return lambda m, r: r.sums[:, col]
+    return lambda m, r: r.sums[:, col] / getattr(r, per)
 
 
 SERIES = (
-    Series("cooperation", "Cooperation", "share of moves",
-           lambda m, r: m.per_replicate(m.moves.sum(axis=1), "edge") / r.sides),
-    Series("mutual_cooperation", "Mutual cooperation", "share of relationships",
-           lambda m, r: m.per_replicate(m.mutual, "edge") / r.edges),
-    Series("mean_trust", "Mean trust", "0 to 1", lambda m, r: m.per_replicate(m.trust.sum(axis=1), "edge") / r.sides),
-    Series("hawk_share", "Hawk share", "share of organisations that defected in most games this month", _hawk_share),
-    Series("system_balance", "System balance", "money (acute monthly budget = 100)",
-           lambda m, r: m.per_replicate(m.balance)),
-    Series("earned_balance", "Balance earned", "money: the system balance less support received",
-           lambda m, r: m.per_replicate(m.balance - m.bailouts - m.funding)),
-    Series("balance_dispersion", "Balance dispersion", "sd of balance / monthly budget", _dispersion),
-    Series("in_deficit", "Organisations in deficit", "organisations", lambda m, r: m.per_replicate(m.balance < 0)),
-    Series("deficit_total", "Deficits outstanding", "money", lambda m, r: _deficits(m)),
-    Series("special_measures", "Organisations in special measures", "organisations",
-           lambda m, r: m.per_replicate(m.special_measures)),
+    Series("cooperation", "Cooperation", "share of moves", _sum(COOP, "sides")),
+    Series("mutual_cooperation", "Mutual cooperation", "share of relationships", _sum(MUTUAL, "edges")),
+    Series("mean_trust", "Mean trust", "0 to 1", _sum(TRUST, "sides")),
+    Series("hawk_share", "Hawk share", "share of organisations that defected in most games this month",
+           _sum(HAWKS, "n_playing")),
+    Series("system_balance", "System balance", "money (acute monthly budget = 100)", _sum(BALANCE)),
+    Series("earned_balance", "Balance earned", "money: the system balance less support received", _sum(EARNED)),
+    Series("balance_dispersion", "Balance dispersion", "sd of balance / monthly budget", _sum(DISPERSION)),
+    Series("in_deficit", "Organisations in deficit", "organisations", _sum(IN_DEFICIT)),
+    Series("deficit_total", "Deficits outstanding", "money", _sum(DEFICITS)),
+    Series("special_measures", "Organisations in special measures", "organisations", _sum(SPECIAL)),
     Series("turnover", "Leaders replaced this month", "leaders", lambda m, r: m.leadership.left),
     Series("turnover_total", "Leaders replaced", "leaders", lambda m, r: m.leadership.left_total),
-    Series("patient_benefit", "Patient benefit this month", "mutually cooperating relationships",
-           lambda m, r: m.per_replicate(m.mutual, "edge")),
-    Series("patient_benefit_total", "Patient benefit", "relationship-months of mutual cooperation (days at home, KF L661)",
+    Series("patient_benefit", "Patient benefit this month", "mutually cooperating relationships", _sum(MUTUAL)),
+    Series("patient_benefit_total", "Patient benefit",
+           "relationship-months of mutual cooperation (days at home, KF L661)",
            lambda m, r: r.cumulative("patient_benefit")),
-    Series("fines_total", "Fines paid to the centre", "money (a transfer, not a cost)",
-           lambda m, r: m.per_replicate(m.fines_paid)),
-    Series("intervention_cost_total", "Special-measures support", "money", lambda m, r: m.per_replicate(m.bailouts)),
-    Series("funding_total", "Transitional funding", "money", lambda m, r: m.per_replicate(m.funding)),
+    Series("fines_total", "Fines paid to the centre", "money (a transfer, not a cost)", _sum(FINES)),
+    Series("intervention_cost_total", "Special-measures support", "money", _sum(BAILOUTS)),
+    Series("funding_total", "Transitional funding", "money", _sum(FUNDING)),
     Series("plans_in_force", "Footprints with a plan in force", "share of footprints",
            lambda m, r: _governance(m, r, "in_force") / r.footprints),
     Series("savings_planned", "Savings promised", "money", lambda m, r: _governance(m, r, "savings_planned")),
@@ -141,6 +133,8 @@ class Recorder:
         self.pair_games = np.bincount(self.pair_code, minlength=R * t * t).reshape(R, t * t)
         self.width = len(SERIES) + len(SHARE_COLUMNS) + len(PAIR_COLUMNS)
         self.data = np.empty((max(m.config.experiment.steps, 1), R, self.width))
+        self.sums = np.zeros((R, 13))
+        self._scratch = np.zeros(len(m.types))
         self.n = 0
         self._index = {s.name: k for k, s in enumerate(SERIES)}
         self.agent_every = m.config.output.agent_every
@@ -156,6 +150,9 @@ class Recorder:
         if self.n == len(self.data):
             self.data = np.concatenate([self.data, np.empty_like(self.data)])
         m, row = self.model, self.data[self.n]
+        kernels.replicate_sums(m.node_bounds, m.edge_bounds, m.src, m.dst, m.moves, m.trust, m.degree, m.balance,
+                               m.size, m.bailouts, m.funding, m.fines_paid, m.special_measures, self._scratch,
+                               self.sums)
         with np.errstate(invalid="ignore", divide="ignore"):
             for k, s in enumerate(SERIES):
                 row[:, k] = s.compute(m, self)

@@ -7,10 +7,13 @@ builds a graph on demand for drawing and analysis.
 
 import csv
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from .config import ORG_TYPES, ConfigError, NetworkConfig
 
@@ -186,6 +189,27 @@ def _foundation(types: np.ndarray, share: float, rng: np.random.Generator) -> np
     return (types == TYPE_CODES["acute"]) & (rng.random(len(types)) < share)
 
 
+@lru_cache(maxsize=32)
+def _pair_probabilities(n: int, mix: tuple, mean_degree: float):
+    """A footprint's organisation types and each pair's chance of a relationship: they
+    depend on the config only, so a batch of runs works them out once."""
+    counts = _type_counts(dict(zip(ORG_TYPES, mix)), n)
+    base_types = np.repeat(np.arange(len(ORG_TYPES)), counts).astype(np.int8)
+    aff = _affinity_matrix()
+    iu, ju = np.triu_indices(n, 1)
+    w = aff[base_types[iu], base_types[ju]]
+    target = min(mean_degree, n - 1) * n / 2
+    lo, hi = 0.0, 1.0 / max(w[w > 0].min(), 1e-9) if (w > 0).any() else 1.0
+    for _ in range(60):  # bisection for the scale c
+        c = (lo + hi) / 2
+        lo, hi = (c, hi) if np.minimum(1.0, c * w).sum() < target else (lo, c)
+    for a in (base_types, iu, ju):
+        a.flags.writeable = False
+    prob = np.minimum(1.0, hi * w)
+    prob.flags.writeable = False
+    return base_types, iu, ju, prob
+
+
 def footprints(cfg: NetworkConfig, rng: np.random.Generator) -> Network:
     """``cfg.footprints`` health economies of ``cfg.n_orgs`` organisations each.
 
@@ -195,17 +219,8 @@ def footprints(cfg: NetworkConfig, rng: np.random.Generator) -> Network:
     joined by one edge between acute trusts, standing for cross-boundary patient flows.
     """
     n = cfg.n_orgs
-    counts = _type_counts(cfg.type_mix, n)
-    base_types = np.repeat(np.arange(len(ORG_TYPES)), counts).astype(np.int8)
-    aff = _affinity_matrix()
-    iu, ju = np.triu_indices(n, 1)
-    w = aff[base_types[iu], base_types[ju]]
-    target = min(cfg.mean_degree, n - 1) * n / 2
-    lo, hi = 0.0, 1.0 / max(w[w > 0].min(), 1e-9) if (w > 0).any() else 1.0
-    for _ in range(60):  # bisection for the scale c
-        c = (lo + hi) / 2
-        lo, hi = (c, hi) if np.minimum(1.0, c * w).sum() < target else (lo, c)
-    prob = np.minimum(1.0, hi * w)
+    base_types, iu, ju, prob = _pair_probabilities(n, tuple(cfg.type_mix.get(t, 0.0) for t in ORG_TYPES),
+                                                   cfg.mean_degree)
     srcs, dsts, types = [], [], []
     for f in range(cfg.footprints):
         offset = f * n
@@ -231,15 +246,16 @@ def footprints(cfg: NetworkConfig, rng: np.random.Generator) -> Network:
 
 
 def _connect(n: int, src: np.ndarray, dst: np.ndarray, rng: np.random.Generator):
-    """Join every component to the largest one by an edge to a random member of it."""
-    g = nx.Graph()
-    g.add_nodes_from(range(n))
-    g.add_edges_from(zip(src.tolist(), dst.tolist()))
-    comps = sorted(nx.connected_components(g), key=lambda c: (-len(c), min(c)))
-    main = sorted(comps[0])
+    """Join every component to the largest one (ties: the one with the lowest member) by an
+    edge from a random member of it to a random member of the largest."""
+    adjacency = coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n))
+    _, label = connected_components(adjacency, directed=False)
+    members = [np.flatnonzero(label == c) for c in range(label.max() + 1)]  # each sorted, in order of first member
+    members.sort(key=lambda c: -len(c))  # stable: ties keep the lowest first member first
+    main = members[0]
     extra = []
-    for comp in comps[1:]:
-        a = int(rng.choice(sorted(comp)))
+    for comp in members[1:]:
+        a = int(rng.choice(comp))
         b = int(rng.choice(main))
         extra.append((min(a, b), max(a, b)))
     if extra:
