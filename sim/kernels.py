@@ -255,3 +255,32 @@ def replicate_sums(node_bounds, edge_bounds, src, dst, moves, trust, degree, bal
             d = balance[i] / size[i] - mean
             var += d * d
         out[r, 11] = np.sqrt(var / max(n, 1))
+
+
+@njit(cache=True)
+def component_labels(n, src, dst):
+    """Connected components of the graph on nodes 0..n-1 with edges (src, dst): each node's
+    component, numbered in order of the component's lowest node (union-find)."""
+    parent = np.arange(n)
+    for e in range(src.shape[0]):
+        a, b = src[e], dst[e]
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        while parent[b] != b:
+            parent[b] = parent[parent[b]]
+            b = parent[b]
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    label = np.empty(n, dtype=np.int64)
+    count = 0
+    for i in range(n):
+        root = i
+        while parent[root] != root:
+            root = parent[root]
+        if root == i:
+            label[i] = count
+            count += 1
+        else:
+            label[i] = label[root]
+    return label

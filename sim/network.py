@@ -12,9 +12,8 @@ from pathlib import Path
 
 import networkx as nx
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
+from . import kernels
 from .config import ORG_TYPES, ConfigError, NetworkConfig
 
 TYPE_CODES = {name: code for code, name in enumerate(ORG_TYPES)}
@@ -248,8 +247,7 @@ def footprints(cfg: NetworkConfig, rng: np.random.Generator) -> Network:
 def _connect(n: int, src: np.ndarray, dst: np.ndarray, rng: np.random.Generator):
     """Join every component to the largest one (ties: the one with the lowest member) by an
     edge from a random member of it to a random member of the largest."""
-    adjacency = coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n))
-    _, label = connected_components(adjacency, directed=False)
+    label = kernels.component_labels(n, src, dst)
     members = [np.flatnonzero(label == c) for c in range(label.max() + 1)]  # each sorted, in order of first member
     members.sort(key=lambda c: -len(c))  # stable: ties keep the lowest first member first
     main = members[0]

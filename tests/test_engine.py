@@ -170,3 +170,56 @@ def test_per_replicate_sums_match_the_plain_totals():
         assert cols[r]["cooperation"][-1] == pytest.approx(batch.moves[ea:eb].mean())
         assert cols[r]["earned_balance"][-1] == pytest.approx(
             (batch.balance - batch.bailouts - batch.funding)[a:b].sum())
+
+
+# -- the fast path's kernels against plain references ---------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from sim import kernels  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 30), st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29)), max_size=40))
+def test_component_labels_match_networkx(n, pairs):
+    import networkx as nx
+
+    pairs = [(a, b) for a, b in pairs if a < n and b < n and a != b]
+    src = np.array([a for a, _ in pairs], dtype=np.int64)
+    dst = np.array([b for _, b in pairs], dtype=np.int64)
+    label = kernels.component_labels(n, src, dst)
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    g.add_edges_from(pairs)
+    comps = sorted((sorted(c) for c in nx.connected_components(g)), key=lambda c: c[0])
+    for k, comp in enumerate(comps):  # numbered in order of each component's lowest node
+        assert (label[comp] == k).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 4))
+def test_replicate_sums_match_plain_sums(seed, replicates):
+    rng = np.random.default_rng(seed)
+    m = CollabModel(make_config(**{"network.n_orgs": 10}), seeds=list(range(replicates)))
+    m.moves[:] = rng.integers(0, 2, m.moves.shape)
+    m.trust[:] = rng.random(m.trust.shape)
+    m.balance[:] = rng.normal(0, 5, len(m.balance))
+    m.bailouts[:] = rng.random(len(m.balance))
+    m.special_measures[:] = rng.random(len(m.balance)) < 0.3
+    out = np.zeros((replicates, 13))
+    kernels.replicate_sums(m.node_bounds, m.edge_bounds, m.src, m.dst, m.moves, m.trust, m.degree, m.balance, m.size,
+                           m.bailouts, m.funding, m.fines_paid, m.special_measures, np.zeros(len(m.types)), out)
+    for r in range(replicates):
+        a, b = m.node_bounds[r], m.node_bounds[r + 1]
+        ea, eb = m.edge_bounds[r], m.edge_bounds[r + 1]
+        moves, bal = m.moves[ea:eb], m.balance[a:b]
+        coop = [0] * (b - a)
+        for e in range(ea, eb):
+            coop[m.src[e] - a] += m.moves[e, 0]
+            coop[m.dst[e] - a] += m.moves[e, 1]
+        deg = m.degree[a:b]
+        hawks = sum(1 for c, d in zip(coop, deg) if d > 0 and c / d < 0.5)
+        expected = [moves.sum(), (moves[:, 0] & moves[:, 1]).sum(), m.trust[ea:eb].sum(), bal.sum(),
+                    (bal - m.bailouts[a:b]).sum(), (bal < 0).sum(), -bal[bal < 0].sum(), m.special_measures[a:b].sum(),
+                    0.0, m.bailouts[a:b].sum(), 0.0, np.std(bal / m.size[a:b]), hawks]
+        np.testing.assert_allclose(out[r], expected, rtol=1e-12, atol=1e-9)

@@ -1,0 +1,147 @@
+"""Footprint-run benchmarks (issue 12): the size users run. A footprint of 24 organisations
+(experiments/baseline.toml), 120 months, every model-level outcome recorded every month,
+against the idiomatic Mesa baseline measured in the same process; runs per second on one
+core one run at a time, batched along the replicate axis, and on a process pool; and the
+app's compare (2 regimes x 20 seeds).
+
+    .venv/bin/python benchmarks/footprint.py             # print the table
+    .venv/bin/python benchmarks/footprint.py --profile   # where the time goes (cProfile)
+
+``benchmarks/engine.py`` (``make bench``) runs this too and puts the table in README.md.
+"""
+
+import argparse
+import cProfile
+import os
+import pstats
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from mesa_idiomatic import MesaGame  # noqa: E402
+
+from sim import config, engine  # noqa: E402
+from sim.model import CollabModel  # noqa: E402
+from sim.sweep.executors import SerialExecutor, process_pool  # noqa: E402
+
+BASELINE = HERE.parent / "experiments" / "baseline.toml"
+
+
+def best(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def runs_per_second(jobs, executor, max_batch: int) -> float:
+    n = sum(len(j.seeds) for j in jobs)
+    t = time.perf_counter()
+    for _ in engine.run_many(jobs, executor=executor, max_batch=max_batch):
+        pass
+    return n / (time.perf_counter() - t)
+
+
+def measure(repeat: int = 15, runs: int = 256) -> dict:
+    cfg = config.load(BASELINE)
+    steps = cfg.experiment.steps
+    CollabModel(cfg, seeds=[1, 2]).run()  # JIT and caches warm
+    m = CollabModel(cfg, seed=1)
+
+    def one():
+        CollabModel(cfg, seed=1).run()
+
+    def mesa():
+        game = MesaGame(m.src, m.dst, m.decision_bias(m.payoff_table()))
+        for _ in range(steps):
+            game.step()
+
+    out = {"organisations": m.network.n_nodes, "relationships": m.network.n_edges, "months": steps}
+    out["collabsim_ms"] = best(one, repeat) * 1e3
+    out["mesa_ms"] = best(mesa, repeat) * 1e3
+    batch = 64
+    out["batched_ms"] = best(lambda: engine.run_batch(cfg, list(range(batch))), 3) / batch * 1e3
+    jobs = [engine.Job("baseline", cfg, list(range(runs)))]
+    serial = SerialExecutor()
+    out["serial_unbatched_rps"] = runs_per_second([engine.Job("b", cfg, list(range(runs // 4)))], serial, 1)
+    out["serial_batched_rps"] = runs_per_second(jobs, serial, engine.MAX_BATCH)
+    cores = os.cpu_count() or 1
+    pool = process_pool(cores)
+    try:
+        runs_per_second([engine.Job("warm", cfg, list(range(4 * cores)))], pool, 1)  # workers started and warm
+        out["pool_batched_rps"] = runs_per_second([engine.Job("b", cfg, list(range(runs * cores)))], pool,
+                                                  engine.MAX_BATCH)
+        regimes = [engine.Job(r, config.validate({"regulation": {"regime": r}}), list(range(1, 21)))
+                   for r in ("organisational", "system")]
+        t = time.perf_counter()
+        list(engine.run_many(regimes, executor=pool, series=("cooperation", "mean_trust", "hawk_share",
+                                                             "system_balance")))
+        out["app_compare_s"] = time.perf_counter() - t
+    finally:
+        pool.shutdown()
+    out["cores"] = cores
+    return out
+
+
+def report(r: dict) -> str:
+    ratio = r["mesa_ms"] / r["collabsim_ms"]
+    batched_ratio = r["mesa_ms"] / r["batched_ms"]
+    per_core = r["pool_batched_rps"] / r["cores"]
+    return "\n".join([
+        f"### Footprint runs ({r['organisations']} organisations, {r['relationships']} relationships, "
+        f"{r['months']} months, every model-level outcome every month)",
+        "",
+        "| | ms per run | vs idiomatic Mesa |",
+        "|---|---:|---:|",
+        f"| idiomatic Mesa (`mesa_idiomatic.py`: per-edge work only, no levers, no outcomes) | {r['mesa_ms']:.1f} "
+        "| 1x |",
+        f"| collabsim, one run alone | {r['collabsim_ms']:.2f} | {ratio:.1f}x faster |",
+        f"| collabsim, batched (64 runs in one model, each its own streams) | {r['batched_ms']:.3f} "
+        f"| {batched_ratio:.0f}x faster |",
+        "",
+        "| runs per second | |",
+        "|---|---:|",
+        f"| one core, one run per model | {r['serial_unbatched_rps']:,.0f} |",
+        f"| one core, batched | {r['serial_batched_rps']:,.0f} |",
+        f"| process pool of {r['cores']} (warm), batched | {r['pool_batched_rps']:,.0f} "
+        f"({per_core:,.0f} per core; {r['pool_batched_rps'] / r['serial_batched_rps']:.2f}x one core) |",
+        "",
+        f"The app's compare (2 regimes x 20 seeds, warm pool of {r['cores']}): {r['app_compare_s']:.2f} s.",
+    ])
+
+
+def profile(batch: int) -> None:
+    cfg = config.load(BASELINE)
+    CollabModel(cfg, seeds=[1, 2]).run()
+    prof = cProfile.Profile()
+    prof.enable()
+    if batch == 1:
+        for s in range(20):
+            CollabModel(cfg, seed=s).run()
+    else:
+        CollabModel(cfg, seeds=list(range(batch))).run()
+    prof.disable()
+    pstats.Stats(prof).sort_stats("tottime").print_stats(15)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", action="store_true", help="profile 20 single runs and one batch of 64")
+    args = parser.parse_args()
+    if args.profile:
+        profile(1)
+        profile(64)
+        return
+    print(report(measure()))
+
+
+if __name__ == "__main__":
+    main()
