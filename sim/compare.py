@@ -150,12 +150,32 @@ def mean_ci(x: np.ndarray) -> tuple[float, float, float]:
     return m, m - half, m + half
 
 
+EVENTS = ("time_to_stable_cooperation", "time_to_collapse")
+
+
+def event_times(res: Results) -> pd.DataFrame:
+    """Per arm and event: how many runs reached it within the run, and the Kaplan-Meier
+    median month. Every run not reached is censored at its end, all at the same month, so
+    the estimate is the ceil(n/2)-th earliest event when at least half reached it, else
+    "not reached" (NaN)."""
+    rows = []
+    for event in EVENTS:
+        for arm in res.experiment.arms:
+            times = res.runs[res.runs["arm"] == arm][event].to_numpy(dtype=float)
+            reached = np.sort(times[np.isfinite(times)])
+            n = len(times)
+            k = math.ceil(n / 2)
+            rows.append({"event": event, "arm": arm, "runs": n, "reached": len(reached),
+                         "median": float(reached[k - 1]) if len(reached) >= k else float("nan")})
+    return pd.DataFrame(rows)
+
+
 def differences(res: Results) -> pd.DataFrame:
     """Each arm against the reference, for every headline outcome."""
     ref = res.experiment.reference
     runs = res.runs.sort_values("seed")
     rows = []
-    for outcome in res.experiment.outcomes:
+    for outcome in [o for o in res.experiment.outcomes if o not in EVENTS]:
         if outcome not in runs.columns:
             raise ConfigError(f"compare.outcomes: unknown outcome {outcome!r}; allowed: "
                               + ", ".join(c for c in runs.columns if c not in ("arm", "seed")))

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .compare import SERIES, Results, differences, mean_ci
+from .compare import SERIES, Results, differences, event_times, mean_ci
 from .metrics import label
 from .output import replace_dir
 
@@ -66,6 +66,13 @@ def write(res: Results, base: str | Path = "results") -> Path:
                 extra = f"| {_fmt(r['effect_size'])} | {_p(r['p_value'])} |"
             table.append(f"| {label(r['outcome'])} | {r['arm']} | {_fmt(r['mean'])} "
                          f"[{_fmt(r['mean_ci_low'])}, {_fmt(r['mean_ci_high'])}] | {d} {extra}")
+        events = event_times(res)
+        events.to_csv(tmp / "events.csv", index=False)
+        steps = exp.arms[ref].experiment.steps
+        event_table = ["| event | arm | runs that reached it | median month (Kaplan-Meier) |", "|---|---|---|---|"]
+        for _, r in events.iterrows():
+            median = f"{r['median']:.0f}" if np.isfinite(r["median"]) else f"not reached (fewer than half by month {steps})"
+            event_table.append(f"| {label(r['event'])} | {r['arm']} | {r['reached']} of {r['runs']} | {median} |")
         n = exp.spec.seeds
         text = [
             f"# {exp.name}: comparison of {len(exp.arms)} arms",
@@ -79,6 +86,10 @@ def write(res: Results, base: str | Path = "results") -> Path:
             "",
             *table,
             "",
+            "## Times to an event (censored at the end of the run)",
+            "",
+            *event_table,
+            "",
             "## Over time (mean and 95% confidence band across seeds)",
             "",
             "![time series](timeseries.png)",
@@ -87,7 +98,7 @@ def write(res: Results, base: str | Path = "results") -> Path:
             "",
             "![distributions](distributions.png)",
             "",
-            f"Data: `runs.csv` (one row per arm and seed), `differences.csv`. Source: `{exp.source}`.",
+            f"Data: `runs.csv` (one row per arm and seed), `differences.csv`, `events.csv`. Source: `{exp.source}`.",
         ]
         (tmp / "report.md").write_text("\n".join(text) + "\n")
     return target

@@ -106,3 +106,18 @@ def test_unknown_outcome_is_named(tmp_path):
 
 def test_run_ignores_the_compare_table(tmp_path):
     assert main(["run", str(write(tmp_path, EXP)), "--out", str(tmp_path / "r")]) == 0
+
+
+def test_event_times_are_censored_at_the_end_of_the_run():
+    from sim.compare import Experiment, Results, event_times
+
+    nan = float("nan")
+    runs = pd.DataFrame({"arm": ["a"] * 4 + ["b"] * 4, "seed": [1, 2, 3, 4] * 2,
+                         "time_to_stable_cooperation": [30, nan, 10, 20, nan, nan, nan, 5],
+                         "time_to_collapse": [nan] * 8})
+    exp = Experiment("x", compare.CompareSpec(seeds=4), {"a": None, "b": None})
+    ev = event_times(Results(exp, runs)).set_index(["event", "arm"])
+    a = ev.loc[("time_to_stable_cooperation", "a")]
+    assert (a["reached"], a["runs"], a["median"]) == (3, 4, 20)  # 2nd earliest of 10, 20, 30
+    assert np.isnan(ev.loc[("time_to_stable_cooperation", "b"), "median"])  # 1 of 4: not reached
+    assert ev.loc[("time_to_collapse", "a"), "reached"] == 0

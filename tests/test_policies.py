@@ -332,3 +332,24 @@ def test_enough_managers_means_nothing_stalls():
     m.run(12)
     assert m.moves.all() and m.capacity.stalled.sum() == 0
     assert (model_table(m)["stalled"] == 0).all()
+
+
+def test_fines_are_transfers_and_support_is_kept_apart_from_what_was_earned():
+    """Hand-computed: one month, organisational regulation, every deficit detected."""
+    from sim.metrics import summarise
+
+    m = model(**{"regulation.regime": "organisational", "regulation.detection": 1.0, "regulation.fine": 0.05,
+                 "regulation.intervention_threshold": 0.1, "regulation.replace_leader": 0.0})
+    m.balance[:] = 1.0
+    m.balance[0] = -0.5  # in deficit, not past the threshold: fined
+    m.balance[1] = -0.2 * m.size[1]  # past it: fined, then bailed out
+    m.regulation.review()
+    fine0, fine1 = 0.05 * m.size[0], 0.05 * m.size[1]
+    assert m.fines_paid.sum() == pytest.approx(fine0 + fine1)
+    assert m.bailouts[1] == pytest.approx(0.2 * m.size[1] + fine1) and m.balance[1] == 0.0
+    m.recorder.record()
+    s = summarise(m.recorder.columns(), m.config)
+    assert s["fines_total"] == pytest.approx(fine0 + fine1)
+    # Public cost: support paid plus deficits left; the fines are not in it.
+    assert s["public_cost"] == pytest.approx(m.bailouts[1] + 0.5 + fine0)
+    assert s["final_earned_balance"] == pytest.approx(m.balance.sum() - m.bailouts[1])
