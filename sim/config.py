@@ -23,9 +23,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 ORG_TYPES = ("acute", "mental_health", "community", "ccg", "council")
 STRATEGY_NAMES = ("allc", "alld", "tft", "gtft", "grudger", "wsls", "random", "trust")
 
-# Money, payoffs and weights beyond a million would overflow to infinity in products over a
-# run; no modelled quantity comes near it (an acute trust's monthly budget is 100).
-LARGE = 1e6
+# No modelled quantity comes near a billion (an acute trust's monthly budget is 100; the
+# workshop's "leaders never leave" tenure is 1e9 months); bounding magnitudes there keeps
+# every sum and product in a run finite.
+LARGE = 1e9
 # Scales that are divided by (budget size, pressure scale, thresholds) stay above this, so
 # that a ratio cannot overflow to infinity.
 SMALL = 1e-6

@@ -52,7 +52,7 @@ def test_probability_out_of_range():
 
 def test_negative_tenure():
     msg = error_for({"leadership": {"mean_tenure": {"acute": -3.0, "mental_health": 1, "community": 1, "ccg": 1, "council": 1}}})
-    assert "leadership.mean_tenure.acute" in msg and "greater than 0" in msg
+    assert "leadership.mean_tenure.acute" in msg and "greater than or equal to 1" in msg
 
 
 def test_unknown_choice_lists_allowed_values():
