@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import config as cfgmod
 from .config import Config, ConfigError
+from .mainguard import require_main_guard
 
 SERIES = ("cooperation", "mean_trust", "hawk_share", "system_balance", "turnover_total", "in_deficit",
           "intervention_cost_total", "deficit_total")
@@ -177,6 +178,7 @@ def run(exp: Experiment, workers: int | None = None, progress=None) -> Results:
         results = map(run_one, jobs)
     else:
         # "spawn": forking a process that already runs threads (numba, BLAS) can deadlock.
+        require_main_guard("sim.compare.run")
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
         results = pool.map(run_one, jobs, chunksize=max(1, len(jobs) // (4 * workers)))
     try:
