@@ -462,8 +462,9 @@ def estimate_bytes(cfg: Config) -> dict[str, int]:
     }
 
 
-_PART_FIELDS = {"series": "experiment.steps", "agent data": "output.agent_every",
-                "network": "network.n_orgs"}
+_PART_FIELDS = {"series": ("experiment.steps", ""),
+                "agent data": ("experiment.steps", "; output.agent_every = 0 records none"),
+                "network": ("network.n_orgs", "; network.footprints and mean_degree count too")}
 
 
 def _size(n: float) -> str:
@@ -482,10 +483,11 @@ def check_size(cfg: Config, allow_large: bool = False, source: str = "config") -
     total, limit = sum(parts.values()), memory_limit()
     if total > limit:
         part = max(parts, key=parts.get)
+        field, hint = _PART_FIELDS[part]
         raise ConfigError(
-            f"invalid {source}:\n  {_PART_FIELDS[part]}: the run would need about {_size(total)} of memory "
-            f"({part}: {_size(parts[part])}), more than the limit of {_size(limit)} (half of this machine's); "
-            "make it smaller, or pass --allow-large to run it anyway")
+            f"invalid {source}:\n  {field}: the run would need about {_size(total)} of memory "
+            f"({part}: {_size(parts[part])}{hint}), more than the limit of {_size(limit)} (half of this "
+            "machine's); make it smaller, or pass --allow-large to run it anyway")
 
 
 def check_count(field: str, count: int, bytes_each: int, allow_large: bool = False, source: str = "config") -> None:
