@@ -330,6 +330,8 @@ def describe_errors(exc: ValidationError, prefix: str = "", model: type[BaseMode
         if not field or msg.startswith((f"{field}:", f"{field}.")):
             lines.append(_printable(msg, 400))
             continue
+        if err["type"] in ("model_type", "model_attributes_type", "dict_type"):
+            msg = "must be a table of keys (a [section] or {key = value, ...})"
         got = err.get("input")
         shown = f" (got {_printable(repr(got))})" if got is not None and not isinstance(got, dict) else ""
         lines.append(f"{field}: {_printable(msg, 300)}{shown}")
@@ -416,8 +418,14 @@ BYTES_PER_NX_EDGE = 1_000
 
 
 def memory_limit() -> int:
-    """Half of this machine's memory: what one run (or one sweep's plan) may ask for
-    without --allow-large."""
+    """What one run (or one sweep's plan) may ask for without --allow-large: half of this
+    machine's memory, or COLLABSIM_MEMORY_LIMIT_MB where set (a shared machine, a test)."""
+    text = os.environ.get("COLLABSIM_MEMORY_LIMIT_MB", "").strip()
+    if text:
+        try:
+            return int(float(text) * 2**20)
+        except ValueError:
+            raise ConfigError(f"COLLABSIM_MEMORY_LIMIT_MB: give a number of megabytes (got {text!r})") from None
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (AttributeError, ValueError, OSError):
@@ -464,7 +472,7 @@ def estimate_bytes(cfg: Config) -> dict[str, int]:
 
 _PART_FIELDS = {"series": ("experiment.steps", ""),
                 "agent data": ("experiment.steps", "; output.agent_every = 0 records none"),
-                "network": ("network.n_orgs", "; network.footprints and mean_degree count too")}
+                "network": ("network.n_orgs", "; network.footprints and network.mean_degree count too")}
 
 
 def _size(n: float) -> str:
@@ -487,7 +495,7 @@ def check_size(cfg: Config, allow_large: bool = False, source: str = "config") -
         raise ConfigError(
             f"invalid {source}:\n  {field}: the run would need about {_size(total)} of memory "
             f"({part}: {_size(parts[part])}{hint}), more than the limit of {_size(limit)} (half of this "
-            "machine's); make it smaller, or pass --allow-large to run it anyway")
+            "machine's, or COLLABSIM_MEMORY_LIMIT_MB); make it smaller, or pass --allow-large to run it anyway")
 
 
 def check_count(field: str, count: int, bytes_each: int, allow_large: bool = False, source: str = "config") -> None:
