@@ -32,6 +32,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import config as cfgmod
+from . import sizes
 from .config import Config, ConfigError
 from .mainguard import require_main_guard
 
@@ -119,14 +120,14 @@ def load(path: str | Path, allow_large: bool = False) -> Experiment:
         try:
             _merge(arm_data, overrides)
             arms[name] = cfgmod.validate(arm_data, source=f"{path} (compare.arms.{name})")
-            cfgmod.check_size(arms[name], allow_large, source=f"{path} (compare.arms.{name})")
+            sizes.check_size(arms[name], allow_large, source=f"{path} (compare.arms.{name})")
         except ConfigError as exc:
             problems += [f"compare.arms.{name}: {line.strip()}" for line in str(exc).splitlines()[1:]] or [str(exc)]
     if problems:
         raise ConfigError(f"invalid {path}:\n  " + "\n  ".join(problems))
     base = cfgmod.validate(data, source=str(path))
     steps = max(cfg.experiment.steps for cfg in arms.values())
-    cfgmod.check_count("compare.seeds", len(arms) * spec.seeds, steps * BYTES_PER_COMPARE_STEP + 2_000,
+    sizes.check_count("compare.seeds", len(arms) * spec.seeds, steps * BYTES_PER_COMPARE_STEP + 2_000,
                        allow_large, source=str(path))
     for name, cfg in arms.items():
         if spec.window and spec.window[-1] > cfg.experiment.steps:

@@ -9,10 +9,9 @@ Validation is strict because a silently coerced value gives a wrong result witho
 no text read as a number or a bool (``steps = "5"``, ``moore = "no"``), no bool read as a
 number (``steps = true``), finite numbers only (NaN and infinity propagate through the model
 unseen), magnitudes bounded by ``LARGE``, and sizes bounded by what this machine can hold
-(``check_size``), all before any work starts.
+(``sim.sizes.check_size``), all before any work starts.
 """
 
-import os
 import re
 import tomllib
 from pathlib import Path
@@ -27,9 +26,7 @@ STRATEGY_NAMES = ("allc", "alld", "tft", "gtft", "grudger", "wsls", "random", "t
 # workshop's "leaders never leave" tenure is 1e9 months); bounding magnitudes there keeps
 # every sum and product in a run finite.
 LARGE = 1e9
-# Scales that are divided by (budget size, pressure scale, thresholds) stay above this, so
-# that a ratio cannot overflow to infinity.
-SMALL = 1e-6
+SMALL = 1e-6  # scales divided by (budget size, pressure scale, thresholds) stay above it
 MAX_INT = 2**63 - 1  # stored in 64-bit Parquet columns
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -43,21 +40,18 @@ Months = Annotated[int, Field(ge=1, le=MAX_INT)]
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}")
 
 
-def _safe_name(value: str) -> str:
-    if not _SAFE_NAME.fullmatch(value):
-        raise ValueError("must be a folder name of 1-100 letters, digits, '-', '_' or '.', not starting "
-                         "with '.'")
-    return value
+def _check(ok, message: str):
+    """An AfterValidator that refuses a value for which ``ok(value)`` is false."""
+    def check(value):
+        if not ok(value):
+            raise ValueError(message)
+        return value
+    return AfterValidator(check)
 
 
-def _no_nul(value: str) -> str:
-    if "\0" in value:
-        raise ValueError("must not contain a NUL character")
-    return value
-
-
-SafeName = Annotated[str, AfterValidator(_safe_name)]
-PathText = Annotated[str, Field(max_length=4096), AfterValidator(_no_nul)]
+SafeName = Annotated[str, _check(_SAFE_NAME.fullmatch, "must be a folder name of 1-100 letters, digits, '-', "
+                                                      "'_' or '.', not starting with '.'")]
+PathText = Annotated[str, Field(max_length=4096), _check(lambda v: "\0" not in v, "must not contain a NUL character")]
 
 
 class ConfigError(ValueError):
@@ -370,8 +364,7 @@ def read_toml(path: str | Path) -> dict:
         if path.is_dir():
             raise ConfigError(f"{path}: is a folder; give a TOML config file, e.g. experiments/baseline.toml")
         if path.stat().st_size > MAX_CONFIG_BYTES:
-            raise ConfigError(f"{path}: {path.stat().st_size:,} bytes is too large for a config file "
-                              f"(limit {MAX_CONFIG_BYTES:,})")
+            raise ConfigError(f"{path}: too large for a config file (limit {MAX_CONFIG_BYTES:,} bytes)")
         raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
@@ -402,106 +395,7 @@ def load(path: str | Path, overrides: dict | None = None, allow_large: bool = Fa
     for dotted, value in (overrides or {}).items():
         set_path(data, dotted, value)
     cfg = validate(data, source=str(path))
+    from .sizes import check_size
+
     check_size(cfg, allow_large, source=str(path))
     return cfg
-
-
-# What a run holds in memory, roughly (measured orders of magnitude, not exact figures):
-# each step's row of model outcomes as Python values and then a table; each recorded
-# organisation-step of agent data; each organisation (a Mesa agent and its arrays); each
-# edge (its arrays); each edge a networkx graph holds while a network is built.
-BYTES_PER_STEP = 64 * 40
-BYTES_PER_AGENT_RECORD = 600
-BYTES_PER_NODE = 2_000
-BYTES_PER_EDGE = 200
-BYTES_PER_NX_EDGE = 1_000
-
-
-def memory_limit() -> int:
-    """What one run (or one sweep's plan) may ask for without --allow-large: half of this
-    machine's memory, or COLLABSIM_MEMORY_LIMIT_MB where set (a shared machine, a test)."""
-    text = os.environ.get("COLLABSIM_MEMORY_LIMIT_MB", "").strip()
-    if text:
-        try:
-            return int(float(text) * 2**20)
-        except ValueError:
-            raise ConfigError(f"COLLABSIM_MEMORY_LIMIT_MB: give a number of megabytes (got {text!r})") from None
-    try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):
-        total = 8 * 2**30
-    return total // 2
-
-
-def _edges(cfg: NetworkConfig) -> tuple[int, int]:
-    """(edges the network will have, edges a networkx graph holds while building it)."""
-    n, k = cfg.n_orgs * cfg.footprints, cfg.mean_degree
-    if cfg.kind == "footprint":
-        per = cfg.n_orgs * min(k, cfg.n_orgs - 1) / 2
-        return int(per * cfg.footprints) + cfg.footprints, int(per)
-    if cfg.kind == "lattice":
-        return n * (4 if cfg.moore else 2), 0
-    if cfg.kind == "complete":
-        return n * (n - 1) // 2, 0
-    if cfg.kind == "random":
-        return int(min(n * k / 2, n * (n - 1) / 2)), 0
-    if cfg.kind == "scale_free":
-        e = n * max(1, round(k / 2))
-        return e, e
-    if cfg.kind == "regular":
-        e = n * round(k) // 2
-        return e, e
-    try:  # a file: networkx holds the whole graph, about an edge per line
-        e = os.path.getsize(cfg.path) // 8
-    except OSError:
-        e = 0
-    return e, e
-
-
-def estimate_bytes(cfg: Config) -> dict[str, int]:
-    """Memory one run of ``cfg`` needs, by part: series, agent data and network."""
-    n = cfg.network.n_orgs * cfg.network.footprints
-    edges, nx_edges = _edges(cfg.network)
-    every = cfg.output.agent_every
-    return {
-        "series": cfg.experiment.steps * BYTES_PER_STEP,
-        "agent data": (cfg.experiment.steps // every) * n * BYTES_PER_AGENT_RECORD if every else 0,
-        "network": n * BYTES_PER_NODE + edges * BYTES_PER_EDGE + nx_edges * BYTES_PER_NX_EDGE,
-    }
-
-
-_PART_FIELDS = {"series": ("experiment.steps", ""),
-                "agent data": ("experiment.steps", "; output.agent_every = 0 records none"),
-                "network": ("network.n_orgs", "; network.footprints and network.mean_degree count too")}
-
-
-def _size(n: float) -> str:
-    for unit, scale in (("TB", 2**40), ("GB", 2**30), ("MB", 2**20)):
-        if n >= scale:
-            return f"{n / scale:,.1f} {unit}"
-    return f"{n / 2**10:,.0f} kB"
-
-
-def check_size(cfg: Config, allow_large: bool = False, source: str = "config") -> None:
-    """Refuse, before anything is built, a run that would not fit in memory, naming the
-    largest part, the estimate and the limit; ``allow_large`` (--allow-large) lets it run."""
-    if allow_large:
-        return
-    parts = estimate_bytes(cfg)
-    total, limit = sum(parts.values()), memory_limit()
-    if total > limit:
-        part = max(parts, key=parts.get)
-        field, hint = _PART_FIELDS[part]
-        raise ConfigError(
-            f"invalid {source}:\n  {field}: the run would need about {_size(total)} of memory "
-            f"({part}: {_size(parts[part])}{hint}), more than the limit of {_size(limit)} (half of this "
-            "machine's, or COLLABSIM_MEMORY_LIMIT_MB); make it smaller, or pass --allow-large to run it anyway")
-
-
-def check_count(field: str, count: int, bytes_each: int, allow_large: bool = False, source: str = "config") -> None:
-    """Refuse a plan of ``count`` items (sweep points, runs) that would not fit in memory."""
-    if allow_large or count * bytes_each <= memory_limit():
-        return
-    raise ConfigError(f"invalid {source}:\n  {field}: {count:,} would need about {_size(count * bytes_each)} of memory "
-                      f"to plan, more than the limit of {_size(memory_limit())} (half of this machine's); make it "
-                      "smaller, or pass --allow-large")

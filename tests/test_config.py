@@ -128,7 +128,7 @@ def test_whole_numbers_are_not_taken_from_text_or_floats(tmp_path, table, field)
 
 
 def test_memory_estimate_grows_with_the_run_and_the_limit_can_be_set(tmp_path, monkeypatch):
-    from sim.config import check_size, estimate_bytes
+    from sim.sizes import check_size, estimate_bytes
 
     small, long = validate({}), validate({"experiment": {"steps": 1200}})
     assert estimate_bytes(long)["series"] == 10 * estimate_bytes(small)["series"]

@@ -29,6 +29,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .. import config as cfgmod
+from .. import sizes
 from ..config import Config, ConfigError
 
 METHODS = ("grid", "latin", "sobol")
@@ -141,13 +142,13 @@ def load(path: str | Path, allow_large: bool = False) -> Sweep:
     integer = {p for p in ranges if _field(p)[1] is int}
     problem = _problem(ranges, integer) if ranges else None
     field, count = _point_count(spec, params, len(ranges))
-    cfgmod.check_count(field, count, BYTES_PER_POINT + BYTES_PER_POINT_VALUE * len(params), allow_large, str(path))
+    sizes.check_count(field, count, BYTES_PER_POINT + BYTES_PER_POINT_VALUE * len(params), allow_large, str(path))
     points, samples = _plan(spec, params, problem, integer, master)
     sweep = Sweep(base_cfg.experiment.name, str(path), base, spec, params, points, samples, master, problem)
     bad = []
     for point in range(len(points)):
         try:
-            cfgmod.check_size(sweep.config(point), allow_large, source=f"sweep point {point}")
+            sizes.check_size(sweep.config(point), allow_large, source=f"sweep point {point}")
         except ConfigError as exc:
             label = ", ".join(f"{k}={v!r}" for k, v in points[point].items())
             bad.append(f"sweep point {point} ({label}): " + "; ".join(_lines(exc)))
