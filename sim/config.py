@@ -292,8 +292,7 @@ def _check_types(field: str, values: dict, complete: bool = False) -> None:
 
 
 def _printable(text: str, limit: int = 80) -> str:
-    """``text`` on one line: control characters escaped, long text cut, so a message about
-    a strange key or value stays one line."""
+    """``text`` on one line (control characters escaped, long text cut), as messages are."""
     out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
     return out if len(out) <= limit else out[: limit - 3] + "..."
 
