@@ -31,7 +31,7 @@ def _progress(label: str, unit: str = "step"):
 def cmd_run(args) -> int:
     from . import config as config_mod
     from .model import CollabModel
-    from .output import run_dir, write_run
+    from .output import check_target, run_dir, write_run
     from .report import print_summary
 
     overrides = {}
@@ -39,27 +39,35 @@ def cmd_run(args) -> int:
         overrides["experiment.steps"] = args.steps
     if args.seed is not None:
         overrides["experiment.seed"] = args.seed
-    cfg = config_mod.load(args.config, overrides)
+    cfg = config_mod.load(args.config, overrides, allow_large=args.allow_large)
+    base = args.out or cfg.output.dir
+    target = run_dir(base, cfg.experiment.name, cfg.experiment.seed)
+    replacing = check_target(base, target, cfg, overwrite=args.overwrite,
+                             field="--out" if args.out else "output.dir")
     model = CollabModel(cfg)
     started = time.perf_counter()
     model.run(progress=_progress(cfg.experiment.name))
     elapsed = time.perf_counter() - started
-    target = run_dir(args.out or cfg.output.dir, cfg.experiment.name, model.seed)
     manifest = write_run(model, target)
+    if replacing:
+        print(f"collabsim: replaced the earlier result in {target}", file=sys.stderr)
     print_summary(model, manifest, target, elapsed)
     return 0
 
 
 def cmd_compare(args) -> int:
     from . import compare, compare_report
+    from .output import check_writable
 
-    exp = compare.load(args.config)
+    exp = compare.load(args.config, allow_large=args.allow_large)
     if args.seeds is not None:
         exp.spec.seeds = args.seeds
+    base = args.out or exp.arms[exp.reference].output.dir
+    check_writable(Path(base) / exp.name / "compare", "--out" if args.out else "output.dir")
     runs = len(exp.arms) * exp.spec.seeds
     print(f"{exp.name}: {len(exp.arms)} arms x {exp.spec.seeds} seeds = {runs} runs", file=sys.stderr)
     res = compare.run(exp, workers=args.workers, progress=_progress(f"{exp.name} runs", unit="run"))
-    target = compare_report.write(res, args.out or exp.arms[exp.reference].output.dir)
+    target = compare_report.write(res, base)
     report = (target / "report.md").read_text()
     answer = report.split("## Over time")[0]
     print(answer.rstrip())
@@ -76,29 +84,53 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_non_negative_int, help="override experiment.seed")
     run.add_argument("--steps", type=_positive_int, help="override experiment.steps")
     run.add_argument("--out", type=Path, help="results folder (default: output.dir, i.e. results/)")
+    run.add_argument("--overwrite", action="store_true",
+                     help="replace an earlier result of a different config with the same name and seed")
+    _add_allow_large(run)
     run.set_defaults(func=cmd_run)
 
     comp = sub.add_parser("compare", help="run every arm of an experiment over many seeds and report differences")
     comp.add_argument("config", type=Path, help="experiment TOML file with a [compare] table")
     comp.add_argument("--seeds", type=_positive_int, help="override compare.seeds (runs per arm)")
-    comp.add_argument("--workers", type=_positive_int, help="worker processes (default: all cores)")
+    comp.add_argument("--workers", type=_workers, help="worker processes (default: all cores)")
     comp.add_argument("--out", type=Path, help="results folder (default: output.dir, i.e. results/)")
+    _add_allow_large(comp)
     comp.set_defaults(func=cmd_compare)
     return parser
 
 
+def _add_allow_large(parser) -> None:
+    parser.add_argument("--allow-large", action="store_true",
+                        help="run even when the memory estimate is over half of this machine's memory")
+
+
+def _whole(text: str, low: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < low or value > 2**63 - 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= {low} (got {text!r})")
+    return value
+
+
 def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1 (got {text})")
+    return _whole(text, 1)
+
+
+def _workers(text: str) -> int:
+    """Worker processes: at least 1, at most four per core (more only queue for the cores
+    and each costs a Python interpreter's memory)."""
+    import os
+
+    value, most = _whole(text, 1), 4 * (os.cpu_count() or 1)
+    if value > most:
+        raise argparse.ArgumentTypeError(f"at most {most} (four per core of this machine; got {text})")
     return value
 
 
 def _non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 0 (got {text})")
-    return value
+    return _whole(text, 0)
 
 
 def _add_sweep_commands(sub) -> None:
@@ -108,7 +140,7 @@ def _add_sweep_commands(sub) -> None:
                     help="experiment TOML file with a [sweep] table, e.g. experiments/sweep_example.toml")
     sw.add_argument("--out", type=Path,
                     help="results folder (default: output.dir); the sweep goes in OUT/<experiment name>")
-    sw.add_argument("--workers", type=_positive_int,
+    sw.add_argument("--workers", type=_workers,
                     help="worker processes (default: all cores; 1 = run in this process)")
     sw.add_argument("--dask", metavar="ADDRESS", help="run on Dask: 'local' (a LocalCluster), a scheduler address "
                     "such as tcp://host:8786, or a scheduler file (.json)")
@@ -116,6 +148,7 @@ def _add_sweep_commands(sub) -> None:
                     help="finish a sweep that was stopped; runs already written are kept")
     sw.add_argument("--retry-errors", action="store_true",
                     help="with --resume: run again the runs that raised an error")
+    _add_allow_large(sw)
     sw.set_defaults(func=cmd_sweep)
     sm = sub.add_parser("summarise", help="print the main outcomes of each point of a sweep")
     sm.add_argument("dir", type=Path, help="sweep folder, e.g. results/sweep_example")

@@ -29,7 +29,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import config as cfgmod
-from . import engine, metrics
+from . import engine, metrics, sizes
 from .config import Config, ConfigError
 
 SERIES = ("cooperation", "mean_trust", "hawk_share", "system_balance", "turnover_total", "in_deficit",
@@ -37,12 +37,33 @@ SERIES = ("cooperation", "mean_trust", "hawk_share", "system_balance", "turnover
 
 
 class CompareSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    seeds: Annotated[int, Field(ge=2)] = 30
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+    seeds: Annotated[int, Field(ge=2, le=cfgmod.MAX_INT)] = 30
     reference: str = ""
-    outcomes: list[str] = Field(default_factory=lambda: ["mean_cooperation", "final_system_balance"])
-    window: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list, max_length=2, min_length=0)
-    arms: dict[str, dict] = Field(default_factory=dict)
+    outcomes: list[str] = Field(default_factory=lambda: ["mean_cooperation", "final_system_balance"],
+                                min_length=1, max_length=100)
+    window: list[Annotated[int, Field(ge=1, le=cfgmod.MAX_INT)]] = Field(default_factory=list, max_length=2,
+                                                                         min_length=0)
+    arms: dict[Annotated[str, Field(min_length=1, max_length=100)], dict] = Field(default_factory=dict,
+                                                                                  max_length=100)
+
+
+def outcome_names(cfg: Config, window: list[int] | None = None) -> list[str]:
+    """The outcomes a run of ``cfg`` reports, known before anything runs: ``summarise`` of
+    a two-step table of zeros with the recorder's columns."""
+    from types import SimpleNamespace
+
+    from .metrics import Recorder, summarise
+
+    columns = Recorder.names(SimpleNamespace(pairs=[], pair_games=[]))
+    table = pd.DataFrame(0.0, index=range(2), columns=["step", *columns])
+    table["step"] = [1, 2]
+    names = list(summarise(table, cfg))
+    return names + (["window_cooperation", "window_trust"] if window else [])
+
+
+# A compare run keeps its outcomes and its series in memory until the report is written.
+BYTES_PER_COMPARE_STEP = len(SERIES) * 8
 
 
 @dataclass
@@ -73,29 +94,51 @@ def _merge(data: dict, overrides: dict) -> None:
             cfgmod.set_path(data, key, value)
 
 
-def load(path: str | Path) -> Experiment:
-    """Read an experiment with a [compare] table; every arm is validated up front."""
+def load(path: str | Path, allow_large: bool = False) -> Experiment:
+    """Read an experiment with a [compare] table; every arm is validated and its size and
+    every outcome name checked up front, before any run."""
     path = Path(path)
     data = cfgmod.read_toml(path)
     raw = data.pop("compare", None)
-    if raw is None:
+    if not isinstance(raw, dict):
         raise ConfigError(f"{path}: no [compare] table; `collabsim compare` needs arms to compare "
                           "(see experiments/regulation_regimes.toml)")
     try:
         spec = CompareSpec.model_validate(raw)
     except ValidationError as exc:
-        lines = [f"compare.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        lines = cfgmod.describe_errors(exc, prefix="compare.", model=CompareSpec)
         raise ConfigError(f"invalid {path}:\n  " + "\n  ".join(lines)) from None
     if len(spec.arms) < 2:
         raise ConfigError(f"{path}: compare.arms: give at least two arms (got {len(spec.arms)})")
     if spec.reference and spec.reference not in spec.arms:
         raise ConfigError(f"{path}: compare.reference: {spec.reference!r} is not an arm; arms: {', '.join(spec.arms)}")
-    arms = {}
+    if len(spec.window) == 2 and spec.window[0] > spec.window[1]:
+        raise ConfigError(f"{path}: compare.window: give [first step, last step] with first <= last "
+                          f"(got {spec.window})")
+    arms, problems = {}, []
     for name, overrides in spec.arms.items():
         arm_data = copy.deepcopy(data)
-        _merge(arm_data, overrides)
-        arms[name] = cfgmod.validate(arm_data, source=f"{path} (compare.arms.{name})")
+        try:
+            _merge(arm_data, overrides)
+            arms[name] = cfgmod.validate(arm_data, source=f"{path} (compare.arms.{name})")
+            sizes.check_size(arms[name], allow_large, source=f"{path} (compare.arms.{name})")
+        except ConfigError as exc:
+            problems += [f"compare.arms.{name}: {line.strip()}" for line in str(exc).splitlines()[1:]] or [str(exc)]
+    if problems:
+        raise ConfigError(f"invalid {path}:\n  " + "\n  ".join(problems))
     base = cfgmod.validate(data, source=str(path))
+    steps = max(cfg.experiment.steps for cfg in arms.values())
+    sizes.check_count("compare.seeds", len(arms) * spec.seeds, steps * BYTES_PER_COMPARE_STEP + 2_000,
+                       allow_large, source=str(path))
+    for name, cfg in arms.items():
+        if spec.window and spec.window[-1] > cfg.experiment.steps:
+            raise ConfigError(f"{path}: compare.window: step {spec.window[-1]} is after the last step of arm "
+                              f"{name!r} ({cfg.experiment.steps})")
+        known = outcome_names(cfg, spec.window)
+        unknown = [o for o in spec.outcomes if o not in known]
+        if unknown:
+            raise ConfigError(f"{path}: compare.outcomes: unknown outcome {unknown[0]!r}; allowed: "
+                              + ", ".join(known))
     return Experiment(base.experiment.name, spec, arms, str(path))
 
 

@@ -21,6 +21,12 @@ def _fmt(x: float) -> str:
     return f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
 
 
+def plain_label(text: str) -> str:
+    """User text (an arm name) as a matplotlib label shown as typed: a '$' would otherwise
+    start mathtext, and an unbalanced or invalid formula breaks the whole figure."""
+    return str(text).replace("$", r"\$")
+
+
 def _p(p: float) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
@@ -117,7 +123,7 @@ def _timeseries(plt, res: Results, path: Path) -> None:
                 half = stats.t.ppf(0.975, data[col].shape[0] - 1) * data[col].std(axis=0, ddof=1) / np.sqrt(data[col].shape[0])
             else:
                 half = np.zeros_like(m)
-            ax.plot(x, m, label=arm)
+            ax.plot(x, m, label=plain_label(arm))
             ax.fill_between(x, m - half, m + half, alpha=0.25)
         ax.set_title(label(col), fontsize=9)
         ax.set_xlabel("month")
@@ -133,7 +139,7 @@ def _distributions(plt, res: Results, path: Path) -> None:
     for ax, outcome in zip(axes[0], outcomes):
         data = [res.runs[res.runs["arm"] == a][outcome].dropna().to_numpy() for a in arms]
         ax.boxplot(data, showmeans=True)
-        ax.set_xticks(range(1, len(arms) + 1), arms, rotation=20)
+        ax.set_xticks(range(1, len(arms) + 1), [plain_label(a) for a in arms], rotation=20)
         for i, d in enumerate(data, 1):
             m, lo, hi = mean_ci(d) if len(d) else (np.nan,) * 3
             ax.errorbar([i + 0.25], [m], yerr=[[m - lo], [hi - m]], fmt="o", color="black", capsize=4)

@@ -4,20 +4,54 @@ Every field has a default, so a config names only what it changes. Unknown keys,
 types and out-of-range values stop the run with one message per problem, naming the field
 and what is allowed (see ``ConfigError``). Defaults that the source reports give no figure
 for (budgets, tenures, trust rates) are modelling assumptions; docs/model.md lists them.
+
+Validation is strict because a silently coerced value gives a wrong result without a word:
+no text read as a number or a bool (``steps = "5"``, ``moore = "no"``), no bool read as a
+number (``steps = true``), finite numbers only (NaN and infinity propagate through the model
+unseen), magnitudes bounded by ``LARGE``, and sizes bounded by what this machine can hold
+(``sim.sizes.check_size``), all before any work starts.
 """
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 ORG_TYPES = ("acute", "mental_health", "community", "ccg", "council")
 STRATEGY_NAMES = ("allc", "alld", "tft", "gtft", "grudger", "wsls", "random", "trust")
 
+# No modelled quantity comes near a billion (an acute trust's monthly budget is 100; the
+# workshop's "leaders never leave" tenure is 1e9 months); bounding magnitudes there keeps
+# every sum and product in a run finite.
+LARGE = 1e9
+SMALL = 1e-6  # scales divided by (budget size, pressure scale, thresholds) stay above it
+MAX_INT = 2**63 - 1  # stored in 64-bit Parquet columns
+
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-Positive = Annotated[float, Field(gt=0.0)]
+Number = Annotated[float, Field(ge=-LARGE, le=LARGE)]
+NonNegative = Annotated[float, Field(ge=0.0, le=LARGE)]
+Positive = Annotated[float, Field(gt=0.0, le=LARGE)]
+Scale = Annotated[float, Field(ge=SMALL, le=LARGE)]  # divided by: kept away from zero
+Count = Annotated[int, Field(ge=0, le=MAX_INT)]
+Months = Annotated[int, Field(ge=1, le=MAX_INT)]
+
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}")
+
+
+def _check(ok, message: str):
+    """An AfterValidator that refuses a value for which ``ok(value)`` is false."""
+    def check(value):
+        if not ok(value):
+            raise ValueError(message)
+        return value
+    return AfterValidator(check)
+
+
+SafeName = Annotated[str, _check(_SAFE_NAME.fullmatch, "must be a folder name of 1-100 letters, digits, '-', "
+                                                      "'_' or '.', not starting with '.'")]
+PathText = Annotated[str, Field(max_length=4096), _check(lambda v: "\0" not in v, "must not contain a NUL character")]
 
 
 class ConfigError(ValueError):
@@ -25,7 +59,9 @@ class ConfigError(ValueError):
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # strict: no "5" -> 5, no "no" -> False, no true -> 1 (a whole number still counts as a
+    # float); allow_inf_nan=False: finite numbers only.
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, strict=True, allow_inf_nan=False)
 
 
 def _per_type(**values: float):
@@ -33,22 +69,22 @@ def _per_type(**values: float):
 
 
 class ExperimentConfig(Section):
-    name: str = "experiment"
-    description: str = ""
-    steps: Annotated[int, Field(ge=1)] = 120
-    seed: Annotated[int, Field(ge=0)] = 1
+    name: SafeName = "experiment"  # results go in <output dir>/<name>/seed-<seed>
+    description: Annotated[str, Field(max_length=10_000)] = ""
+    steps: Months = 120
+    seed: Count = 1
 
 
 class NetworkConfig(Section):
     """The collaboration network (MODEL.md section 1)."""
 
     kind: Literal["footprint", "lattice", "scale_free", "regular", "random", "complete", "file"] = "footprint"
-    n_orgs: Annotated[int, Field(ge=2)] = 24
-    footprints: Annotated[int, Field(ge=1)] = 1
+    n_orgs: Annotated[int, Field(ge=2, le=MAX_INT)] = 24
+    footprints: Months = 1
     mean_degree: Positive = 6.0
     moore: bool = True  # lattice: 8 neighbours (Moore) or 4 (von Neumann)
-    path: str = ""  # kind = "file": GraphML/GML with a `type` node attribute, or an edge list
-    node_types: str = ""  # edge lists: CSV of `node,type` rows
+    path: PathText = ""  # kind = "file": GraphML/GML with a `type` node attribute, or an edge list
+    node_types: PathText = ""  # edge lists: CSV of `node,type` rows
     type_mix: dict[str, NonNegative] = _per_type(
         acute=0.2, mental_health=0.1, community=0.1, ccg=0.3, council=0.3
     )
@@ -68,12 +104,12 @@ class GameConfig(Section):
     """The stage game: PD with R, S, T, P, or hawk-dove with V, C (MODEL.md section 2)."""
 
     kind: Literal["pd", "hawk_dove"] = "pd"
-    R: float = 3.0
-    S: float = 0.0
-    T: float = 5.0
-    P: float = 1.0
-    V: Positive = 2.0
-    C: Positive = 3.0
+    R: Number = 3.0
+    S: Number = 0.0
+    T: Number = 5.0
+    P: Number = 1.0
+    V: Scale = 2.0
+    C: Scale = 3.0
     noise: Probability = 0.01  # execution error: the chosen move is flipped
     shift: NonNegative = 0.1  # money a defector shifts onto a cooperating partner per step
     surplus: NonNegative = 0.2  # money mutual cooperation creates per edge per step
@@ -95,7 +131,7 @@ class StrategyConfig(Section):
     incentive_weight: NonNegative = 0.25  # trust rule: weight of the payoff advantage of cooperating
     money_weight: NonNegative = 10.0  # payoff units a leader gives one unit of money that policy makes count
     foundation_independence: NonNegative = 0.1  # trust rule: foundation trusts value independence (KF L1896)
-    defection_shock: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list, max_length=2)  # [first, last] month
+    defection_shock: list[Months] = Field(default_factory=list, max_length=2)  # [first, last] month
     shock_share: Probability = 0.5  # share of organisations forced to break ranks during the shock
 
     @model_validator(mode="after")
@@ -140,9 +176,9 @@ class BudgetConfig(Section):
     """Money and financial pressure (MODEL.md section 2.4). Units: money per month, with an
     acute trust's monthly budget as 100 (an assumption; the reports give no figures)."""
 
-    size: dict[str, Positive] = _per_type(acute=100.0, mental_health=30.0, community=25.0, ccg=60.0, council=40.0)
+    size: dict[str, Scale] = _per_type(acute=100.0, mental_health=30.0, community=25.0, ccg=60.0, council=40.0)
     structural_gap: NonNegative = 0.003  # monthly cost growth beyond income, as a share of size
-    pressure_scale: Positive = 0.1  # deficit (share of size) at which pressure reaches 1
+    pressure_scale: Scale = 0.1  # deficit (share of size) at which pressure reaches 1
     distress_cost: NonNegative = 0.01  # monthly cost of distress at full pressure, share of size (IHM L791)
     pressure_temptation: NonNegative = 2.0  # added to T at full pressure ("hunker down", KF L209)
     pressure_dd_cost: NonNegative = 4.0  # taken from P at full pressure, times joint accountability
@@ -157,18 +193,18 @@ class BudgetConfig(Section):
 class LeadershipConfig(Section):
     """Leader turnover (MODEL.md section 2.6)."""
 
-    mean_tenure: dict[str, Positive] = _per_type(
+    mean_tenure: dict[str, Annotated[float, Field(ge=1.0, le=LARGE)]] = _per_type(
         acute=36.0, mental_health=42.0, community=42.0, ccg=42.0, council=72.0
-    )  # months; NHS leaders turn over faster than council ones (KF L1797, L1869)
+    )  # months, at least 1 (the monthly hazard is 1 / tenure); NHS leaders turn over faster than council ones (KF L1797, L1869)
     trust_loss: Probability = 0.7  # share of a predecessor's relationship lost on succession
     internal_succession: Probability = 0.3  # chance the successor comes from inside
     internal_keep: Probability = 0.5  # an internal successor loses only this share of trust_loss
-    disposition_mean: float = 0.25
+    disposition_mean: Number = 0.25
     disposition_sd: NonNegative = 0.15
-    reorganisations: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)  # months of mass turnover
+    reorganisations: list[Months] = Field(default_factory=list, max_length=10_000)  # months of mass turnover
     reorganisation_share: Probability = 0.6  # chance each leader leaves in a reorganisation (KF L2311)
-    election_every: Annotated[int, Field(ge=0)] = 0  # months between council elections; 0 = no electoral clock
-    election_window: Annotated[int, Field(ge=1)] = 3  # months before one when councils hold back (IHM L289-291)
+    election_every: Count = 0  # months between council elections; 0 = no electoral clock
+    election_window: Months = 3  # months before one when councils hold back (IHM L289-291)
 
     @model_validator(mode="after")
     def _check(self):
@@ -185,8 +221,8 @@ class RegulationConfig(Section):
     regime: Literal["none", "organisational", "system"] = "none"
     detection: Probability = 0.5  # chance per month that a breach is detected
     fine: NonNegative = 0.01  # money fine per detected breach, as a share of monthly budget
-    intervention_threshold: Positive = 0.3  # deficit (share of monthly budget) that triggers special measures
-    special_measures_months: Annotated[int, Field(ge=1)] = 12
+    intervention_threshold: Scale = 0.3  # deficit (share of monthly budget) that triggers special measures
+    special_measures_months: Months = 12
     replace_leader: Probability = 0.2  # chance special measures replaces the leader
 
 
@@ -197,7 +233,7 @@ class IncentivesConfig(Section):
     pooling_share: Probability = 0.5  # pooled_budget: share of each payoff pooled across the footprint
     pbr_temptation: NonNegative = 1.5  # payment_by_results: added to an acute trust's T (activity income)
     transitional_funding: NonNegative = 0.0  # money per month, as a share of monthly budget
-    transitional_months: Annotated[int, Field(ge=0)] = 24
+    transitional_months: Count = 24
     membership_fee: NonNegative = 0.0  # "skin in the game" (KF L1469): share of monthly budget paid in
 
 
@@ -205,9 +241,9 @@ class GovernanceConfig(Section):
     """How system plans are agreed (MODEL.md section 3)."""
 
     decision: Literal["none", "majority", "veto"] = "none"
-    plan_every: Annotated[int, Field(ge=1)] = 12  # months between plan rounds
-    forum_size: Annotated[int, Field(ge=0)] = 0  # members (largest budgets first); 0 = every organisation
-    workable_forum: Annotated[int, Field(ge=1)] = 12  # larger forums stall (KF L1961: 27 in the room)
+    plan_every: Months = 12  # months between plan rounds
+    forum_size: Count = 0  # members (largest budgets first); 0 = every organisation
+    workable_forum: Months = 12  # larger forums stall (KF L1961: 27 in the room)
     voice: Literal["size", "equal"] = "size"  # majority vote weighted by budget (IHM L392-408) or not
     plan_dividend: NonNegative = 0.5  # extra share of the cooperation surplus while a plan is in force
     optimism_bias: NonNegative = 0.0  # plans promise achievable savings x (1 + bias) (IHM L829-836)
@@ -224,9 +260,9 @@ class LearningConfig(Section):
 
 
 class OutputConfig(Section):
-    dir: str = "results"
-    agent_every: Annotated[int, Field(ge=0)] = 0  # record agent data every N steps; 0 = never (opt-in)
-    stable_window: Annotated[int, Field(ge=1)] = 24  # steps a regime must last to count as stable
+    dir: Annotated[PathText, Field(min_length=1)] = "results"
+    agent_every: Count = 0  # record agent data every N steps; 0 = never (opt-in)
+    stable_window: Months = 24  # steps a regime must last to count as stable
 
 
 class Config(Section):
@@ -255,38 +291,54 @@ def _check_types(field: str, values: dict, complete: bool = False) -> None:
         raise ValueError(f"{field}: missing organisation type {missing[0]!r}; give all of: {', '.join(ORG_TYPES)}")
 
 
-def _describe(error: dict) -> str:
-    field = ".".join(str(p) for p in error["loc"])
-    msg = error["msg"].removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        return f"{field}: unknown key"
-    if msg.startswith(f"{field}:") or not field:
-        return msg
-    got = error.get("input")
-    shown = f" (got {got!r})" if got is not None and not isinstance(got, dict) else ""
-    return f"{field}: {msg}{shown}"
+def _printable(text: str, limit: int = 80) -> str:
+    """``text`` on one line (control characters escaped, long text cut), as messages are."""
+    out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return out if len(out) <= limit else out[: limit - 3] + "..."
 
 
-def _section_keys(section: str) -> str:
-    fields = Config.model_fields[section].annotation.model_fields if section in Config.model_fields else Config.model_fields
-    return ", ".join(fields)
+def _fields_at(model: type[BaseModel] | None, loc: tuple) -> list[str]:
+    """The keys allowed where ``loc`` points inside ``model`` (for "unknown key" lines)."""
+    for part in loc:
+        if model is None or part not in model.model_fields:
+            return []
+        ann = model.model_fields[part].annotation
+        model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+    return list(model.model_fields) if model is not None else []
+
+
+def describe_errors(exc: ValidationError, prefix: str = "", model: type[BaseModel] | None = None) -> list[str]:
+    """One line per pydantic error: the dotted field (after ``prefix``), what is wrong and
+    the value given; an unknown key lists the keys allowed there (read from ``model``).
+    The one formatter for run configs, [sweep] and [compare] tables."""
+    lines = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        field = _printable(prefix + ".".join(str(p) for p in loc), 200)
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            allowed = _fields_at(model, loc[:-1])
+            lines.append(f"{field}: unknown key" + (f"; allowed: {', '.join(allowed)}" if allowed else ""))
+            continue
+        if not field or msg.startswith((f"{field}:", f"{field}.")):
+            lines.append(_printable(msg, 400))
+            continue
+        if err["type"] in ("model_type", "model_attributes_type", "dict_type"):
+            msg = "must be a table of keys (a [section] or {key = value, ...})"
+        got = err.get("input")
+        shown = f" (got {_printable(repr(got))})" if got is not None and not isinstance(got, dict) else ""
+        lines.append(f"{field}: {_printable(msg, 300)}{shown}")
+    return lines
 
 
 def validate(data: dict, source: str = "config") -> Config:
     """Build a Config from plain data, or raise ConfigError listing every problem."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"invalid {source}: expected a table of sections, got {type(data).__name__}")
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            line = _describe(err)
-            if err["type"] == "extra_forbidden":
-                loc = err["loc"]
-                parent = loc[0] if len(loc) > 1 else None
-                allowed = _section_keys(parent) if parent else ", ".join(Config.model_fields)
-                line += f"; allowed: {allowed}"
-            lines.append(line)
-        raise ConfigError(f"invalid {source}:\n  " + "\n  ".join(lines)) from None
+        raise ConfigError(f"invalid {source}:\n  " + "\n  ".join(describe_errors(exc, model=Config))) from None
 
 
 def set_path(data: dict, dotted: str, value) -> None:
@@ -300,26 +352,49 @@ def set_path(data: dict, dotted: str, value) -> None:
     node[key] = value
 
 
+MAX_CONFIG_BYTES = 10 * 2**20  # a config is a few kilobytes; anything this large is not one
+
+
 def read_toml(path: str | Path) -> dict:
-    """The plain data of a TOML file, or a ConfigError saying why it cannot be read."""
+    """The plain data of a UTF-8 TOML file, or a ConfigError saying in one line why it
+    cannot be read."""
     path = Path(path)
     try:
-        return tomllib.loads(path.read_text())
+        if path.is_dir():
+            raise ConfigError(f"{path}: is a folder; give a TOML config file, e.g. experiments/baseline.toml")
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: too large for a config file (limit {MAX_CONFIG_BYTES:,} bytes)")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
+    except (OSError, ValueError) as exc:  # permissions, a NUL byte or an over-long name
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(f"{_printable(str(path), 200)}: cannot read the config file: {why}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at position {exc.start}); "
+                          "save the config as UTF-8") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigError(f"{path}: not valid TOML: {_printable(str(exc), 300)}") from None
 
 
 ANNEX_TABLES = ("compare", "sweep")  # read by `collabsim compare` / `sweep`; a single run ignores them
 
 
-def load(path: str | Path, overrides: dict | None = None) -> Config:
-    """Read a TOML experiment file, apply ``{"section.key": value}`` overrides, validate.
-    The [compare] and [sweep] tables describe many runs and are not part of one run's config."""
+def load(path: str | Path, overrides: dict | None = None, allow_large: bool = False) -> Config:
+    """Read a TOML experiment file, apply ``{"section.key": value}`` overrides, validate and
+    check that the run fits in memory (``check_size``). The [compare] and [sweep] tables
+    describe many runs and are not part of one run's config."""
     data = read_toml(path)
     for table in ANNEX_TABLES:
         data.pop(table, None)
     for dotted, value in (overrides or {}).items():
         set_path(data, dotted, value)
-    return validate(data, source=str(path))
+    cfg = validate(data, source=str(path))
+    from .sizes import check_size
+
+    check_size(cfg, allow_large, source=str(path))
+    return cfg

@@ -104,6 +104,9 @@ def build(cfg: NetworkConfig, rng: np.random.Generator) -> Network:
         if d >= n or (n * d) % 2:
             raise ConfigError(f"network.mean_degree: a regular graph needs degree < n_orgs and n_orgs*degree even (got {d})")
         src, dst = _edges(nx.random_regular_graph(d, n, seed=seed))
+    if len(src) == 0:
+        raise ConfigError(f"network.mean_degree: a {cfg.kind} network of {n} organisations with mean_degree {k} "
+                          "has no links; raise mean_degree")
     types = _draw_types(cfg.type_mix, n, rng)
     return Network(np.asarray(src, np.int64), np.asarray(dst, np.int64), types,
                    np.zeros(n, np.int32), _foundation(types, cfg.foundation_share, rng))
@@ -189,24 +192,14 @@ def _foundation(types: np.ndarray, share: float, rng: np.random.Generator) -> np
 
 
 @lru_cache(maxsize=32)
-def _pair_probabilities(n: int, mix: tuple, mean_degree: float):
-    """A footprint's organisation types and each pair's chance of a relationship: they
-    depend on the config only, so a batch of runs works them out once."""
+def _footprint_types(n: int, mix: tuple, mean_degree: float) -> tuple[np.ndarray, np.ndarray]:
+    """A footprint's organisation types and the link probability by type pair: they depend
+    on the config only, so a batch of runs works them out once."""
     counts = _type_counts(dict(zip(ORG_TYPES, mix)), n)
     base_types = np.repeat(np.arange(len(ORG_TYPES)), counts).astype(np.int8)
-    aff = _affinity_matrix()
-    iu, ju = np.triu_indices(n, 1)
-    w = aff[base_types[iu], base_types[ju]]
-    target = min(mean_degree, n - 1) * n / 2
-    lo, hi = 0.0, 1.0 / max(w[w > 0].min(), 1e-9) if (w > 0).any() else 1.0
-    for _ in range(60):  # bisection for the scale c
-        c = (lo + hi) / 2
-        lo, hi = (c, hi) if np.minimum(1.0, c * w).sum() < target else (lo, c)
-    for a in (base_types, iu, ju):
-        a.flags.writeable = False
-    prob = np.minimum(1.0, hi * w)
-    prob.flags.writeable = False
-    return base_types, iu, ju, prob
+    prob = _link_probability(counts, min(mean_degree, n - 1) * n / 2)
+    base_types.flags.writeable = prob.flags.writeable = False
+    return base_types, prob
 
 
 def footprints(cfg: NetworkConfig, rng: np.random.Generator) -> Network:
@@ -218,13 +211,11 @@ def footprints(cfg: NetworkConfig, rng: np.random.Generator) -> Network:
     joined by one edge between acute trusts, standing for cross-boundary patient flows.
     """
     n = cfg.n_orgs
-    base_types, iu, ju, prob = _pair_probabilities(n, tuple(cfg.type_mix.get(t, 0.0) for t in ORG_TYPES),
-                                                   cfg.mean_degree)
+    base_types, prob = _footprint_types(n, tuple(cfg.type_mix.get(t, 0.0) for t in ORG_TYPES), cfg.mean_degree)
     srcs, dsts, types = [], [], []
     for f in range(cfg.footprints):
         offset = f * n
-        keep = rng.random(len(prob)) < prob
-        s, d = _connect(n, iu[keep], ju[keep], rng)
+        s, d = _connect(n, *_draw_links(prob, base_types, rng), rng)
         srcs.append(s + offset)
         dsts.append(d + offset)
         types.append(base_types)
@@ -242,6 +233,49 @@ def footprints(cfg: NetworkConfig, rng: np.random.Generator) -> Network:
     dst = np.concatenate(dsts).astype(np.int64)
     footprint = np.repeat(np.arange(cfg.footprints, dtype=np.int32), n)
     return Network(src, dst, types, footprint, _foundation(types, cfg.foundation_share, rng))
+
+
+def _link_probability(counts: np.ndarray, target: float) -> np.ndarray:
+    """Link probability by type pair, min(1, c * affinity), with c found by bisection so
+    that the expected number of links is ``target``. Pairs are counted by type, so this
+    takes memory for the 5 x 5 types, not for the n^2 / 2 pairs."""
+    aff = _affinity_matrix()
+    pairs = np.outer(counts, counts).astype(float)
+    np.fill_diagonal(pairs, counts * (counts - 1) / 2)
+    pairs = np.triu(pairs)
+    present = (pairs > 0) & (aff > 0)
+    lo, hi = 0.0, 1.0 / max(aff[present].min(), 1e-9) if present.any() else 1.0
+    for _ in range(60):  # bisection for the scale c
+        c = (lo + hi) / 2
+        lo, hi = (c, hi) if (np.minimum(1.0, c * aff) * pairs).sum() < target else (lo, c)
+    return np.minimum(1.0, hi * aff)
+
+
+LINK_CHUNK = 1 << 20  # candidate pairs drawn at once: memory stays flat however large n is
+
+
+def _draw_links(prob: np.ndarray, types: np.ndarray, rng: np.random.Generator):
+    """Each pair i < j (in row order) is linked with probability prob[type i, type j]: one
+    uniform draw per pair, drawn a chunk of rows at a time, so memory grows with the links
+    made, not with the n^2 / 2 pairs (the draws are the same as drawing them all at once)."""
+    n = len(types)
+    by_type = prob[:, types]  # row i's thresholds are by_type[types[i], i + 1:]
+    src, dst = [], []
+    first = 0
+    while first < n - 1:
+        last = first + max(1, LINK_CHUNK // (n - 1 - first))
+        rows = np.arange(first, min(last, n - 1))
+        thresholds = np.concatenate([by_type[types[i], i + 1:] for i in rows])
+        hits = np.flatnonzero(rng.random(len(thresholds)) < thresholds)
+        lengths = n - 1 - rows
+        starts = np.cumsum(lengths) - lengths
+        row = np.searchsorted(starts, hits, side="right") - 1
+        src.append(rows[row])
+        dst.append(rows[row] + 1 + hits - starts[row])
+        first = rows[-1] + 1
+    if not src:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(src).astype(np.int64), np.concatenate(dst).astype(np.int64)
 
 
 def _connect(n: int, src: np.ndarray, dst: np.ndarray, rng: np.random.Generator):
@@ -282,9 +316,12 @@ def load(path: str, node_types: str = "", foundation_share: float = 0.6, rng=Non
                     "network.node_types: an edge list needs a CSV of node,type rows "
                     f"(types: {', '.join(ORG_TYPES)}); or use GraphML/GML with a `type` node attribute"
                 )
-            for node, kind in _read_types(node_types).items():
-                if node not in g:
-                    g.add_node(node)
+            listed = _read_types(node_types)
+            absent = [node for node in listed if node not in g]
+            if absent:
+                raise ConfigError(f"network.node_types: node {_short(absent[0])} ({len(absent)} in all) is not in the "
+                                  f"edge list {path}; an organisation needs at least one link")
+            for node, kind in listed.items():
                 g.nodes[node]["type"] = kind
     except ConfigError:
         raise
@@ -297,8 +334,11 @@ def _read_types(path: str) -> dict[str, str]:
     p = Path(path)
     if not p.is_file():
         raise ConfigError(f"network.node_types: file not found: {path}")
-    with p.open(newline="") as fh:
-        rows = [r for r in csv.reader(fh) if r and not r[0].startswith("#")]
+    try:
+        with p.open(newline="", encoding="utf-8") as fh:
+            rows = [r for r in csv.reader(fh) if r and not r[0].startswith("#")]
+    except (UnicodeDecodeError, csv.Error, OSError) as exc:
+        raise ConfigError(f"network.node_types: cannot read {path} as UTF-8 CSV: {exc}") from None
     if rows and rows[0][:2] == ["node", "type"]:
         rows = rows[1:]
     return {r[0].strip(): r[1].strip() for r in rows if len(r) >= 2}
@@ -321,10 +361,48 @@ def from_networkx(g: nx.Graph, foundation_share: float, rng: np.random.Generator
     index = {v: i for i, v in enumerate(nodes)}
     types = np.array([TYPE_CODES[g.nodes[v]["type"]] for v in nodes], dtype=np.int8)
     pairs = sorted({(min(index[u], index[v]), max(index[u], index[v])) for u, v in g.edges() if u != v})
+    if not pairs:
+        raise ConfigError("network.path: the graph has no links between organisations; give at least one edge")
     e = np.array(pairs, dtype=np.int64).reshape(-1, 2)
-    footprint = np.array([int(g.nodes[v].get("footprint", 0)) for v in nodes], dtype=np.int32)
+    footprint = np.array([_footprint_attr(v, g.nodes[v].get("footprint", 0)) for v in nodes], dtype=np.int32)
     foundation = _foundation(types, foundation_share, rng)
     for i, v in enumerate(nodes):
         if "foundation" in g.nodes[v]:
-            foundation[i] = bool(g.nodes[v]["foundation"]) and types[i] == TYPE_CODES["acute"]
+            foundation[i] = _foundation_attr(v, g.nodes[v]["foundation"]) and types[i] == TYPE_CODES["acute"]
     return Network(e[:, 0], e[:, 1], types, footprint, foundation, labels=nodes)
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+MAX_FOOTPRINT = 2**31 - 1  # stored as int32
+
+
+def _footprint_attr(node, value) -> int:
+    """A node's ``footprint`` attribute: a whole number 0 .. 2^31 - 1 (GraphML may give it
+    as a number or as text)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_FOOTPRINT:
+        raise ConfigError(f"network.path: node {_short(node)} has footprint {_short(value)}; a footprint is a whole "
+                          f"number from 0 to {MAX_FOOTPRINT}")
+    return value
+
+
+_BOOL_TEXT = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
+
+
+def _foundation_attr(node, value) -> bool:
+    """A node's ``foundation`` attribute: a bool, 0/1, or the text true/false (GraphML
+    attributes declared as strings arrive as text, and bool("false") would be True)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _BOOL_TEXT:
+        return _BOOL_TEXT[value.strip().lower()]
+    raise ConfigError(f"network.path: node {_short(node)} has foundation {_short(value)}; allowed: true or false")

@@ -5,10 +5,15 @@ run files' footers and the error records, so it works while a sweep is still run
 after it was killed. ``load_series(dir)``: the runs' time series, one row per run and step.
 ``by_point(dir)``: the mean outcomes of each parameter point over its seeds.
 
+A run file that is damaged (truncated, emptied, bytes flipped; see ``store.check_run``)
+is skipped with a warning naming it, and listed in the table's ``attrs["damaged"]``;
+``collabsim sweep --resume`` runs it again.
+
 The same files read directly in DuckDB:
 ``SELECT * FROM 'DIR/summary.parquet'`` and ``SELECT * FROM 'DIR/runs/*.parquet'``.
 """
 
+import warnings
 from itertools import batched
 from pathlib import Path
 
@@ -37,7 +42,18 @@ def load(path: str | Path) -> pd.DataFrame:
     """One row per finished or failed run, in run order."""
     folder, manifest = open_sweep(path)
     params = list(manifest["parameters"])
-    return _frame([_row(folder, entry, params) for entry in _entries(folder, manifest)], params)
+    damaged: list[str] = []
+    rows = [row for entry in _entries(folder, manifest) if (row := _row(folder, entry, params, damaged))]
+    frame = _frame(rows, params)
+    _report(frame, damaged)
+    return frame
+
+
+def _report(frame: pd.DataFrame, damaged: list[str]) -> None:
+    frame.attrs["damaged"] = damaged
+    if damaged:
+        warnings.warn(f"{len(damaged)} damaged run file(s) skipped (first: {damaged[0]}); run the sweep again "
+                      "with --resume to run them again", stacklevel=3)
 
 
 def write_summary(path: str | Path, target: str | Path, chunk: int = 1000) -> None:
@@ -53,8 +69,10 @@ def write_summary(path: str | Path, target: str | Path, chunk: int = 1000) -> No
     def tables():
         empty = True
         for entries in batched(_entries(folder, manifest), chunk):
-            empty = False
-            yield pa.Table.from_pandas(_frame([_row(folder, e, params) for e in entries], params), preserve_index=False)
+            rows = [row for e in entries if (row := _row(folder, e, params, []))]
+            if rows:
+                empty = False
+                yield pa.Table.from_pandas(_frame(rows, params), preserve_index=False)
         if empty:
             yield pa.Table.from_pandas(_frame([], params), preserve_index=False)
 
@@ -75,16 +93,21 @@ def _entries(folder: store.Folder, manifest: dict):
                 yield point, replicate, state
 
 
-def _row(folder: store.Folder, entry: tuple[int, int, str], params: list[str]) -> dict:
+def _row(folder: store.Folder, entry: tuple[int, int, str], params: list[str], damaged: list[str]) -> dict | None:
+    """The run's row, or None (and its name added to ``damaged``) when its file is damaged."""
     point, replicate, state = entry
     name = store.run_name(point, replicate)
-    if state == "ok":
-        info = store.read_run_info(folder.run_path(name))
-    else:
-        info = store.read_error_info(folder.error_path(name))
-    row = {k: info[k] for k in IDS}
-    row.update({p: store.cell(info["params"][p]) for p in params})
-    row.update(status=info["status"], error=info.get("error"), elapsed_s=info["elapsed_s"])
+    try:
+        if state == "ok":
+            info = store.read_run_info(folder.run_path(name))
+        else:
+            info = store.read_error_info(folder.error_path(name))
+        row = {k: info[k] for k in IDS}
+        row.update({p: store.cell(info["params"][p]) for p in params})
+        row.update(status=info["status"], error=info.get("error"), elapsed_s=info["elapsed_s"])
+    except (store.DamagedRun, KeyError, TypeError):
+        damaged.append(name)
+        return None
     row.update(info.get("outcomes", {}))
     return row
 
@@ -105,21 +128,39 @@ def _frame(rows: list[dict], params: list[str]) -> pd.DataFrame:
 def load_series(path: str | Path, columns: list[str] | None = None, filters=None) -> pd.DataFrame:
     """The finished runs' time series (ids, parameters, step, outcomes); ``columns`` and
     ``filters`` (pyarrow syntax, e.g. [("point", "==", 3)]) read only what is asked for."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     folder, _ = open_sweep(path)
-    if next(folder.run_names(), None) is None:
-        return pd.DataFrame(columns=columns or [*IDS, "step"])
-    return pd.read_parquet(folder.runs, columns=columns, filters=filters)
+    tables, damaged = [], []
+    for name in sorted(folder.run_names()):
+        try:
+            store.read_run_info(folder.run_path(name))
+            table = pq.read_table(folder.run_path(name), columns=columns, filters=filters,
+                                  page_checksum_verification=True)
+        except (store.DamagedRun, OSError, pa.ArrowException):
+            damaged.append(name)
+            continue
+        tables.append(table.replace_schema_metadata(None))
+    if not tables:
+        frame = pd.DataFrame(columns=columns or [*IDS, "step"])
+    else:
+        frame = pa.concat_tables(tables, promote_options="permissive").to_pandas()
+    _report(frame, damaged)
+    return frame
 
 
 def by_point(path: str | Path, outcomes: list[str] | None = None) -> pd.DataFrame:
     """Per parameter point: its parameters, runs finished and failed, and the mean of each
     outcome over its finished runs."""
     _, manifest = open_sweep(path)
-    runs = load(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # reported once, below
+        runs = load(path)
     outcomes = outcomes or MAIN_OUTCOMES
     known = [c for c in runs.columns if c not in (*IDS, *manifest["parameters"], "status", "error")]
     unknown = [o for o in outcomes if o not in known]
-    if unknown and len(runs):
+    if unknown and (runs["status"] == "ok").any():
         raise ConfigError(f"--outcomes: unknown outcome {unknown[0]!r}; allowed: {', '.join(known)}")
     params = pd.DataFrame([{p: store.cell(v) for p, v in pt.items()} for pt in manifest["points"]])
     params.index.name = "point"
@@ -131,4 +172,5 @@ def by_point(path: str | Path, outcomes: list[str] | None = None) -> pd.DataFram
     if len(ok):
         means = ok.groupby("point")[[o for o in outcomes if o in ok]].mean()
         table = table.join(means)
+    _report(table, runs.attrs["damaged"])
     return table

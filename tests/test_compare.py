@@ -98,10 +98,8 @@ def test_report_leads_with_the_answer(tmp_path, capsys):
 
 def test_unknown_outcome_is_named(tmp_path):
     path = write(tmp_path, EXP.replace('"public_cost"]', '"happiness"]'))
-    res = compare.run(compare.load(path), workers=1)
     with pytest.raises(ConfigError, match="unknown outcome 'happiness'; allowed: .*mean_cooperation"):
-        compare_report.write(res, tmp_path / "res")
-    assert not (tmp_path / "res" / "cmp-test" / "compare").exists()
+        compare.load(path)  # before any run
 
 
 def test_run_ignores_the_compare_table(tmp_path):

@@ -52,7 +52,7 @@ def test_probability_out_of_range():
 
 def test_negative_tenure():
     msg = error_for({"leadership": {"mean_tenure": {"acute": -3.0, "mental_health": 1, "community": 1, "ccg": 1, "council": 1}}})
-    assert "leadership.mean_tenure.acute" in msg and "greater than 0" in msg
+    assert "leadership.mean_tenure.acute" in msg and "greater than or equal to 1" in msg
 
 
 def test_unknown_choice_lists_allowed_values():
@@ -98,3 +98,45 @@ def test_every_shipped_experiment_is_valid_and_says_what_it_asks(path):
         assert len(compare.load(path).arms) >= 2
     if "\n[sweep]" in text:
         assert spec.load(path).n_runs > 0
+
+
+@pytest.mark.parametrize("table, field, allowed", [
+    ("[sweep]\nmethdo = 'grid'\n[sweep.parameters]\n'game.noise' = [0.1]", "sweep.methdo", "method, seeds"),
+    ("[compare]\nseedz = 3\n[compare.arms.a]\n[compare.arms.b]", "compare.seedz", "seeds, reference"),
+    ("[game]\nnosie = 0.1", "game.nosie", "kind, R, S"),
+])
+def test_one_error_formatter_for_runs_sweeps_and_compare(tmp_path, table, field, allowed):
+    path = tmp_path / "x.toml"
+    path.write_text(table + "\n")
+    loader = spec.load if "[sweep]" in table else compare.load if "[compare]" in table else load
+    with pytest.raises(ConfigError) as exc:
+        loader(path)
+    assert f"{field}: unknown key; allowed: {allowed}" in str(exc.value)
+
+
+@pytest.mark.parametrize("table, field", [
+    ("[sweep]\nseeds = '2'\n[sweep.parameters]\n'game.noise' = [0.1]", "sweep.seeds"),
+    ("[compare]\nseeds = 2.0\n[compare.arms.a]\n[compare.arms.b]", "compare.seeds"),
+    ("[experiment]\nseed = 2.0", "experiment.seed"),
+])
+def test_whole_numbers_are_not_taken_from_text_or_floats(tmp_path, table, field):
+    path = tmp_path / "x.toml"
+    path.write_text(table + "\n")
+    loader = spec.load if "[sweep]" in table else compare.load if "[compare]" in table else load
+    with pytest.raises(ConfigError, match=f"{field}: Input should be a valid integer"):
+        loader(path)
+
+
+def test_memory_estimate_grows_with_the_run_and_the_limit_can_be_set(tmp_path, monkeypatch):
+    from sim.sizes import check_size, estimate_bytes
+
+    small, long = validate({}), validate({"experiment": {"steps": 1200}})
+    assert estimate_bytes(long)["series"] == 10 * estimate_bytes(small)["series"]
+    assert estimate_bytes(validate({"output": {"agent_every": 0}}))["agent data"] == 0
+    monkeypatch.setenv("COLLABSIM_MEMORY_LIMIT_MB", "1")
+    with pytest.raises(ConfigError, match="experiment.steps: the run would need about .* limit of 1.0 MB"):
+        check_size(long)
+    check_size(long, allow_large=True)
+    monkeypatch.setenv("COLLABSIM_MEMORY_LIMIT_MB", "lots")
+    with pytest.raises(ConfigError, match="COLLABSIM_MEMORY_LIMIT_MB"):
+        check_size(small)

@@ -120,3 +120,35 @@ def test_graph_without_types_is_refused(tmp_path):
         network.load(str(tmp_path / "e.txt"))
     with pytest.raises(ConfigError, match="file not found"):
         network.load(str(tmp_path / "missing.graphml"))
+
+
+def _links_all_at_once(prob, types, rng):
+    """Plain reference: one uniform per pair i < j, drawn for all n^2 / 2 pairs at once in
+    row order, linked when below the pair's type probability (the generator before
+    issue 17, which held every pair in memory)."""
+    n = len(types)
+    iu, ju = np.triu_indices(n, 1)
+    keep = rng.random(len(iu)) < prob[types[iu], types[ju]]
+    return iu[keep], ju[keep]
+
+
+@pytest.mark.parametrize("n, chunk", [(2, 1), (7, 3), (24, 5), (24, 1 << 20), (300, 64), (301, 1000)])
+def test_links_drawn_in_chunks_equal_links_drawn_at_once(monkeypatch, n, chunk):
+    monkeypatch.setattr(network, "LINK_CHUNK", chunk)
+    counts = network._type_counts({"acute": 0.2, "mental_health": 0.1, "community": 0.1, "ccg": 0.3,
+                                   "council": 0.3}, n)
+    types = np.repeat(np.arange(len(ORG_TYPES)), counts).astype(np.int8)
+    prob = network._link_probability(counts, min(6.0, n - 1) * n / 2)
+    src, dst = network._draw_links(prob, types, np.random.default_rng(9))
+    ref_src, ref_dst = _links_all_at_once(prob, types, np.random.default_rng(9))
+    np.testing.assert_array_equal(src, ref_src)
+    np.testing.assert_array_equal(dst, ref_dst)
+
+
+def test_link_probability_gives_the_mean_degree_asked_for():
+    counts = network._type_counts({"acute": 0.2, "mental_health": 0.1, "community": 0.1, "ccg": 0.3,
+                                   "council": 0.3}, 60)
+    types = np.repeat(np.arange(len(ORG_TYPES)), counts)
+    prob = network._link_probability(counts, 6.0 * 60 / 2)
+    iu, ju = np.triu_indices(60, 1)
+    assert prob[types[iu], types[ju]].sum() == pytest.approx(6.0 * 60 / 2, rel=1e-9)  # expected links

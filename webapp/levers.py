@@ -122,6 +122,9 @@ def to_config(values: dict[str, Any]) -> Config:
                 raise ConfigError(f"strategies.mix: unknown mix {value!r}; allowed: {', '.join(STRATEGY_MIXES)}")
             set_path(data, key, dict(STRATEGY_MIXES[value]))
         else:
+            lever = LEVER_BY_KEY.get(key)
+            if lever is not None and lever.integer and isinstance(value, float) and value.is_integer():
+                value = int(value)  # a slider may hand back 24.0; the config takes whole numbers strictly
             set_path(data, key, value)
     return validate(data, source="app settings")
 

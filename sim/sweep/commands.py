@@ -7,22 +7,28 @@ import pandas as pd
 
 
 def sweep(args) -> int:
+    from ..output import check_writable
     from .executors import open_executor
-    from .runner import SweepError, check_folder, run
+    from .runner import SweepError, check_folder, prepared, run
     from .spec import load
     from . import store
 
-    plan = load(args.config)
+    plan = load(args.config, allow_large=args.allow_large)
     target = Path(args.out or plan.base["output"]["dir"]) / plan.name
-    folder = store.Folder(target)
-    check_folder(plan, folder, args.resume)  # before starting any workers
-    done = sum(1 for _ in folder.run_names()) if args.resume else 0
+    check_writable(target, "--out" if args.out else "output.dir")
+    check_dask_target(args.dask, args.workers)
+    check_folder(plan, store.Folder(target), args.resume)  # before anything is written
     where = _where(args.workers, args.dask)
-    print(f"{plan.name}: {plan.spec.method}, {len(plan.points)} points x {plan.seeds} seeds = {plan.n_runs} runs"
-          + (f" ({done} already done)" if done else "") + f", {where}; results: {target}", file=sys.stderr)
     try:
-        with open_executor(args.workers, args.dask) as (executor, capacity):
-            counts = run(plan, target, executor, capacity, resume=args.resume, retry_errors=args.retry_errors)
+        with prepared(plan, target, args.resume, args.retry_errors) as ready:
+            for note in ready.notes:
+                print(f"collabsim: {note}", file=sys.stderr)
+            done = ready.done
+            print(f"{plan.name}: {plan.spec.method}, {len(plan.points)} points x {plan.seeds} seeds = {plan.n_runs} "
+                  "runs" + (f" ({done} already done)" if done else "") + f", {where}; results: {target}",
+                  file=sys.stderr)
+            with open_executor(args.workers, args.dask) as (executor, capacity):
+                counts = run(plan, target, executor, capacity, retry_errors=args.retry_errors, ready=ready)
     except SweepError as exc:
         print(f"collabsim: {exc}", file=sys.stderr)
         return 1
@@ -39,6 +45,28 @@ def sweep(args) -> int:
               "(run them again with --resume --retry-errors)", file=sys.stderr)
         return 1
     return 0
+
+
+def check_dask_target(dask: str | None, workers: int | None) -> None:
+    """Refuse at once a --dask target that cannot work: a scheduler file that is missing or
+    holds no address (Dask would wait for it to appear)."""
+    from ..config import ConfigError
+
+    if not dask or dask == "local":
+        return
+    if workers:
+        raise ConfigError("--workers: not used with --dask ADDRESS (the cluster decides how many workers)")
+    if dask.endswith(".json"):
+        import json
+
+        try:
+            info = json.loads(Path(dask).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"--dask: scheduler file not found: {dask}") from None
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"--dask: cannot read the scheduler file {dask}: {type(exc).__name__}") from None
+        if not isinstance(info, dict) or not isinstance(info.get("address"), str):
+            raise ConfigError(f"--dask: {dask} is not a Dask scheduler file (no \"address\")")
 
 
 def _where(workers: int | None, dask: str | None) -> str:
@@ -60,8 +88,16 @@ def summarise(args) -> int:
 def _print_points(path, outcomes: list[str] | None = None) -> None:
     from ..results import by_point, open_sweep
 
+    import warnings
+
     _, manifest = open_sweep(path)
-    table = by_point(path, outcomes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # said once, below
+        table = by_point(path, outcomes)
+    damaged = table.attrs.get("damaged", [])
+    if damaged:
+        print(f"collabsim: {len(damaged)} damaged run file(s) skipped (first: {damaged[0]}); run the sweep "
+              "again with --resume to run them again", file=sys.stderr)
     ok, failed = int(table["runs"].sum()), int(table["errors"].sum())
     print(f"{manifest['experiment']}: {manifest['method']} sweep, {len(table)} points x {manifest['spec']['seeds']} "
           f"seeds; {ok} of {manifest['runs']} runs finished" + (f", {failed} failed" if failed else "")

@@ -17,6 +17,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 
 from ..config import ConfigError
+from ..mainguard import require_main_guard
 
 # Dask clusters may still be growing when a sweep starts; keep enough work queued for
 # them to see it and scale up.
@@ -65,6 +66,7 @@ def _start_worker(parent: int) -> None:
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
     # "spawn": forking a process that already runs threads (numba, BLAS) can deadlock.
+    require_main_guard("a sweep's process pool")
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_start_worker, initargs=(os.getpid(),))
 
@@ -97,6 +99,7 @@ def _dask_executor(target: str, workers: int | None):
         raise ConfigError("--dask: needs dask.distributed; install it with: pip install 'collabsim[dask]'") from None
     cluster = None
     if target == "local":
+        require_main_guard("a Dask LocalCluster")
         cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
                                dashboard_address=None, silence_logs=logging.ERROR)
         client = Client(cluster)

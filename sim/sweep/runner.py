@@ -8,7 +8,10 @@ exactly the runs that have no file yet.
 """
 
 import sys
+import warnings
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from ..config import ConfigError
 from . import store
@@ -34,6 +37,48 @@ def check_folder(sweep: Sweep, folder: store.Folder, resume: bool) -> dict | Non
                           "changed since it started; resume with the config it was started with, or give "
                           "another --out (nothing was changed)")
     return manifest
+
+
+@dataclass
+class Prepared:
+    """A sweep folder made ready to write: locked, temporary and damaged files removed."""
+
+    folder: store.Folder
+    previous: dict | None  # the manifest of the sweep being resumed
+    done: int  # runs already finished (or failed, unless they are to be retried)
+    notes: list[str] = field(default_factory=list)  # what the user should know before it starts
+
+
+@contextmanager
+def prepared(sweep: Sweep, out, resume: bool = False, retry_errors: bool = False):
+    """Check the folder, hold its lock, and clear what a killed or damaged sweep left
+    (temporary files, run files failing their checksums), so that what is counted as done
+    is what will be kept."""
+    folder = store.Folder(out)
+    check_folder(sweep, folder, resume)
+    with folder.lock():
+        previous = check_folder(sweep, folder, resume)  # again, now that no one else can write
+        folder.create()
+        folder.remove_temporary()
+        notes = []
+        damaged = folder.drop_damaged()
+        if damaged:
+            notes.append(f"{len(damaged)} damaged run file(s) removed and to be run again (first: {damaged[0]})")
+        if previous:
+            notes += _version_change(previous)
+        done = _count(folder.run_names()) + (0 if retry_errors else _count(folder.error_names()))
+        yield Prepared(folder, previous, done, notes)
+
+
+def _version_change(previous: dict) -> list[str]:
+    from ..output import git_revision
+
+    was = (previous.get("versions", {}).get("collabsim"), previous.get("git_revision"))
+    now = (_versions().get("collabsim"), git_revision())
+    if was == now:
+        return []
+    return [f"warning: this sweep was started with collabsim {was[0]} (git {was[1]}) and is resumed with "
+            f"{now[0]} (git {now[1]}); runs from before and after may not be comparable"]
 
 
 def _versions() -> dict:
@@ -94,23 +139,27 @@ def _count(names) -> int:
 
 
 def run(sweep: Sweep, out, executor: Executor | None = None, capacity=None, resume: bool = False,
-        retry_errors: bool = False, progress: bool = True) -> dict:
+        retry_errors: bool = False, progress: bool = True, ready: Prepared | None = None) -> dict:
     """Run every run of ``sweep`` that the folder ``out`` does not hold yet, on ``executor``
     (any concurrent.futures.Executor; default: this process); returns counts {runs, ok,
     error, ran}. ``capacity()``: how many runs can go at once (default: asked of the
     executor). Runs that raise are recorded and the sweep goes on; with ``retry_errors``
-    they are run again."""
+    they are run again. ``ready``: the folder already prepared (and locked) by the caller."""
+    if ready is None:
+        with prepared(sweep, out, resume, retry_errors) as ready:
+            for note in ready.notes:
+                warnings.warn(note, stacklevel=2)
+            return _run(sweep, ready, executor, capacity, retry_errors, progress)
+    return _run(sweep, ready, executor, capacity, retry_errors, progress)
+
+
+def _run(sweep: Sweep, ready: Prepared, executor, capacity, retry_errors: bool, progress: bool) -> dict:
     from tqdm import tqdm
 
-    folder = store.Folder(out)
-    previous = check_folder(sweep, folder, resume)
-    folder.create()
-    folder.remove_temporary()
-    folder.drop_unreadable()
+    folder, previous, done = ready.folder, ready.previous, ready.done
     created = previous["created"] if previous else store.now()
     store.write_json(folder.manifest, manifest(sweep, created, "running", {}))
 
-    done = _count(folder.run_names()) + (0 if retry_errors else _count(folder.error_names()))
     executor = executor or SerialExecutor()
     capacity = capacity or capacity_of(executor)
     pending: dict = {}

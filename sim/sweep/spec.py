@@ -29,23 +29,24 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .. import config as cfgmod
+from .. import sizes
 from ..config import Config, ConfigError
 
 METHODS = ("grid", "latin", "sobol")
 
 
 class Range(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
     low: float
     high: float
 
 
 class SweepSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
     method: Literal["grid", "latin", "sobol"] = "grid"
-    seeds: Annotated[int, Field(ge=1)] = 1
-    samples: Annotated[int, Field(ge=1)] | None = None
-    seed: Annotated[int, Field(ge=0)] | None = None
+    seeds: Annotated[int, Field(ge=1, le=cfgmod.MAX_INT)] = 1
+    samples: Annotated[int, Field(ge=1, le=cfgmod.MAX_INT)] | None = None
+    seed: Annotated[int, Field(ge=0, le=cfgmod.MAX_INT)] | None = None
     second_order: bool = False
     paired_seeds: bool = False
     parameters: dict[str, Any] = Field(default_factory=dict)
@@ -113,9 +114,14 @@ class Sweep:
         return hashlib.sha256(json.dumps(plan, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def load(path: str | Path) -> Sweep:
+# Planning holds each point's parameter values (a small dict) in memory.
+BYTES_PER_POINT = 400
+BYTES_PER_POINT_VALUE = 100
+
+
+def load(path: str | Path, allow_large: bool = False) -> Sweep:
     """Read an experiment file with a [sweep] table and plan its runs; every problem with
-    the table or with any point's config is reported before anything runs."""
+    the table, its size or any point's config is reported before anything runs."""
     path = Path(path)
     data = cfgmod.read_toml(path)
     raw = data.pop("sweep", None)
@@ -127,7 +133,7 @@ def load(path: str | Path) -> Sweep:
     try:
         spec = SweepSpec.model_validate(raw)
     except ValidationError as exc:
-        _fail(path, [_describe(e) for e in exc.errors()])
+        _fail(path, cfgmod.describe_errors(exc, prefix="sweep.", model=SweepSpec))
     params, problems = _parameters(spec, base)
     if problems:
         _fail(path, problems)
@@ -135,12 +141,14 @@ def load(path: str | Path) -> Sweep:
     ranges = {p: r for p, r in params.items() if isinstance(r, Range)}
     integer = {p for p in ranges if _field(p)[1] is int}
     problem = _problem(ranges, integer) if ranges else None
+    field, count = _point_count(spec, params, len(ranges))
+    sizes.check_count(field, count, BYTES_PER_POINT + BYTES_PER_POINT_VALUE * len(params), allow_large, str(path))
     points, samples = _plan(spec, params, problem, integer, master)
     sweep = Sweep(base_cfg.experiment.name, str(path), base, spec, params, points, samples, master, problem)
     bad = []
     for point in range(len(points)):
         try:
-            sweep.config(point)
+            sizes.check_size(sweep.config(point), allow_large, source=f"sweep point {point}")
         except ConfigError as exc:
             label = ", ".join(f"{k}={v!r}" for k, v in points[point].items())
             bad.append(f"sweep point {point} ({label}): " + "; ".join(_lines(exc)))
@@ -151,20 +159,27 @@ def load(path: str | Path) -> Sweep:
     return sweep
 
 
+def _point_count(spec: SweepSpec, params: dict, n_ranges: int) -> tuple[str, int]:
+    """(the field that sets it, how many points the plan will have), counted before the
+    plan is built, so that a plan too large to hold is refused without building it."""
+    combos = 1
+    for value in params.values():
+        if isinstance(value, list):
+            combos *= len(value)
+    if not n_ranges:
+        return "sweep.parameters", combos
+    rows = spec.samples or 1
+    if spec.method == "sobol":
+        rows *= (2 * n_ranges + 2) if spec.second_order else (n_ranges + 2)
+    return "sweep.samples", rows * combos
+
+
 def _fail(path, problems: list[str]):
     raise ConfigError(f"invalid {path}:\n  " + "\n  ".join(problems)) from None
 
 
 def _lines(exc: ConfigError) -> list[str]:
     return [line.strip() for line in str(exc).splitlines()[1:]] or [str(exc)]
-
-
-def _describe(error: dict) -> str:
-    field = "sweep." + ".".join(str(p) for p in error["loc"])
-    if error["type"] == "extra_forbidden":
-        return f"{field}: unknown key; allowed: {', '.join(SweepSpec.model_fields)}"
-    got = error.get("input")
-    return f"{field}: {error['msg']}" + (f" (got {got!r})" if got is not None else "")
 
 
 def _flatten(raw: dict, prefix: str = "") -> dict[str, Any]:
@@ -227,9 +242,7 @@ def _parameters(spec: SweepSpec, base: dict) -> tuple[dict, list[str]]:
             try:
                 value = Range.model_validate(value)
             except ValidationError as exc:
-                problems += [f"{name}.{'.'.join(map(str, e['loc']))}: {e['msg']}"
-                             + ("; a range has: low, high" if e["type"] == "extra_forbidden" else "")
-                             for e in exc.errors()]
+                problems += cfgmod.describe_errors(exc, prefix=f"{name}.", model=Range)
                 continue
             if spec.method == "grid":
                 problems.append(f"{name}: a range needs method = 'latin' or 'sobol'; with method = 'grid' "
