@@ -49,17 +49,8 @@ class CompareSpec(BaseModel):
 
 
 def outcome_names(cfg: Config, window: list[int] | None = None) -> list[str]:
-    """The outcomes a run of ``cfg`` reports, known before anything runs: ``summarise`` of
-    a two-step table of zeros with the recorder's columns."""
-    from types import SimpleNamespace
-
-    from .metrics import Recorder, summarise
-
-    columns = Recorder.names(SimpleNamespace(pairs=[], pair_games=[]))
-    table = pd.DataFrame(0.0, index=range(2), columns=["step", *columns])
-    table["step"] = [1, 2]
-    names = list(summarise(table, cfg))
-    return names + (["window_cooperation", "window_trust"] if window else [])
+    """The outcomes a run of ``cfg`` reports, known before anything runs."""
+    return metrics.summary_names(cfg) + (["window_cooperation", "window_trust"] if window else [])
 
 
 # A compare run keeps its outcomes and its series in memory until the report is written.

@@ -275,6 +275,14 @@ def label(name: str) -> str:
     return name
 
 
+TRUST_RESPONSE = ("trust_drop", "trust_collapse_time", "trust_rebuild_time", "trust_rebuild_censored")
+
+
+def summary_names(cfg) -> list[str]:
+    """The names ``summarise`` gives a run of ``cfg``, known before it runs."""
+    return ["steps", *(s.name for s in SUMMARIES), *(TRUST_RESPONSE if cfg.strategies.defection_shock else ())]
+
+
 def summarise(series, cfg) -> dict:
     """A run's summary numbers from its monthly series (a DataFrame or a mapping of arrays),
     and, when the config has a defection shock, how fast trust fell and came back."""

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import compare, network, output, results
+from sim import compare, engine, network, output, results
 from sim.cli import main
 from sim.config import ConfigError, NetworkConfig, validate
 from sim.sweep import store
@@ -151,8 +151,10 @@ def test_impossible_numbers_are_refused(section, key, value, allowed):
 
 
 def test_manifest_is_strict_json(cfg, tmp_path):
-    # a shock whose trust never halves: trust_collapse_time is not a number
-    path = cfg(RUN + "\n[strategies]\ndefection_shock = [3, 4]\nshock_share = 0.0\n")
+    # a shock that forces no one, among doves that make no mistakes: trust only rises, so it
+    # never loses half a fall and trust_collapse_time is not a number
+    path = cfg(RUN + "\n[strategies]\ndefection_shock = [3, 4]\nshock_share = 0.0\nmix = {allc = 1.0}\n"
+               "[game]\nnoise = 0.0\n")
     assert main(["run", str(path), "--out", str(tmp_path / "o")]) == 0
 
     def refuse_constant(name):
@@ -415,7 +417,7 @@ def test_a_different_config_with_the_same_name_and_seed_is_refused_unless_overwr
 # Compare and sweep: outcomes, locks, versions ------------------------------------------------------
 
 def test_misspelt_compare_outcome_is_refused_before_any_run(cfg, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(compare, "run_one", lambda *a: pytest.fail("a run started"))
+    monkeypatch.setattr(engine, "run_batch", lambda *a: pytest.fail("a run started"))
     refuse(capsys, ["compare", cfg(COMPARE.replace('"mean_cooperation"', '"mean_cooperatoin"')),
                     "--out", tmp_path / "o", "--workers", "1"], "compare.outcomes", "'mean_cooperatoin'")
 
