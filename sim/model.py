@@ -10,12 +10,12 @@ regulator action).
 import numpy as np
 from mesa import DataCollector, Model
 
-from . import kernels, metrics, network
+from . import kernels, metrics, network, selfplay
 from .agents import ORGANISATION_CLASSES, Leader, Organisation, Regulator
 from .config import ORG_TYPES, Config
 from .learning import Learning
 from .policies import Capacity, Information, Leadership, build_governance, build_incentives, build_regulation
-from .strategies import ALLD, CODES, DEFECT
+from .strategies import CODES, DEFECT
 
 
 class CollabModel(Model):
@@ -61,10 +61,11 @@ class CollabModel(Model):
         self.grudge = np.zeros((e, 2), dtype=np.bool_)
         self.trust = np.full((e, 2), config.trust.initial)
         self._draws = np.empty((e, 4))
+        self.memory = kernels.new_memory(e)  # short-memory rules' counters (tf2t, prober, majorities)
 
         # Policies and agents.
         self.leadership = Leadership(config.leadership, self.types, config.trust.stranger)
-        self.learning = Learning(config.learning, mix, self.spread)
+        self.learning = Learning(config.learning, mix)
         self.information = Information(config.information, e)
         self.capacity = Capacity(config.capacity, self.src, self.dst)
         self.organisations: list[Organisation] = [
@@ -104,7 +105,7 @@ class CollabModel(Model):
         bias = self.decision_bias(payoff)
         u = self.rng.random(out=self._draws)  # reused buffer: fresh pages cost more than the draws
         kernels.decide(self.strategy, self.src, self.dst, self.last, self.seen, self.grudge, self.trust, bias,
-                       cfg.strategies.generosity, cfg.strategies.beta, cfg.game.noise, u, self.moves)
+                       cfg.strategies.generosity, cfg.strategies.beta, cfg.game.noise, u, self.moves, self.memory)
         shock = cfg.strategies.defection_shock
         if shock and shock[0] <= self.steps <= shock[1]:
             self.moves[self.forced] = DEFECT  # a squeeze: these organisations break ranks
@@ -114,8 +115,8 @@ class CollabModel(Model):
         self.n_mutual = kernels.play(self.moves, self.src, self.dst, payoff, cfg.game.shift, cfg.game.surplus,
                                      self.score, self.money)
         if cfg.game.self_interaction:
-            own = np.where(self.strategy == ALLD, 3, 0)  # nice rules cooperate with a copy of themselves
-            self.score += payoff[np.arange(len(own)), own]
+            self.score += selfplay.expected_payoff(self.strategy, payoff, cfg.game.noise, cfg.strategies.generosity,
+                                                   cfg.strategies.beta, bias, self.node_trust()[0])
         for policy in self.policies:
             policy.settle(self)
         self.information.update(self.rng, self.moves, self.seen, self.trust, self.last, self.grudge,
