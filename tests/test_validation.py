@@ -16,11 +16,16 @@ from validation.checks import CI
 
 
 # -- 1. Axelrod library, 200 rounds, (R, S, T, P) = (3, 0, 5, 1), no noise ---------------
-def test_fixture_covers_every_pair_of_the_five_deterministic_strategies():
+DETERMINISTIC = ("allc", "alld", "tft", "grudger", "wsls", "tf2t", "stft", "prober", "alternator", "soft_majority",
+                 "hard_majority", "wshls")
+
+
+def test_fixture_covers_every_pair_of_the_deterministic_strategies():
     fx = checks.load_fixture()
     assert fx["rounds"] == 200 and fx["noise"] == 0.0 and fx["payoffs_RSTP"] == [3.0, 0.0, 5.0, 1.0]
     pairs = {(m["first"], m["second"]) for m in fx["matches"]}
-    assert len(pairs) == 15  # 5 self-plays + 10 distinct pairs
+    assert {name for pair in pairs for name in pair} == set(DETERMINISTIC)
+    assert len(pairs) == 78  # 12 self-plays + 66 distinct pairs
 
 
 @pytest.mark.parametrize("row", checks.axelrod_matches(), ids=lambda r: f"{r['first']}-{r['second']}")
@@ -147,7 +152,7 @@ def test_report_writes_a_table_row_per_check_and_the_figure(tmp_path):
     report.write_figure(result, tmp_path / "validation.png")
     text = (tmp_path / "validation.md").read_text()
     assert len(result["rows"]) == 1 + 3 + 2 + 1 + 4 + 1 + 6 + 2 + 4 + 2  # ..., SP, Moran, isothermal, neutral, frozen
-    assert "| Axelrod match scores" in text and "15/15 pairs identical" in text
+    assert "| Axelrod match scores" in text and "78/78 pairs identical" in text
     assert text.count("| Nowak-May") == 4 and "12 ln 2 - 8 = 0.318" in text
     assert text.count("| Moran, birth-death") == 6 and text.count("| Neutral drift") == 4
     assert (tmp_path / "validation.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
