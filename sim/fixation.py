@@ -140,55 +140,27 @@ def check(setup: Setup) -> list[str]:
     return problems
 
 
-def _start(setup: Setup, rng: np.random.Generator) -> np.ndarray:
-    strategy = np.zeros(setup.n, dtype=np.int8)
-    if setup.placement == "random":
-        strategy[rng.choice(setup.n, size=setup.mutants, replace=False)] = 1
-    elif setup.placement == "highest_degree":
-        strategy[np.argsort(-np.diff(setup.indptr), kind="stable")[: setup.mutants]] = 1
-    else:
-        strategy[list(setup.nodes)] = 1
-    return strategy
-
-
-def trial(setup: Setup, rng: np.random.Generator) -> tuple[int, int]:
-    """One run from the mutants' placement: (1 if the mutants fixed, 0 if they died out,
-    -1 if cut short at max_steps; elementary updates done)."""
-    n = setup.n
-    strategy = _start(setup, rng)
-    mutant_nbrs = np.zeros(n, dtype=np.int64)
-    payoff, fitness = np.zeros(n), np.zeros(n)
-    kernels.moran_start(setup.indptr, setup.indices, strategy, setup.matrix, setup.mean, setup.fitness,
-                        setup.selection, mutant_nbrs, payoff, fitness)
-    done, block = 0, 16 * n
-    while done < setup.max_steps:
-        u = rng.random((min(block, setup.max_steps - done), 3))
-        steps, mutants = kernels.moran_steps(setup.rule, setup.indptr, setup.indices, strategy, setup.matrix,
-                                             setup.mean, setup.fitness, setup.selection, setup.spread, mutant_nbrs,
-                                             payoff, fitness, u)
-        done += steps
-        if mutants == 0 or mutants == n:
-            return (1 if mutants == n else 0), done
-        block *= 2
-    return -1, done
+def start_nodes(setup: Setup) -> np.ndarray:
+    """Where the mutants start, when that is fixed: the highest-degree nodes (ties: lowest
+    number first) or the named nodes; empty for random placement (drawn in each trial)."""
+    if setup.placement == "highest_degree":
+        return np.sort(np.argsort(-np.diff(setup.indptr), kind="stable")[: setup.mutants]).astype(np.int64)
+    if setup.placement == "nodes":
+        return np.array(setup.nodes, dtype=np.int64)
+    return np.zeros(0, dtype=np.int64)
 
 
 def run_chunk(setup: Setup, trials: int, seed: np.random.SeedSequence) -> dict:
-    """``trials`` trials from one seed: counts and summed times (for the pooled means)."""
-    rng = np.random.default_rng(seed)
-    out = {"trials": trials, "fixed": 0, "lost": 0, "capped": 0, "steps_absorbed": 0, "steps_fixed": 0}
-    for _ in range(trials):
-        result, steps = trial(setup, rng)
-        if result == 1:
-            out["fixed"] += 1
-            out["steps_fixed"] += steps
-        elif result == 0:
-            out["lost"] += 1
-        else:
-            out["capped"] += 1
-            continue
-        out["steps_absorbed"] += steps
-    return out
+    """``trials`` trials from one seed (sim.kernels.moran_trials): counts and summed times."""
+    result = np.zeros(trials, dtype=np.int64)
+    steps = np.zeros(trials, dtype=np.int64)
+    kernels.moran_trials(setup.rule, setup.indptr, setup.indices, setup.matrix, setup.mean, setup.fitness,
+                         setup.selection, setup.spread, start_nodes(setup), setup.mutants, setup.max_steps,
+                         int(seed.generate_state(1)[0]), result, steps)
+    absorbed = result >= 0
+    return {"trials": trials, "fixed": int(np.sum(result == 1)), "lost": int(np.sum(result == 0)),
+            "capped": int(np.sum(~absorbed)), "steps_absorbed": int(steps[absorbed].sum()),
+            "steps_fixed": int(steps[result == 1].sum())}
 
 
 def wilson(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
