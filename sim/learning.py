@@ -23,6 +23,10 @@ old strategies) or ``asynchronous`` (N random elementary updates per step, each 
 probability ``rate``, taking effect at once; the payoffs are this step's game throughout).
 With probability ``mutation`` a node instead adopts a strategy drawn from the configured mix,
 in proportion to its weights.
+
+Draws per step, from the model's generator: (N, 5) synchronous -- revise?, which neighbour,
+copy?, mutate?, which strategy; (N, 6) asynchronous -- revise?, which node (birth-death: which
+parent), which neighbour, copy?, mutate?, which strategy.
 """
 
 import numpy as np
