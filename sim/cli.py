@@ -103,7 +103,6 @@ def _add_fixation_command(sub) -> None:
 
 def cmd_fixation(args) -> int:
     from . import fixation
-    from .config import ConfigError as Invalid
 
     spec, cfg = fixation.load(args.config)
     trials = args.trials or spec.trials
@@ -111,7 +110,7 @@ def cmd_fixation(args) -> int:
     setup = fixation.setup_from(spec, cfg)
     problems = fixation.check(setup)
     if problems:
-        raise Invalid(f"invalid {args.config}:\n  " + "\n  ".join(problems))
+        raise ConfigError(f"invalid {args.config}:\n  " + "\n  ".join(problems))
     print(f"{cfg.experiment.name}: {trials} fixation trials, N = {setup.n}", file=sys.stderr)
     summary = fixation.estimate(setup, trials, seed=seed, workers=args.workers, dask=args.dask,
                                 progress=_progress(f"{cfg.experiment.name} trials", unit="chunk"))

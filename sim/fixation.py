@@ -230,8 +230,11 @@ def load(path) -> tuple[FixationSpec, config_mod.Config]:
         for err in exc.errors():
             field = ".".join(str(p) for p in err["loc"])
             msg = err["msg"].removeprefix("Value error, ")
-            problems.append(msg if msg.startswith("fixation.") else f"fixation.{field}: {msg}"
-                            if field else msg)
+            if err["type"] == "extra_forbidden":
+                msg = f"unknown key; allowed: {', '.join(FixationSpec.model_fields)}"
+            elif err.get("input") is not None and not isinstance(err["input"], (dict, list)):
+                msg += f" (got {err['input']!r})"
+            problems.append(msg if msg.startswith("fixation.") or not field else f"fixation.{field}: {msg}")
     try:
         cfg = config_mod.validate(data, source=str(path))
     except config_mod.ConfigError as exc:

@@ -138,8 +138,8 @@ def test_cli_writes_a_report_compared_with_one_over_n(tmp_path, capsys):
 
 @pytest.mark.parametrize("table, message", [
     ('mutant = "tit-for-tat"', "fixation.mutant: unknown strategy 'tit-for-tat'; allowed: allc"),
-    ("mutants = 0", "fixation.mutants"),
-    ("colour = 1", "fixation.colour"),
+    ("mutants = 0", "fixation.mutants: Input should be greater than or equal to 1 (got 0)"),
+    ("colour = 1", "fixation.colour: unknown key; allowed: resident, mutant, mutants"),
     ('placement = "nodes"\nnodes = [1, 2]', "fixation.nodes: placement = 'nodes' needs one node per mutant (1)"),
     ("matrix = [[1, 2]]", "fixation.matrix"),
 ])
