@@ -460,3 +460,25 @@ def test_tournament_pairs_get_independent_seeds():
 def test_tournament_with_self_play():
     # tft-tft 600 each, alld-alld 200 each; cross 199/204. tft: (600 + 199)/2, alld: (200 + 204)/2.
     assert tournament(["tft", "alld"], rounds=200, self_play=True) == [("tft", 399.5, 0), ("alld", 202.0, 1)]
+
+
+def test_short_memory_rules_keep_their_memory_in_the_model():
+    # A full model (pure game) with tf2t and alld: on every tf2t-alld edge the tf2t side plays
+    # C, C, then D for ever (two seen defections); tf2t pairs cooperate throughout.
+    from sim.model import CollabModel
+
+    from helpers import make_config
+
+    cfg = make_config(**{"network.kind": "complete", "network.n_orgs": 6, "strategies.mix": {"tf2t": 0.5, "alld": 0.5},
+                         "game.noise": 0.0, "experiment.steps": 6})
+    model = CollabModel(cfg, seed=2)
+    tf2t = model.strategy == strategies.CODES["tf2t"]
+    assert 0 < tf2t.sum() < 6
+    sides = np.stack([model.src, model.dst], axis=1)
+    partner = sides[:, ::-1]
+    facing_alld = tf2t[sides] & ~tf2t[partner]
+    both = tf2t[sides] & tf2t[partner]
+    for step, expected in enumerate([C, C, D, D, D, D]):
+        model.step()
+        assert np.all(model.moves[facing_alld] == expected), step
+        assert np.all(model.moves[both] == C)
