@@ -322,7 +322,7 @@ def read_toml(path: str | Path) -> dict:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
 
 
-ANNEX_TABLES = ("compare", "sweep")  # read by `collabsim compare` / `sweep`; a single run ignores them
+ANNEX_TABLES = ("compare", "sweep", "fixation")  # read by `collabsim compare` / `sweep` / `fixation`; a run ignores them
 
 
 def load(path: str | Path, overrides: dict | None = None) -> Config:

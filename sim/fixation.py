@@ -219,7 +219,7 @@ def summarise(total: dict, n: int, seconds: float) -> dict:
 def load(path) -> tuple[FixationSpec, config_mod.Config]:
     """The [fixation] table and the run config of a TOML file; ConfigError lists the problems."""
     data = config_mod.read_toml(path)
-    table = data.pop("fixation", {})
+    table = data.get("fixation", {})
     for annex in config_mod.ANNEX_TABLES:
         data.pop(annex, None)
     problems = []
