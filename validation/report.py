@@ -111,7 +111,7 @@ def run_all(scale: Scale, progress=print) -> dict:
     for rule in moran.FROZEN_RULES:
         frozen = moran.frozen_under_neutrality(rule)
         rows.append(Row(f"Neutral payoffs, {rule}, random 4-regular N=20", "no strategy ever changes",
-                        "no change in 2000 updates" if frozen else "a strategy changed", "exact", frozen))
+                        "all 20 trials ran to the 2000-update cap" if frozen else "a strategy changed", "exact", frozen))
     fx_seconds = time.time() - fx_started
     fx_trials = sum(e.summary["trials"] for e in estimates)
     progress(f"fixation: {fx_trials} trials in {fx_seconds:.1f} s")
