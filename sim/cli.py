@@ -96,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--out", type=Path, help="results folder (default: output.dir, i.e. results/)")
     _add_allow_large(comp)
     comp.set_defaults(func=cmd_compare)
+    _add_fixation_command(sub)
     return parser
 
 
@@ -112,6 +113,39 @@ def _whole(text: str, low: int) -> int:
     if value is None or value < low or value > 2**63 - 1:
         raise argparse.ArgumentTypeError(f"must be a whole number >= {low} (got {text!r})")
     return value
+
+
+def _add_fixation_command(sub) -> None:
+    """Fixation experiments (implementation in ``sim.fixation``)."""
+    fx = sub.add_parser("fixation", help="estimate a mutant's fixation probability (the config's [fixation] table)")
+    fx.add_argument("config", type=Path, help="experiment TOML file with a [fixation] table, "
+                    "e.g. experiments/fixation_moran.toml")
+    fx.add_argument("--trials", type=_positive_int, help="override fixation.trials")
+    fx.add_argument("--seed", type=_non_negative_int, help="override experiment.seed")
+    fx.add_argument("--workers", type=_positive_int, help="worker processes (default: all cores; 1 = this process)")
+    fx.add_argument("--dask", metavar="ADDRESS", help="run on Dask: 'local', a scheduler address or file")
+    fx.add_argument("--out", type=Path, help="results folder (default: output.dir, i.e. results/)")
+    fx.set_defaults(func=cmd_fixation)
+
+
+def cmd_fixation(args) -> int:
+    from . import fixation
+
+    spec, cfg = fixation.load(args.config)
+    trials = args.trials or spec.trials
+    seed = cfg.experiment.seed if args.seed is None else args.seed
+    setup = fixation.setup_from(spec, cfg)
+    problems = fixation.check(setup)
+    if problems:
+        raise ConfigError(f"invalid {args.config}:\n  " + "\n  ".join(problems))
+    print(f"{cfg.experiment.name}: {trials} fixation trials, N = {setup.n}", file=sys.stderr)
+    summary = fixation.estimate(setup, trials, seed=seed, workers=args.workers, dask=args.dask,
+                                progress=_progress(f"{cfg.experiment.name} trials", unit="chunk"))
+    text = fixation.report(summary, spec, cfg, setup)
+    target = fixation.write(summary, text, args.out or cfg.output.dir, cfg.experiment.name)
+    print(text.rstrip())
+    print(f"\nreport: {target / 'fixation.md'}")
+    return 0
 
 
 def _positive_int(text: str) -> int:

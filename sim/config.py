@@ -19,8 +19,10 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from . import strategies
+
 ORG_TYPES = ("acute", "mental_health", "community", "ccg", "council")
-STRATEGY_NAMES = ("allc", "alld", "tft", "gtft", "grudger", "wsls", "random", "trust")
+STRATEGY_NAMES = strategies.NAMES  # the registry (sim/strategies.py) is the one list of strategies
 
 # No modelled quantity comes near a billion (an acute trust's monthly budget is 100; the
 # workshop's "leaders never leave" tenure is 1e9 months); bounding magnitudes there keeps
@@ -250,13 +252,22 @@ class GovernanceConfig(Section):
 
 
 class LearningConfig(Section):
-    """Social learning of strategies (MODEL.md section 2.7)."""
+    """Social learning of strategies (MODEL.md section 2.7; rules defined in sim/learning.py)."""
 
-    rule: Literal["none", "fermi", "best", "proportional"] = "none"
-    rate: Probability = 0.05  # chance per step that an organisation reconsiders
-    selection: NonNegative = 1.0  # Fermi selection strength
-    mutation: Probability = 0.0  # chance per step of adopting a random strategy from the mix
+    rule: Literal["none", "fermi", "best", "proportional", "death_birth", "birth_death", "imitation"] = "none"
+    schedule: Literal["synchronous", "asynchronous"] = "synchronous"  # all at once, or N random updates a step
+    rate: Probability = 0.05  # chance per step (per update, asynchronous) that an organisation reconsiders
+    selection: NonNegative = 1.0  # selection intensity: Fermi's, and w of the fitness map
+    fitness: Literal["linear", "exponential"] = "linear"  # death_birth/birth_death/imitation: 1 - w + w p or exp(w p)
+    mutation: Probability = 0.0  # chance per step of adopting a strategy drawn from the mix (by its weights)
     payoff_basis: Literal["total", "mean"] = "total"  # fitness: summed or per-game payoff
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.rule == "birth_death" and self.schedule != "asynchronous":
+            raise ValueError("learning.schedule: birth_death needs 'asynchronous' (a parent is chosen from the "
+                             "whole population, one update at a time)")
+        return self
 
 
 class OutputConfig(Section):
@@ -381,7 +392,7 @@ def read_toml(path: str | Path) -> dict:
         raise ConfigError(f"{path}: not valid TOML: {_printable(str(exc), 300)}") from None
 
 
-ANNEX_TABLES = ("compare", "sweep")  # read by `collabsim compare` / `sweep`; a single run ignores them
+ANNEX_TABLES = ("compare", "sweep", "fixation")  # read by `collabsim compare` / `sweep` / `fixation`; a run ignores them
 
 
 def load(path: str | Path, overrides: dict | None = None, allow_large: bool = False) -> Config:

@@ -69,9 +69,12 @@ def run_batch(config: Config, seeds: list[int], series: tuple[str, ...] | None =
 def batches(jobs: list[Job], workers: int = 1, max_batch: int = MAX_BATCH) -> list[tuple[Job, list[int]]]:
     """Cut every job's seeds into batches: large enough to amortise Python's cost, small
     enough that every worker gets several (for balance, progress and a quick cancel)."""
+    from .model import batchable
+
     total = sum(len(j.seeds) for j in jobs)
     size = max(1, min(max_batch, math.ceil(total / (4 * max(1, workers)))))
-    return [(job, job.seeds[i:i + size]) for job in jobs for i in range(0, len(job.seeds), size)]
+    return [(job, job.seeds[i:i + n]) for job in jobs for n in [size if batchable(job.config) else 1]
+            for i in range(0, len(job.seeds), n)]
 
 
 def run_many(jobs: list[Job], workers: int | None = 1, dask: str | None = None, executor=None,

@@ -18,52 +18,96 @@ seed and each kernel can be checked exactly against a plain-Python reference
 import numpy as np
 from numba import njit
 
-from .strategies import ALLC, ALLD, COOPERATE, DEFECT, GRUDGER, GTFT, RANDOM, TFT, TRUST, WSLS
+from . import strategies as registry
+from .strategies import (COOPERATE, DEFECT, GRUDGE, MAJORITY_HARD, MAJORITY_SOFT, MEMORY_ONE, PROBE, TRUST_RULE,
+                         TWO_TATS)
+
+# Per-side ``memory`` (E, 2, MEMORY) int32 of the short-memory rules, updated by ``decide``
+# itself: each call first folds in the partner's move seen last round (``seen``), so decide
+# must run exactly once per round, as it does in the model and in sim.match.
+ROUNDS, PARTNER_C, SEEN_1, SEEN_2, PROBE_EXPLOIT = range(5)
+MEMORY = 5  # rounds played; partner cooperations seen; partner's move seen 1 and 2 rounds ago; prober verdict
+
+
+def new_memory(n_edges: int) -> np.ndarray:
+    """Blank short-memory state for ``n_edges`` edges (nothing played yet)."""
+    memory = np.zeros((n_edges, 2, MEMORY), dtype=np.int32)
+    memory[:, :, SEEN_1] = memory[:, :, SEEN_2] = -1
+    return memory
 
 
 @njit(cache=True)
-def _intended_move(code, my_last, their_last, grudge, trust, bias, generosity, beta, u):
-    if code == ALLC:
-        return COOPERATE
-    if code == ALLD:
-        return DEFECT
-    if code == TFT:
-        return DEFECT if their_last == DEFECT else COOPERATE
-    if code == GTFT:
-        if their_last == DEFECT:
-            return COOPERATE if u < generosity else DEFECT
-        return COOPERATE
-    if code == GRUDGER:
+def _intended_move(kind, probs, my_last, their_last, grudge, mem, trust, bias, beta, u):
+    if kind == MEMORY_ONE:
+        if my_last < 0 or their_last < 0:
+            p = probs[0]
+        else:
+            p = probs[1 + 2 * (1 - my_last) + (1 - their_last)]
+        return COOPERATE if u < p else DEFECT
+    if kind == GRUDGE:
         return DEFECT if grudge else COOPERATE
-    if code == WSLS:
-        if my_last < 0:
-            return COOPERATE
-        return COOPERATE if my_last == their_last else DEFECT
-    if code == RANDOM:
-        return COOPERATE if u < 0.5 else DEFECT
-    if code == TRUST:
+    if kind == TRUST_RULE:
         p = 1.0 / (1.0 + np.exp(-beta * (trust - 0.5 + bias)))
         return COOPERATE if u < p else DEFECT
+    if kind == TWO_TATS:
+        return DEFECT if mem[SEEN_1] == DEFECT and mem[SEEN_2] == DEFECT else COOPERATE
+    if kind == PROBE:
+        r = mem[ROUNDS]
+        if r == 0:
+            return DEFECT
+        if r < 3:
+            return COOPERATE
+        if r == 3:
+            mem[PROBE_EXPLOIT] = 1 if mem[SEEN_2] == COOPERATE and mem[SEEN_1] == COOPERATE else 0
+        if mem[PROBE_EXPLOIT] == 1:
+            return DEFECT
+        return DEFECT if mem[SEEN_1] == DEFECT else COOPERATE
+    defections = mem[ROUNDS] - mem[PARTNER_C]
+    if kind == MAJORITY_SOFT:
+        return COOPERATE if mem[PARTNER_C] >= defections else DEFECT
+    if kind == MAJORITY_HARD:
+        return COOPERATE if mem[PARTNER_C] > defections else DEFECT
     return DEFECT
 
 
 @njit(cache=True)
-def decide(strategy, src, dst, last, seen, grudge, trust, bias, generosity, beta, noise, u, moves):
+def decide_rules(strategy, kinds, probs, src, dst, last, seen, grudge, memory, trust, bias, beta, noise, u, moves):
     """Fill ``moves`` (E, 2) with every side's move this step, from what it has seen.
 
-    ``u`` (E, 4): column s is the side's decision draw, column 2 + s its execution-error
-    draw; with probability ``noise`` the intended move is flipped (a mistake).
+    ``kinds`` (K,) and ``probs`` (K, 5) come from ``sim.strategies.rule_table``: a memory-one
+    rule cooperates with probability probs[code, 0] in the first round and
+    probs[code, 1 + outcome] after outcome (CC, CD, DC, DD) of the last round as this side saw
+    it. ``memory`` (E, 2, MEMORY) is updated in place. ``u`` (E, 4): column s is the side's
+    decision draw, column 2 + s its execution-error draw; with probability ``noise`` the
+    intended move is flipped (a mistake).
     """
     for e in range(src.shape[0]):
         for s in range(2):
+            mem = memory[e, s]
+            if seen[e, s] >= 0:  # fold last round's seen move into the short memory
+                mem[ROUNDS] += 1
+                mem[PARTNER_C] += seen[e, s]
+                mem[SEEN_2] = mem[SEEN_1]
+                mem[SEEN_1] = seen[e, s]
             node = src[e] if s == 0 else dst[e]
-            move = _intended_move(
-                strategy[node], last[e, s], seen[e, s], grudge[e, s], trust[e, s],
-                bias[node], generosity, beta, u[e, s],
-            )
+            code = strategy[node]
+            move = _intended_move(kinds[code], probs[code], last[e, s], seen[e, s], grudge[e, s], mem,
+                                  trust[e, s], bias[node], beta, u[e, s])
             if u[e, 2 + s] < noise:
                 move = 1 - move
             moves[e, s] = move
+
+
+def decide(strategy, src, dst, last, seen, grudge, trust, bias, generosity, beta, noise, u, moves, memory=None):
+    """``decide_rules`` with the registry's table for this ``generosity``. ``memory`` (from
+    ``new_memory``) is needed only when a short-memory rule (tf2t, prober, the majority
+    rules) plays; without it those rules would forget each round, so that is refused."""
+    kinds, probs = registry.rule_table(float(generosity))
+    if memory is None:
+        if strategy.size and np.any(kinds[strategy] >= TWO_TATS):
+            raise ValueError("decide: short-memory strategies need memory=kernels.new_memory(n_edges)")
+        memory = new_memory(src.shape[0])
+    decide_rules(strategy, kinds, probs, src, dst, last, seen, grudge, memory, trust, bias, beta, noise, u, moves)
 
 
 @njit(cache=True)
@@ -158,57 +202,241 @@ def succession(leaving, keep, src, dst, trust, grudge, trust0):
                 grudge[e, s] = False
 
 
-@njit(cache=True)
-def imitate_fermi(indptr, indices, strategy, fitness, rate, selection, u, out):
-    """Pairwise-comparison (Fermi) imitation, synchronous: with probability ``rate`` a node
-    looks at one random neighbour j and copies its strategy with probability
-    1 / (1 + exp(-selection * (fitness[j] - fitness[i]))). ``u`` is (N, 3)."""
-    for i in range(strategy.shape[0]):
-        out[i] = strategy[i]
-        deg = indptr[i + 1] - indptr[i]
-        if deg == 0 or u[i, 0] >= rate:
-            continue
-        j = indices[indptr[i] + int(u[i, 1] * deg)]
-        p = 1.0 / (1.0 + np.exp(-selection * (fitness[j] - fitness[i])))
-        if u[i, 2] < p:
-            out[i] = strategy[j]
+# -- strategy updates (MODEL.md section 2.7) ---------------------------------------------
+# Rules, as codes the kernels understand (sim.learning maps names to them). Fermi,
+# best-takes-over and proportional compare raw payoffs; death-birth, birth-death and imitation
+# choose in proportion to fitness (``fitness_of``), as in Ohtsuki et al. (2006).
+FERMI, BEST, PROPORTIONAL, DEATH_BIRTH, IMITATION, BIRTH_DEATH = range(6)
+LINEAR, EXPONENTIAL = range(2)  # fitness 1 - w + w * payoff, or exp(w * payoff)
 
 
 @njit(cache=True)
-def imitate_best(indptr, indices, strategy, fitness, rate, u, out):
-    """Best-takes-over (Nowak & May 1992), synchronous: with probability ``rate`` a node
-    adopts the strategy of the fittest node in its closed neighbourhood; on a tie it keeps
-    its own, and among tied neighbours the first listed wins. ``u`` is (N, 3)."""
+def fitness_of(kind, w, payoff, out):
+    """Fitness from payoff at selection intensity ``w``: 1 - w + w * payoff (weak selection
+    for small w; Nowak et al. 2004), floored at 0 (a node cannot reproduce less than never),
+    or exp(w * payoff) (Traulsen et al. 2008), positive for any payoff."""
+    for i in range(payoff.shape[0]):
+        if kind == LINEAR:
+            out[i] = max(0.0, 1.0 - w + w * payoff[i])
+        else:
+            out[i] = np.exp(w * payoff[i])
+
+
+@njit(cache=True)
+def _roulette(indptr, indices, fitness, i, with_self, a):
+    """One of i's neighbours (and i itself if ``with_self``), chosen with probability
+    proportional to fitness by the draw ``a``: the first whose running fitness sum exceeds
+    a * total, in list order (i first). All zero: each equally likely."""
+    lo, hi = indptr[i], indptr[i + 1]
+    total = fitness[i] if with_self else 0.0
+    for k in range(lo, hi):
+        total += fitness[indices[k]]
+    if total <= 0.0:
+        m = hi - lo + (1 if with_self else 0)
+        pick = int(a * m)
+        if with_self:
+            if pick == 0:
+                return i
+            pick -= 1
+        return indices[lo + pick]
+    r = a * total
+    cum = 0.0
+    if with_self:
+        cum = fitness[i]
+        if r < cum:
+            return i
+    for k in range(lo, hi):
+        cum += fitness[indices[k]]
+        if r < cum:
+            return indices[k]
+    return indices[hi - 1]  # rounding: r can reach the last partial sum
+
+
+@njit(cache=True)
+def _global_roulette(fitness, a):
+    """A node chosen with probability proportional to fitness (uniformly if all are zero)."""
+    n = fitness.shape[0]
+    total = 0.0
+    for i in range(n):
+        total += fitness[i]
+    if total <= 0.0:
+        return int(a * n)
+    r = a * total
+    cum = 0.0
+    for i in range(n):
+        cum += fitness[i]
+        if r < cum:
+            return i
+    return n - 1
+
+
+@njit(cache=True)
+def _elementary(rule, indptr, indices, strategy, payoff, fitness, selection, spread, by_degree, c, a, b):
+    """One elementary update from three draws; returns (node, its new strategy), or (-1, 0)
+    when nothing can change. ``c`` picks the focal node (birth-death: the parent, in
+    proportion to fitness), ``a`` a neighbour, ``b`` decides whether to copy it."""
+    n = strategy.shape[0]
+    if rule == BIRTH_DEATH:
+        parent = _global_roulette(fitness, c)
+        deg = indptr[parent + 1] - indptr[parent]
+        if deg == 0:
+            return -1, 0
+        return indices[indptr[parent] + int(a * deg)], strategy[parent]
+    i = int(c * n)
+    return i, _revised(rule, i, indptr, indices, strategy, payoff, fitness, selection, spread, by_degree, a, b)
+
+
+@njit(cache=True)
+def _revised(rule, i, indptr, indices, strategy, payoff, fitness, selection, spread, by_degree, a, b):
+    """The strategy node i takes when it revises (node-focused rules), from draws a and b."""
+    deg = indptr[i + 1] - indptr[i]
+    if rule == BEST:  # fittest of the closed neighbourhood; ties keep the own, then the first listed
+        best = i
+        for k in range(indptr[i], indptr[i + 1]):
+            if payoff[indices[k]] > payoff[best]:
+                best = indices[k]
+        return strategy[best]
+    if deg == 0:
+        return strategy[i]
+    if rule == DEATH_BIRTH:  # i dies; a neighbour, chosen by fitness, fills the place
+        return strategy[_roulette(indptr, indices, fitness, i, False, a)]
+    if rule == IMITATION:  # i keeps or copies, by fitness among itself and its neighbours
+        return strategy[_roulette(indptr, indices, fitness, i, True, a)]
+    j = indices[indptr[i] + int(a * deg)]
+    diff = payoff[j] - payoff[i]
+    if rule == FERMI:
+        p = 1.0 / (1.0 + np.exp(-selection * diff))
+        return strategy[j] if b < p else strategy[i]
+    # PROPORTIONAL (Santos & Pacheco 2005): copy a fitter j with probability diff / norm, where
+    # norm bounds diff: spread = the largest payoff difference of one game, times the larger
+    # degree when payoffs are summed over games.
+    if diff <= 0.0:
+        return strategy[i]
+    norm = spread
+    if by_degree:
+        norm *= max(deg, indptr[j + 1] - indptr[j])
+    return strategy[j] if b < diff / norm else strategy[i]
+
+
+@njit(cache=True)
+def update_synchronous(rule, indptr, indices, strategy, payoff, fitness, rate, selection, spread, by_degree, u, out):
+    """Every node revises at once from the old strategies: with probability ``rate``
+    (u[i, 0]) node i takes ``_revised`` with draws u[i, 1], u[i, 2]. Birth-death has no
+    synchronous form (a parent is chosen from the whole population, one at a time)."""
+    if rule == BIRTH_DEATH:
+        raise ValueError("birth-death updating is asynchronous only")
     for i in range(strategy.shape[0]):
         out[i] = strategy[i]
         if u[i, 0] >= rate:
             continue
-        best = i
-        for k in range(indptr[i], indptr[i + 1]):
-            j = indices[k]
-            if fitness[j] > fitness[best]:
-                best = j
-        out[i] = strategy[best]
+        out[i] = _revised(rule, i, indptr, indices, strategy, payoff, fitness, selection, spread, by_degree,
+                          u[i, 1], u[i, 2])
 
 
 @njit(cache=True)
-def imitate_proportional(indptr, indices, strategy, fitness, rate, spread, u, out):
-    """Santos & Pacheco (2005) rule, synchronous: with probability ``rate`` a node picks a
-    random neighbour j and, if j did better, copies it with probability
-    (fitness[j] - fitness[i]) / (max(k_i, k_j) * spread), where spread = T - S is the largest
-    payoff difference per game. ``u`` is (N, 3)."""
-    for i in range(strategy.shape[0]):
-        out[i] = strategy[i]
-        deg = indptr[i + 1] - indptr[i]
-        if deg == 0 or u[i, 0] >= rate:
+def update_asynchronous(rule, indptr, indices, strategy, payoff, fitness, rate, selection, spread, by_degree, u):
+    """Random sequential updating, in place: for each of the rows of ``u`` (N of them per
+    step), with probability ``rate`` (u[t, 0]) one elementary update (``_elementary`` with
+    u[t, 1], u[t, 2], u[t, 3]) takes effect at once; payoffs stay those of this step's game."""
+    for t in range(u.shape[0]):
+        if u[t, 0] >= rate:
             continue
-        j = indices[indptr[i] + int(u[i, 1] * deg)]
-        diff = fitness[j] - fitness[i]
-        if diff <= 0.0:
+        node, new = _elementary(rule, indptr, indices, strategy, payoff, fitness, selection, spread, by_degree,
+                                u[t, 1], u[t, 2], u[t, 3])
+        if node >= 0:
+            strategy[node] = new
+
+
+# -- pure evolutionary runs (sim.fixation) -----------------------------------------------
+@njit(cache=True)
+def _moran_node(i, indptr, strategy, mutant_nbrs, matrix, mean, kind, w, payoff, fitness):
+    """Payoff and fitness of node i from its count of mutant neighbours: each neighbour is one
+    game with ``matrix[own type, neighbour type]`` (type 1 = mutant), summed or averaged."""
+    deg = indptr[i + 1] - indptr[i]
+    s = 1 if strategy[i] == 1 else 0
+    p = matrix[s, 1] * mutant_nbrs[i] + matrix[s, 0] * (deg - mutant_nbrs[i])
+    if mean and deg > 0:
+        p /= deg
+    payoff[i] = p
+    fitness[i] = max(0.0, 1.0 - w + w * p) if kind == LINEAR else np.exp(w * p)
+
+
+@njit(cache=True)
+def moran_start(indptr, indices, strategy, matrix, mean, kind, w, mutant_nbrs, payoff, fitness):
+    """Fill the per-node state of a pure run (types 0 = resident, 1 = mutant in ``strategy``)."""
+    n = strategy.shape[0]
+    for i in range(n):
+        mutant_nbrs[i] = 0
+        for k in range(indptr[i], indptr[i + 1]):
+            mutant_nbrs[i] += strategy[indices[k]]
+    for i in range(n):
+        _moran_node(i, indptr, strategy, mutant_nbrs, matrix, mean, kind, w, payoff, fitness)
+
+
+@njit(cache=True)
+def moran_steps(rule, indptr, indices, strategy, matrix, mean, kind, w, spread, mutant_nbrs, payoff, fitness, u):
+    """Elementary updates of a two-type population, one per row of ``u`` (3 draws, as in
+    ``_elementary``), payoffs and fitness brought up to date after each change; stops when
+    one type is gone. Returns (updates done, number of mutants)."""
+    n = strategy.shape[0]
+    mutants = 0
+    for i in range(n):
+        mutants += strategy[i]
+    for t in range(u.shape[0]):
+        if mutants == 0 or mutants == n:
+            return t, mutants
+        node, new = _elementary(rule, indptr, indices, strategy, payoff, fitness, w, spread, not mean,
+                                u[t, 0], u[t, 1], u[t, 2])
+        if node < 0 or strategy[node] == new:
             continue
-        kj = indptr[j + 1] - indptr[j]
-        if u[i, 2] < diff / (max(deg, kj) * spread):
-            out[i] = strategy[j]
+        strategy[node] = new
+        step = 1 if new == 1 else -1
+        mutants += step
+        for k in range(indptr[node], indptr[node + 1]):
+            j = indices[k]
+            mutant_nbrs[j] += step
+            _moran_node(j, indptr, strategy, mutant_nbrs, matrix, mean, kind, w, payoff, fitness)
+        _moran_node(node, indptr, strategy, mutant_nbrs, matrix, mean, kind, w, payoff, fitness)
+    return u.shape[0], mutants
+
+
+@njit(cache=True)
+def moran_trials(rule, indptr, indices, matrix, mean, kind, w, spread, start, mutants, max_steps, seed, result, steps):
+    """``result.shape[0]`` independent trials of ``moran_steps`` from one seed, for speed (no
+    Python between trials): each starts with the mutants on ``start`` (node list) or, if it is
+    empty, on ``mutants`` distinct random nodes, and runs until absorption or ``max_steps``
+    updates. result[t]: 1 fixed, 0 lost, -1 cut short; steps[t]: updates done. The uniforms
+    come from numba's own generator seeded with ``seed`` (not numpy's): the same seed gives the
+    same trials on every machine."""
+    np.random.seed(seed)
+    n = indptr.shape[0] - 1
+    strategy = np.zeros(n, dtype=np.int8)
+    order = np.arange(n)
+    nbrs = np.zeros(n, dtype=np.int64)
+    payoff = np.zeros(n)
+    fitness = np.zeros(n)
+    for t in range(result.shape[0]):
+        strategy[:] = 0
+        if start.shape[0] > 0:
+            for v in start:
+                strategy[v] = 1
+        else:  # partial Fisher-Yates shuffle: the first ``mutants`` entries of a random order
+            for k in range(mutants):
+                j = k + int(np.random.random() * (n - k))
+                order[k], order[j] = order[j], order[k]
+                strategy[order[k]] = 1
+        moran_start(indptr, indices, strategy, matrix, mean, kind, w, nbrs, payoff, fitness)
+        done, block, outcome = 0, 16 * n, -1
+        while done < max_steps:
+            u = np.random.random((min(block, max_steps - done), 3))
+            k, m = moran_steps(rule, indptr, indices, strategy, matrix, mean, kind, w, spread, nbrs, payoff, fitness, u)
+            done += k
+            if m == 0 or m == n:
+                outcome = 1 if m == n else 0
+                break
+            block *= 2
+        result[t] = outcome
+        steps[t] = done
 
 
 @njit(cache=True)

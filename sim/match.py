@@ -10,7 +10,23 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import kernels
-from .strategies import CODES
+from .strategies import ALLC, CODES, COOPERATE, DEFECT
+
+
+@dataclass(frozen=True)
+class Scripted:
+    """A scripted player: plays ``moves`` ("C"/"D" letters) in order, cycling when the match
+    is longer -- the Axelrod library's test opponent, so a rule can be pinned by the moves it
+    answers a known sequence with. Its moves are played as written (no execution noise)."""
+
+    moves: str
+
+    def __post_init__(self):
+        if not self.moves or set(self.moves) - {"C", "D"}:
+            raise ValueError(f"a script is a non-empty string of C and D (got {self.moves!r})")
+
+    def move(self, t: int) -> int:
+        return COOPERATE if self.moves[t % len(self.moves)] == "C" else DEFECT
 
 
 def see_all(moves, seen, trust, last, grudge, gain: float, loss: float) -> None:
@@ -33,8 +49,8 @@ class MatchResult:
 
 
 def play_match(
-    first: str,
-    second: str,
+    first: "str | Scripted",
+    second: "str | Scripted",
     rounds: int = 200,
     payoffs: tuple[float, float, float, float] = (3.0, 0.0, 5.0, 1.0),
     noise: float = 0.0,
@@ -46,16 +62,22 @@ def play_match(
     bias: tuple[float, float] = (0.0, 0.0),
     seed: int = 0,
 ) -> MatchResult:
-    """Play ``rounds`` rounds of the stage game (R, S, T, P) between two named strategies."""
-    for name in (first, second):
-        if name not in CODES:
-            raise ValueError(f"unknown strategy {name!r}; allowed: {', '.join(CODES)}")
+    """Play ``rounds`` rounds of the stage game (R, S, T, P) between two named strategies (or
+    a ``Scripted`` player). The draws per round are one row of four uniforms from
+    ``numpy.random.default_rng(seed)``: the two sides' decision draws, then their
+    execution-error draws; a scripted side's draws are drawn and ignored."""
+    players = (first, second)
+    for p in players:
+        if not isinstance(p, Scripted) and p not in CODES:
+            raise ValueError(f"unknown strategy {p!r}; allowed: {', '.join(CODES)}")
     rng = np.random.default_rng(seed)
-    strategy = np.array([CODES[first], CODES[second]], dtype=np.int8)
+    strategy = np.array([ALLC if isinstance(p, Scripted) else CODES[p] for p in players], dtype=np.int8)
+    scripts = [(s, p) for s, p in enumerate(players) if isinstance(p, Scripted)]
     src = np.array([0], dtype=np.int64)
     dst = np.array([1], dtype=np.int64)
     last = np.full((1, 2), -1, dtype=np.int8)
     seen = np.full((1, 2), -1, dtype=np.int8)
+    memory = kernels.new_memory(1)
     grudge = np.zeros((1, 2), dtype=np.bool_)
     trust = np.full((1, 2), trust0)
     bias_arr = np.array(bias, dtype=np.float64)
@@ -67,7 +89,10 @@ def play_match(
     all_pay = np.zeros((rounds, 2))
     for t in range(rounds):
         u = rng.random((1, 4))
-        kernels.decide(strategy, src, dst, last, seen, grudge, trust, bias_arr, generosity, beta, noise, u, moves)
+        kernels.decide(strategy, src, dst, last, seen, grudge, trust, bias_arr, generosity, beta, noise, u, moves,
+                       memory)
+        for side, script in scripts:
+            moves[0, side] = script.move(t)
         kernels.play(moves, src, dst, table, 0.0, 0.0, score, money)
         see_all(moves, seen, trust, last, grudge, trust_gain, trust_loss)
         all_moves[t] = moves[0]
@@ -75,18 +100,29 @@ def play_match(
     return MatchResult(all_moves, all_pay)
 
 
-def tournament(strategies: list[str], rounds: int = 200, repetitions: int = 1, **match_kwargs):
-    """Round robin (each pair once, no self-play): mean score per match for each strategy,
-    best first, as a list of (name, mean score, wins)."""
+def pair_seed(seed: int, a: int, b: int, repetition: int) -> int:
+    """An independent seed for each pair and repetition of a tournament."""
+    return int(np.random.SeedSequence([seed, a, b, repetition]).generate_state(1)[0])
+
+
+def tournament(strategies: list[str], rounds: int = 200, repetitions: int = 1, self_play: bool = False,
+               **match_kwargs):
+    """Round robin (each pair once per repetition; with ``self_play`` each strategy also meets
+    a copy of itself, scored as the mean of its two sides and never a win): mean score per
+    match for each strategy, best first, as a list of (name, mean score, wins)."""
     totals = {s: 0.0 for s in strategies}
     wins = {s: 0 for s in strategies}
     matches = {s: 0 for s in strategies}
     seed = match_kwargs.pop("seed", 0)
     for a in range(len(strategies)):
-        for b in range(a + 1, len(strategies)):
+        for b in range(a if self_play else a + 1, len(strategies)):
             for r in range(repetitions):
-                res = play_match(strategies[a], strategies[b], rounds, seed=seed + r, **match_kwargs)
+                res = play_match(strategies[a], strategies[b], rounds, seed=pair_seed(seed, a, b, r), **match_kwargs)
                 sa, sb = res.scores
+                if a == b:
+                    totals[strategies[a]] += (sa + sb) / 2
+                    matches[strategies[a]] += 1
+                    continue
                 for name, mine, theirs in ((strategies[a], sa, sb), (strategies[b], sb, sa)):
                     totals[name] += mine
                     matches[name] += 1

@@ -36,6 +36,9 @@ class CollabModel(Model):
         config = config or Config()
         if seeds is None:
             seeds = [config.experiment.seed if seed is None else int(seed)]
+        if len(seeds) > 1 and not batchable(config):
+            raise ValueError("learning.rule = 'proportional' and learning.schedule = 'asynchronous' look across the "
+                             "whole model; run such configs one seed per model")
         self.seeds = [int(s) for s in seeds]
         super().__init__(rng=self.seeds[0])
         self.config = config
@@ -81,6 +84,7 @@ class CollabModel(Model):
         self.seen = np.full((e, 2), -1, dtype=np.int8)
         self.grudge = np.zeros((e, 2), dtype=np.bool_)
         self.trust = np.full((e, 2), config.trust.initial)
+        self.memory = kernels.new_memory(e)  # short-memory rules' counters (tf2t, prober, majorities)
         self.mutual = np.zeros(e, dtype=np.bool_)  # both sides cooperated this month
 
         self.base_payoffs = np.array(config.game.payoffs(), dtype=np.float64)
@@ -142,7 +146,8 @@ class CollabModel(Model):
         st = self.config.strategies
         u = self.stream("decide").uniform((len(self.src), 4), self.edge_bounds)
         kernels.decide(self.strategy, self.src, self.dst, self.last, self.seen, self.grudge, self.trust,
-                       self.decision_bias(), st.generosity, st.beta, self.config.game.noise, u, self.moves)
+                       self.decision_bias(), st.generosity, st.beta, self.config.game.noise, u, self.moves,
+                       self.memory)
 
     def decision_bias(self, table: np.ndarray | None = None) -> np.ndarray:
         """Per-organisation term of the trust rule: the leader's disposition plus the payoff
@@ -251,6 +256,13 @@ class CollabModel(Model):
 
             self._organisations = make_agents(self)
         return self._organisations
+
+
+def batchable(config: Config) -> bool:
+    """Whether runs of ``config`` can share a model along the replicate axis. Two learning
+    set-ups cannot: the proportional rule scales by the largest payoff difference over every
+    node, and an asynchronous schedule picks nodes from the whole model."""
+    return config.learning.rule != "proportional" and config.learning.schedule != "asynchronous"
 
 
 def _bounds(sizes) -> np.ndarray:

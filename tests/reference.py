@@ -21,7 +21,8 @@ import math
 # tests/test_kernels.py checks that it does).
 DEFECT, COOPERATE = 0, 1
 NO_MOVE = -1  # "last move" before the first round on an edge
-ALLC, ALLD, TFT, GTFT, GRUDGER, WSLS, RANDOM, TRUST = range(8)
+(ALLC, ALLD, TFT, GTFT, GRUDGER, WSLS, RANDOM, TRUST, TF2T, STFT, PROBER, ALTERNATOR, SOFT_MAJORITY,
+ HARD_MAJORITY, WSHLS, EXTORT2, ZDGTFT2) = range(17)
 
 # Where each outcome's payoff sits in a node's table [R, S, T, P]: (own move, partner's move).
 PAYOFF_INDEX = {
@@ -50,8 +51,13 @@ def flip(move):
     return COOPERATE if move == DEFECT else DEFECT
 
 
-def intended_move(code, my_last, their_last, partner_ever_defected, trust, bias, generosity, beta, draw):
-    """The move a decision rule wants to make on one edge, before any execution error."""
+def intended_move(code, my_last, their_last, partner_ever_defected, trust, bias, generosity, beta, draw,
+                  history=None):
+    """The move a decision rule wants to make on one edge, before any execution error.
+
+    ``history``: the partner's moves as this side saw them, oldest first (needed by the
+    rules that look back more than one round)."""
+    history = history or []
     first_round = my_last == NO_MOVE or their_last == NO_MOVE
     if code == ALLC:  # dove
         return COOPERATE
@@ -59,46 +65,72 @@ def intended_move(code, my_last, their_last, partner_ever_defected, trust, bias,
         return DEFECT
     if code == TFT:  # nice first, then do what the partner did last time
         return COOPERATE if first_round else their_last
+    if code == STFT:  # suspicious first, then do what the partner did last time
+        return DEFECT if first_round else their_last
     if code == GTFT:  # TFT, but a defection is forgiven with probability `generosity`
         if first_round or their_last == COOPERATE:
             return COOPERATE
         return COOPERATE if happens(draw, generosity) else DEFECT
     if code == GRUDGER:  # grim trigger: one defection by the partner and never again
         return DEFECT if partner_ever_defected else COOPERATE
-    if code == WSLS:  # Pavlov: after R or T (a win) repeat the own move, after S or P switch
+    if code in (WSLS, WSHLS):  # Pavlov: after R or T (a win) repeat the own move, after S or P switch
         if first_round:
-            return COOPERATE
+            return COOPERATE if code == WSLS else DEFECT
         won = PAYOFF_INDEX[(my_last, their_last)] in (0, 2)
-        return my_last if won else flip(my_last)
+        stay = won if code == WSLS else not won  # win-shift lose-stay does the opposite
+        return my_last if stay else flip(my_last)
+    if code == ALTERNATOR:
+        return COOPERATE if first_round else flip(my_last)
     if code == RANDOM:
         return COOPERATE if happens(draw, 0.5) else DEFECT
     if code == TRUST:  # cooperate with probability sigma(beta (tau - 1/2 + bias))
         return COOPERATE if happens(draw, logistic(beta * (trust - 0.5 + bias))) else DEFECT
+    if code in (EXTORT2, ZDGTFT2):  # zero-determinant rules: fixed cooperation probabilities
+        after = {EXTORT2: (8 / 9, 1 / 2, 1 / 3, 0.0), ZDGTFT2: (1.0, 1 / 8, 1.0, 1 / 4)}[code]
+        p = 1.0 if first_round else after[PAYOFF_INDEX[(my_last, their_last)]]
+        return COOPERATE if happens(draw, p) else DEFECT
+    if code == TF2T:  # forgives a lone defection; answers two in a row
+        return DEFECT if history[-2:] == [DEFECT, DEFECT] else COOPERATE
+    if code == PROBER:  # D, C, C; exploit a partner that cooperated in rounds 2 and 3, else TFT
+        if len(history) < 3:
+            return [DEFECT, COOPERATE, COOPERATE][len(history)]
+        if history[1:3] == [COOPERATE, COOPERATE]:
+            return DEFECT
+        return history[-1]
+    if code in (SOFT_MAJORITY, HARD_MAJORITY):  # go by the partner's majority; ties: soft C, hard D
+        c = history.count(COOPERATE)
+        d = len(history) - c
+        return COOPERATE if c > d or (c == d and code == SOFT_MAJORITY) else DEFECT
     raise ValueError(f"unknown strategy code {code}")
 
 
-def decide(strategy, src, dst, last, seen, grudge, trust, bias, generosity, beta, noise, u):
+def decide(strategy, src, dst, last, seen, grudge, trust, bias, generosity, beta, noise, u, histories=None):
     """Moves (E rows of [side 0, side 1]) for one step.
 
     Side 0 of edge e is node src[e], side 1 is node dst[e]. A side's rule looks at its own
-    last move (``last``) and at its partner's last move as the side saw it (``seen``). u[e]
-    holds four uniforms: the decision draws of side 0 and side 1, then their execution-error
-    draws; a side makes a mistake (plays the opposite of what it intended) with probability
-    ``noise``.
+    last move (``last``), at its partner's last move as the side saw it (``seen``) and, for
+    the rules that look further back, at ``histories[e][side]`` (the partner's moves it saw
+    before last round, oldest first; ``seen`` is appended to it here when a round was played,
+    and the updated histories are returned). u[e] holds four uniforms: the decision draws of
+    side 0 and side 1, then their execution-error draws; a side makes a mistake (plays the
+    opposite of what it intended) with probability ``noise``.
     """
+    histories = [[list(h) for h in row] for row in histories] if histories else [[[], []] for _ in src]
     moves = []
     for e in range(len(src)):
         row = []
         for side, node in ((0, src[e]), (1, dst[e])):
+            if int(seen[e][side]) != NO_MOVE:
+                histories[e][side].append(int(seen[e][side]))
             move = intended_move(
                 int(strategy[node]), int(last[e][side]), int(seen[e][side]), bool(grudge[e][side]),
-                float(trust[e][side]), float(bias[node]), generosity, beta, float(u[e][side]),
+                float(trust[e][side]), float(bias[node]), generosity, beta, float(u[e][side]), histories[e][side],
             )
             if happens(float(u[e][2 + side]), noise):
                 move = flip(move)
             row.append(move)
         moves.append(row)
-    return moves
+    return moves, histories
 
 
 def play(moves, src, dst, payoff, shift, surplus, n_nodes):
@@ -219,52 +251,123 @@ def pick(items, draw):
     return items[math.floor(draw * len(items))]
 
 
-def imitate_fermi(indptr, indices, strategy, fitness, rate, selection, u):
-    """Synchronous pairwise comparison: with probability ``rate`` node i compares itself with
-    one random neighbour j and takes j's strategy with probability
-    sigma(selection * (fitness[j] - fitness[i])). u[i] = (revise?, which neighbour, copy?)."""
+FERMI, BEST, PROPORTIONAL, DEATH_BIRTH, IMITATION, BIRTH_DEATH = range(6)
+LINEAR, EXPONENTIAL = range(2)
+
+
+def fitness_of(kind, w, payoff):
+    """1 - w + w * payoff, floored at 0, or exp(w * payoff)."""
+    if kind == LINEAR:
+        return [max(0.0, 1.0 - w + w * float(p)) for p in payoff]
+    return [math.exp(w * float(p)) for p in payoff]
+
+
+def by_fitness(candidates, fitness, draw):
+    """One of ``candidates`` with probability proportional to its fitness: the first whose
+    running sum exceeds draw * total (in list order); all zero: each equally likely."""
+    weights = [float(fitness[c]) for c in candidates]
+    total = 0.0
+    for w in weights:
+        total += w
+    if total <= 0.0:
+        return pick(candidates, draw)
+    running = 0.0
+    for c, w in zip(candidates, weights):
+        running += w
+        if draw * total < running:
+            return c
+    return candidates[-1]
+
+
+def revised(rule, i, indptr, indices, strategy, payoff, fitness, selection, spread, by_degree, a, b):
+    """The strategy node i takes when it revises under a node-focused rule."""
+    around = neighbours(indptr, indices, i)
+    own = int(strategy[i])
+    if rule == BEST:
+        best = max([payoff[i]] + [payoff[j] for j in around])
+        if payoff[i] == best:
+            return own
+        return int(strategy[next(j for j in around if payoff[j] == best)])
+    if not around:
+        return own
+    if rule == DEATH_BIRTH:
+        return int(strategy[by_fitness(around, fitness, a)])
+    if rule == IMITATION:
+        return int(strategy[by_fitness([i] + around, fitness, a)])
+    j = pick(around, a)
+    advantage = payoff[j] - payoff[i]
+    if rule == FERMI:
+        return int(strategy[j]) if happens(b, logistic(selection * advantage)) else own
+    if advantage <= 0:
+        return own
+    norm = spread * (max(len(around), len(neighbours(indptr, indices, j))) if by_degree else 1)
+    return int(strategy[j]) if happens(b, advantage / norm) else own
+
+
+def update_synchronous(rule, indptr, indices, strategy, payoff, fitness, rate, selection, spread, by_degree, u):
+    """Every node, with probability ``rate`` (u[i][0]), revises from the old strategies."""
     new = [int(s) for s in strategy]
     for i in range(len(strategy)):
-        around = neighbours(indptr, indices, i)
-        if not around or not happens(u[i][0], rate):
-            continue
-        j = pick(around, u[i][1])
-        if happens(u[i][2], logistic(selection * (fitness[j] - fitness[i]))):
-            new[i] = int(strategy[j])
+        if happens(u[i][0], rate):
+            new[i] = revised(rule, i, indptr, indices, strategy, payoff, fitness, selection, spread, by_degree,
+                             u[i][1], u[i][2])
     return new
 
 
-def imitate_best(indptr, indices, strategy, fitness, rate, u):
-    """Synchronous best-takes-over: with probability ``rate`` node i takes the strategy of the
-    fittest node among itself and its neighbours; it keeps its own if nobody does strictly
-    better, and the first listed of several equally fit best neighbours wins."""
+def elementary(rule, indptr, indices, strategy, payoff, fitness, selection, spread, by_degree, c, a, b):
+    """(node, new strategy) of one elementary update, or None. Birth-death: a parent chosen by
+    fitness from everyone (draw c) puts its strategy into a random neighbour (draw a); other
+    rules: node floor(c * N) revises."""
+    n = len(strategy)
+    if rule == BIRTH_DEATH:
+        parent = by_fitness(list(range(n)), fitness, c)
+        around = neighbours(indptr, indices, parent)
+        if not around:
+            return None
+        return pick(around, a), int(strategy[parent])
+    i = math.floor(c * n)
+    return i, revised(rule, i, indptr, indices, strategy, payoff, fitness, selection, spread, by_degree, a, b)
+
+
+def update_asynchronous(rule, indptr, indices, strategy, payoff, fitness, rate, selection, spread, by_degree, u):
+    """Random sequential updates, each taking effect at once; payoffs stay fixed."""
     new = [int(s) for s in strategy]
-    for i in range(len(strategy)):
-        if not happens(u[i][0], rate):
+    for row in u:
+        if not happens(row[0], rate):
             continue
-        around = neighbours(indptr, indices, i)
-        best = max([fitness[i]] + [fitness[j] for j in around])
-        if fitness[i] == best:
-            continue
-        winner = next(j for j in around if fitness[j] == best)
-        new[i] = int(strategy[winner])
+        change = elementary(rule, indptr, indices, new, payoff, fitness, selection, spread, by_degree,
+                            row[1], row[2], row[3])
+        if change is not None:
+            new[change[0]] = change[1]
     return new
 
 
-def imitate_proportional(indptr, indices, strategy, fitness, rate, spread, u):
-    """Synchronous Santos-Pacheco rule: with probability ``rate`` node i looks at one random
-    neighbour j; if j is strictly fitter, i copies it with probability
-    (fitness[j] - fitness[i]) / (max(k_i, k_j) * spread)."""
-    new = [int(s) for s in strategy]
-    for i in range(len(strategy)):
+def moran_payoffs(indptr, indices, types, matrix, mean, kind, w):
+    """Each node's payoff (one game per neighbour with matrix[own type][neighbour's type],
+    summed or averaged) and fitness, computed from scratch."""
+    payoff = []
+    for i in range(len(types)):
         around = neighbours(indptr, indices, i)
-        if not around or not happens(u[i][0], rate):
-            continue
-        j = pick(around, u[i][1])
-        advantage = fitness[j] - fitness[i]
-        if advantage <= 0:
-            continue
-        k_i, k_j = len(around), len(neighbours(indptr, indices, j))
-        if happens(u[i][2], advantage / (max(k_i, k_j) * spread)):
-            new[i] = int(strategy[j])
-    return new
+        p = 0.0
+        for j in around:
+            p += float(matrix[int(types[i])][int(types[j])])
+        if mean and around:
+            p /= len(around)
+        payoff.append(p)
+    return payoff, fitness_of(kind, w, payoff)
+
+
+def moran_steps(rule, indptr, indices, types, matrix, mean, kind, w, spread, u):
+    """Elementary updates of a two-type population until one type is gone or ``u`` (rows of
+    three draws) runs out; payoffs recomputed from scratch before every update.
+    Returns (updates done, final types)."""
+    types = [int(t) for t in types]
+    n = len(types)
+    for t, row in enumerate(u):
+        if sum(types) in (0, n):
+            return t, types
+        payoff, fitness = moran_payoffs(indptr, indices, types, matrix, mean, kind, w)
+        change = elementary(rule, indptr, indices, types, payoff, fitness, w, spread, not mean, row[0], row[1], row[2])
+        if change is not None:
+            types[change[0]] = change[1]
+    return len(u), types

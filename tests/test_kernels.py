@@ -4,6 +4,7 @@ random small networks, and keep the model's invariants (money, trust, mistakes).
 import math
 
 import numpy as np
+import pytest
 import reference as ref
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -71,8 +72,8 @@ def draws_with_ties(draw, shape, *thresholds):
     return floats(draw, shape, st.one_of(DRAW, st.sampled_from(ties)) if ties else DRAW)
 
 
-def strategy_codes(draw, n):
-    return draw(hnp.arrays(np.int8, n, elements=st.integers(0, 7)))
+def strategy_codes(draw, n, codes=len(strategies.NAMES)):
+    return draw(hnp.arrays(np.int8, n, elements=st.integers(0, codes - 1)))
 
 
 def moves_array(draw, e):
@@ -112,14 +113,18 @@ def run_decide(args, **override):
     args = {**args, **override}
     moves = np.full((len(args["src"]), 2), 7, dtype=np.int8)  # garbage: every entry must be written
     kernels.decide(args["strategy"], args["src"], args["dst"], args["last"], args["seen"], args["grudge"],
-                   args["trust"], args["bias"], args["generosity"], args["beta"], args["noise"], args["u"], moves)
+                   args["trust"], args["bias"], args["generosity"], args["beta"], args["noise"], args["u"], moves,
+                   kernels.new_memory(len(args["src"])))
     return moves
 
 
 def test_reference_uses_the_engine_codes():
     assert (strategies.DEFECT, strategies.COOPERATE) == (ref.DEFECT, ref.COOPERATE)
-    codes = [strategies.CODES[name] for name in ("allc", "alld", "tft", "gtft", "grudger", "wsls", "random", "trust")]
-    assert codes == [ref.ALLC, ref.ALLD, ref.TFT, ref.GTFT, ref.GRUDGER, ref.WSLS, ref.RANDOM, ref.TRUST]
+    names = ("allc", "alld", "tft", "gtft", "grudger", "wsls", "random", "trust", "tf2t", "stft", "prober",
+             "alternator", "soft_majority", "hard_majority", "wshls", "extort2", "zdgtft2")
+    assert strategies.NAMES == names
+    assert [strategies.CODES[name] for name in names] == list(range(17))
+    assert (ref.TRUST, ref.TF2T, ref.ZDGTFT2) == (7, 8, 16)
 
 
 @SETTINGS
@@ -127,19 +132,44 @@ def test_reference_uses_the_engine_codes():
 def test_decide_matches_reference(args):
     before = {k: v.copy() for k, v in args.items() if isinstance(v, np.ndarray)}
     moves = run_decide(args)
-    expected = ref.decide(args["strategy"], args["src"], args["dst"], args["last"], args["seen"], args["grudge"],
-                          args["trust"], args["bias"], args["generosity"], args["beta"], args["noise"], args["u"])
+    expected, _ = ref.decide(args["strategy"], args["src"], args["dst"], args["last"], args["seen"],
+                             args["grudge"], args["trust"], args["bias"], args["generosity"], args["beta"],
+                             args["noise"], args["u"])
     assert np.array_equal(moves, as_array(expected, np.int8, moves.shape))
     for k, v in before.items():  # decide reads its inputs only
         assert np.array_equal(args[k], v), k
 
 
+@st.composite
+def rounds_inputs(draw):
+    """A few rounds on a small network: per round the draws, and what each side saw of its
+    partner (random: misreading can make it anything)."""
+    args = draw(decide_inputs())
+    e = len(args["src"])
+    rounds = draw(st.integers(1, 8))
+    args["rounds"] = [(floats(draw, (e, 4), DRAW), moves_array(draw, e)) for _ in range(rounds)]
+    return args
+
+
 @SETTINGS
-@given(decide_inputs())
-def test_noise_one_flips_every_move(args):
-    clean = run_decide(args, noise=0.0)
-    flipped = run_decide(args, noise=1.0)
-    assert np.array_equal(flipped, 1 - clean)
+@given(rounds_inputs())
+def test_decide_over_several_rounds_matches_reference(args):
+    # The short-memory rules (tf2t, prober, majorities) keep counters in ``memory``; the
+    # reference keeps each side's whole seen history instead. Both play the same rounds.
+    e = len(args["src"])
+    memory = kernels.new_memory(e)
+    last = np.full((e, 2), -1, dtype=np.int8)
+    seen = np.full((e, 2), -1, dtype=np.int8)
+    histories = None
+    for u, saw in args["rounds"]:
+        moves = np.full((e, 2), 7, dtype=np.int8)
+        kernels.decide(args["strategy"], args["src"], args["dst"], last, seen, args["grudge"], args["trust"],
+                       args["bias"], args["generosity"], args["beta"], args["noise"], u, moves, memory)
+        expected, histories = ref.decide(args["strategy"], args["src"], args["dst"], last, seen, args["grudge"],
+                                         args["trust"], args["bias"], args["generosity"], args["beta"],
+                                         args["noise"], u, histories)
+        assert np.array_equal(moves, as_array(expected, np.int8, moves.shape))
+        last, seen = moves.copy(), saw
 
 
 # -- play ---------------------------------------------------------------------------------
@@ -305,56 +335,117 @@ def test_succession_matches_reference(args):
 
 
 # -- social learning ----------------------------------------------------------------------
+RULES = (kernels.FERMI, kernels.BEST, kernels.PROPORTIONAL, kernels.DEATH_BIRTH, kernels.IMITATION)
+
+
+def test_reference_uses_the_engine_rule_codes():
+    assert (kernels.FERMI, kernels.BEST, kernels.PROPORTIONAL, kernels.DEATH_BIRTH, kernels.IMITATION,
+            kernels.BIRTH_DEATH) == (ref.FERMI, ref.BEST, ref.PROPORTIONAL, ref.DEATH_BIRTH, ref.IMITATION,
+                                     ref.BIRTH_DEATH)
+    assert (kernels.LINEAR, kernels.EXPONENTIAL) == (ref.LINEAR, ref.EXPONENTIAL)
+
+
 @st.composite
-def learning_inputs(draw):
+def learning_inputs(draw, rules=RULES):
     n, indptr, indices = draw(csr_graphs())
-    # Fitness from a few levels makes ties (best-takes-over) and zero advantages common.
-    fitness = floats(draw, n, draw(st.sampled_from([FITNESS, st.sampled_from([0.0, 1.0, 2.0])])))
+    # Payoffs from a few levels make ties (best-takes-over) and zero advantages common.
+    payoff = floats(draw, n, draw(st.sampled_from([FITNESS, st.sampled_from([0.0, 1.0, 2.0])])))
+    fitness = floats(draw, n, st.one_of(st.sampled_from([0.0, 1.0, 2.0]), st.floats(0.0, 50.0)))
     rate = draw(PROB)
-    return dict(indptr=indptr, indices=indices, strategy=strategy_codes(draw, n), fitness=fitness, rate=rate,
-                selection=draw(STEEPNESS), spread=draw(st.one_of(st.sampled_from([1.0, 5.0]), st.floats(0.1, 20.0))),
-                u=draws_with_ties(draw, (n, 3), rate, 0.5, 0.25, 0.2, 0.1))  # 1/(k spread), 2/(k spread)
+    return dict(rule=draw(st.sampled_from(rules)), indptr=indptr, indices=indices, strategy=strategy_codes(draw, n),
+                payoff=payoff, fitness=fitness, rate=rate, selection=draw(STEEPNESS),
+                spread=draw(st.one_of(st.sampled_from([1.0, 5.0]), st.floats(0.1, 20.0))),
+                by_degree=draw(st.booleans()),
+                u=draws_with_ties(draw, (n, 4), rate, 0.5, 0.25, 0.2, 0.1))  # 1/(k spread), 2/(k spread)
 
 
-def check_learning(kernel, reference, args, *params):
+def learning_args(args):
+    return (args["rule"], args["indptr"], args["indices"], args["strategy"], args["payoff"], args["fitness"],
+            args["rate"], args["selection"], args["spread"], args["by_degree"])
+
+
+@SETTINGS
+@given(learning_inputs())
+def test_update_synchronous_matches_reference(args):
     before = args["strategy"].copy()
     out = np.full_like(args["strategy"], 99)  # garbage: every node must be written
-    kernel(args["indptr"], args["indices"], args["strategy"], args["fitness"], *params, args["u"], out)
-    expected = reference(args["indptr"], args["indices"], args["strategy"], args["fitness"], *params, args["u"])
+    kernels.update_synchronous(*learning_args(args), args["u"][:, :3], out)
+    expected = ref.update_synchronous(*learning_args(args), args["u"])
     assert np.array_equal(out, np.array(expected, dtype=np.int8))
     assert np.array_equal(args["strategy"], before)  # synchronous: the old strategies are left alone
 
 
 @SETTINGS
-@given(learning_inputs())
-def test_imitate_fermi_matches_reference(args):
-    check_learning(kernels.imitate_fermi, ref.imitate_fermi, args, args["rate"], args["selection"])
+@given(learning_inputs(rules=RULES + (kernels.BIRTH_DEATH,)))
+def test_update_asynchronous_matches_reference(args):
+    expected = ref.update_asynchronous(*learning_args(args), args["u"])
+    strategy = args["strategy"].copy()
+    kernels.update_asynchronous(args["rule"], args["indptr"], args["indices"], strategy, *learning_args(args)[4:],
+                                args["u"])
+    assert np.array_equal(strategy, np.array(expected, dtype=np.int8))
+
+
+def test_birth_death_has_no_synchronous_form():
+    with pytest.raises(ValueError, match="asynchronous"):
+        kernels.update_synchronous(kernels.BIRTH_DEATH, np.zeros(2, np.int64), np.zeros(0, np.int64),
+                                   np.zeros(1, np.int8), np.zeros(1), np.ones(1), 1.0, 1.0, 1.0, True,
+                                   np.zeros((1, 3)), np.zeros(1, np.int8))
 
 
 @SETTINGS
-@given(learning_inputs())
-def test_imitate_best_matches_reference(args):
-    check_learning(kernels.imitate_best, ref.imitate_best, args, args["rate"])
-
-
-@SETTINGS
-@given(learning_inputs())
-def test_imitate_proportional_matches_reference(args):
-    check_learning(kernels.imitate_proportional, ref.imitate_proportional, args, args["rate"], args["spread"])
+@given(st.sampled_from([kernels.LINEAR, kernels.EXPONENTIAL]), st.floats(0.0, 2.0),
+       hnp.arrays(np.float64, st.integers(0, 20), elements=PAYOFF))
+def test_fitness_of_matches_reference(kind, w, payoff):
+    out = np.full(len(payoff), -7.0)
+    kernels.fitness_of(kind, w, payoff, out)
+    assert np.array_equal(out, np.array(ref.fitness_of(kind, w, payoff)))
+    assert np.all(out >= 0.0)
 
 
 def test_learning_draw_equal_to_probability_is_no_event():
     """Edge cases the random inputs rarely hit: a draw equal to its probability does not fire."""
     indptr, indices = np.array([0, 1, 2], dtype=np.int64), np.array([1, 0], dtype=np.int64)  # one edge 0-1
-    strategy, fitness = np.array([0, 1], dtype=np.int8), np.array([0.0, 0.5])
+    strategy, payoff = np.array([0, 1], dtype=np.int8), np.array([0.0, 0.5])
     for u2, copied in ((0.5, False), (np.nextafter(0.5, 0.0), True)):
         u = np.array([[0.0, 0.0, u2], [0.0, 0.0, u2]])
         # proportional: 0.5 / (max(1, 1) * 1.0) = 0.5; fermi with selection 0: p = 1/2
-        for kernel, reference, params in ((kernels.imitate_proportional, ref.imitate_proportional, (1.0, 1.0)),
-                                          (kernels.imitate_fermi, ref.imitate_fermi, (1.0, 0.0))):
+        for rule, selection in ((kernels.PROPORTIONAL, 1.0), (kernels.FERMI, 0.0)):
             out = np.full(2, 99, dtype=np.int8)
-            kernel(indptr, indices, strategy, fitness, *params, u, out)
+            kernels.update_synchronous(rule, indptr, indices, strategy, payoff, payoff, 1.0, selection, 1.0, True,
+                                       u, out)
             assert out[0] == (1 if copied else 0)
-            expected = reference(indptr, indices, strategy, fitness, *params, u)
-            assert np.array_equal(out, np.array(expected, dtype=np.int8))
         assert out[1] == (0 if copied else 1)  # fermi: node 1 compares down with the same p = 1/2
+
+
+# -- pure evolutionary runs ------------------------------------------------------------------
+@st.composite
+def moran_inputs(draw):
+    n, indptr, indices = draw(csr_graphs())
+    # Small integer payoffs: sums are exact in any order, so the incremental kernel and the
+    # from-scratch reference agree bit for bit.
+    matrix = draw(hnp.arrays(np.float64, (2, 2), elements=st.sampled_from([0.0, 1.0, 2.0, 3.0, 5.0, -1.0])))
+    kind = draw(st.sampled_from([kernels.LINEAR, kernels.EXPONENTIAL]))
+    return dict(rule=draw(st.sampled_from(RULES + (kernels.BIRTH_DEATH,))), indptr=indptr, indices=indices,
+                types=draw(hnp.arrays(np.int8, n, elements=st.sampled_from([0, 1]))), matrix=matrix,
+                mean=draw(st.booleans()), kind=kind, w=draw(st.sampled_from([0.0, 0.1, 0.5, 1.0])),
+                spread=max(float(np.ptp(matrix)), 1e-12), u=floats(draw, (draw(st.integers(0, 40)), 3), DRAW))
+
+
+@SETTINGS
+@given(moran_inputs())
+def test_moran_steps_match_reference(args):
+    n = len(args["types"])
+    strategy = args["types"].copy()
+    nbrs, payoff, fitness = np.zeros(n, np.int64), np.zeros(n), np.zeros(n)
+    common = (args["matrix"], args["mean"], args["kind"], args["w"])
+    kernels.moran_start(args["indptr"], args["indices"], strategy, *common, nbrs, payoff, fitness)
+    exp_payoff, exp_fitness = ref.moran_payoffs(args["indptr"], args["indices"], args["types"], *common)
+    assert np.array_equal(payoff, np.array(exp_payoff)) and np.array_equal(fitness, np.array(exp_fitness))
+    done, mutants = kernels.moran_steps(args["rule"], args["indptr"], args["indices"], strategy, *common,
+                                        args["spread"], nbrs, payoff, fitness, args["u"])
+    exp_done, exp_types = ref.moran_steps(args["rule"], args["indptr"], args["indices"], args["types"], *common,
+                                          args["spread"], args["u"])
+    assert (done, mutants) == (exp_done, sum(exp_types))
+    assert np.array_equal(strategy, np.array(exp_types, dtype=np.int8))
+    exp_payoff, exp_fitness = ref.moran_payoffs(args["indptr"], args["indices"], exp_types, *common)
+    assert np.array_equal(payoff, np.array(exp_payoff))  # the incremental update kept the payoffs right

@@ -11,16 +11,21 @@ import math
 import numpy as np
 import pytest
 
-from validation import checks, report
+from validation import checks, moran, report
 from validation.checks import CI
 
 
 # -- 1. Axelrod library, 200 rounds, (R, S, T, P) = (3, 0, 5, 1), no noise ---------------
-def test_fixture_covers_every_pair_of_the_five_deterministic_strategies():
+DETERMINISTIC = ("allc", "alld", "tft", "grudger", "wsls", "tf2t", "stft", "prober", "alternator", "soft_majority",
+                 "hard_majority", "wshls")
+
+
+def test_fixture_covers_every_pair_of_the_deterministic_strategies():
     fx = checks.load_fixture()
     assert fx["rounds"] == 200 and fx["noise"] == 0.0 and fx["payoffs_RSTP"] == [3.0, 0.0, 5.0, 1.0]
     pairs = {(m["first"], m["second"]) for m in fx["matches"]}
-    assert len(pairs) == 15  # 5 self-plays + 10 distinct pairs
+    assert {name for pair in pairs for name in pair} == set(DETERMINISTIC)
+    assert len(pairs) == 78  # 12 self-plays + 66 distinct pairs
 
 
 @pytest.mark.parametrize("row", checks.axelrod_matches(), ids=lambda r: f"{r['first']}-{r['second']}")
@@ -103,17 +108,51 @@ def test_scale_free_networks_sustain_more_cooperation_than_regular_ones(b):
     assert sf.mean() - rr.mean() > 0.3
 
 
-# -- 5. The report (python -m validation) ---------------------------------------------
+# -- 5. Fixation: Moran closed form, isothermal theorem, neutral drift ---------------------
+# Each estimate: CI.fx_trials = 4000 trials; it passes when the exact value lies in the 99.9%
+# Wilson interval (half-width about 0.025 at rho = 1/3, 0.01 at 1/20). That is tight enough to
+# tell r = 1.1 from r = 1 (0.148 vs 0.1 at N = 10) and a rule that ignored fitness from one
+# that did not.
+@pytest.mark.parametrize("n", [10, 20])
+@pytest.mark.parametrize("r", [1.0, 1.1, 1.5])
+def test_moran_fixation_probability_on_the_complete_graph(n, r):
+    est = moran.moran(n, r, CI.fx_trials)
+    assert est.passed, (est.summary, est.interval, est.expected)
+
+
+def test_moran_fixation_tells_weak_selection_from_neutral():
+    # At N = 10 the two closed forms (0.148 and 0.1) lie outside each other's intervals.
+    weak, drift = moran.moran(10, 1.1, CI.fx_trials), moran.moran(10, 1.0, CI.fx_trials)
+    assert weak.interval[0] > drift.expected and drift.interval[1] < weak.expected
+
+
+def test_isothermal_theorem_on_a_cycle_and_a_random_regular_graph():
+    for est in moran.isothermal(1.5, CI.fx_trials):
+        assert est.passed, (est.label, est.summary, est.interval, est.expected)
+
+
+def test_neutral_drift_is_one_over_n_under_every_moving_rule():
+    for est in moran.neutral(CI.fx_trials):
+        assert est.passed, (est.label, est.summary, est.interval, est.expected)
+
+
+@pytest.mark.parametrize("rule", moran.FROZEN_RULES)
+def test_rules_that_need_a_strict_advantage_never_move_under_neutrality(rule):
+    assert moran.frozen_under_neutrality(rule)
+
+
+# -- 6. The report (python -m validation) ---------------------------------------------
 def test_report_writes_a_table_row_per_check_and_the_figure(tmp_path):
     # A tiny scale, for the plumbing only: its numbers are not meant to pass the checks.
     tiny = checks.Scale("tiny", hd_n=20, hd_steps=30, hd_burn=10, hd_seeds=2, nm_side=15, nm_steps=20,
                         nm_burn=10, nm_seeds=2, nm_grid=(1.5, 1.9), sp_n=60, sp_steps=20, sp_window=10,
-                        sp_seeds=2, sp_b=(1.5,), sp_grid=(1.2, 1.5))
+                        sp_seeds=2, sp_b=(1.5,), sp_grid=(1.2, 1.5), fx_trials=50)
     result = report.run_all(tiny, progress=lambda *_: None)
     report.write_markdown(result, tmp_path / "validation.md")
     report.write_figure(result, tmp_path / "validation.png")
     text = (tmp_path / "validation.md").read_text()
-    assert len(result["rows"]) == 1 + 3 + 2 + 1 + 4 + 1  # axelrod, ODE, engine HD, takeover, NM, SP
-    assert "| Axelrod match scores" in text and "15/15 pairs identical" in text
+    assert len(result["rows"]) == 1 + 3 + 2 + 1 + 4 + 1 + 6 + 2 + 4 + 2  # ..., SP, Moran, isothermal, neutral, frozen
+    assert "| Axelrod match scores" in text and "78/78 pairs identical" in text
     assert text.count("| Nowak-May") == 4 and "12 ln 2 - 8 = 0.318" in text
+    assert text.count("| Moran, birth-death") == 6 and text.count("| Neutral drift") == 4
     assert (tmp_path / "validation.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -44,12 +44,13 @@ class Scale:
     sp_seeds: int = 3
     sp_b: tuple = (1.2, 1.5, 1.8)
     sp_grid: tuple = (1.1, 1.2, 1.35, 1.5, 1.65, 1.8, 1.95)
+    fx_trials: int = 4000  # fixation trials per estimate (validation/moran.py)
 
 
 CI = Scale("ci")
 FULL = Scale("full", hd_n=400, hd_steps=500, hd_burn=100, hd_seeds=20,
              nm_side=199, nm_steps=1000, nm_burn=200, nm_seeds=3,
-             sp_n=10_000, sp_steps=11_000, sp_window=1000, sp_seeds=5)
+             sp_n=10_000, sp_steps=11_000, sp_window=1000, sp_seeds=5, fx_trials=100_000)
 
 
 # -- 1. Axelrod match scores -----------------------------------------------------------

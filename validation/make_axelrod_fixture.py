@@ -5,10 +5,12 @@ Run with a Python that has ``axelrod`` installed (it is not a project dependency
     python3.12 -m venv /tmp/axl && /tmp/axl/bin/pip install axelrod
     /tmp/axl/bin/python validation/make_axelrod_fixture.py
 
-Every pair (including self-play) of the five deterministic strategies is played once with
+Every pair (including self-play) of the deterministic strategies below is played once with
 the default Game (R, P, S, T = 3, 1, 0, 5) and no noise. Stochastic strategies (GTFT,
-Random) are left out: their scores depend on each library's random stream, so an exact
-comparison would be meaningless.
+Random, the zero-determinant rules) are left out: their scores depend on each library's
+random stream, so an exact comparison would be meaningless (their four-vectors are checked
+against the library's in tests/test_strategies.py instead). axelrod 4.14 imports torch at
+start-up (pip pulls it in); none of the strategies used here needs it.
 """
 
 import itertools
@@ -24,6 +26,13 @@ PLAYERS = {  # collabsim name -> Axelrod class
     "tft": axl.TitForTat,
     "grudger": axl.Grudger,
     "wsls": axl.WinStayLoseShift,
+    "tf2t": axl.TitFor2Tats,
+    "stft": axl.SuspiciousTitForTat,
+    "prober": axl.Prober,
+    "alternator": axl.Alternator,
+    "soft_majority": axl.GoByMajority,
+    "hard_majority": axl.HardGoByMajority,
+    "wshls": axl.WinShiftLoseStay,
 }
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from sim.output import git_revision, versions
 
-from . import checks
+from . import checks, moran
 from .checks import Scale
 
 HD_PAIRS = ((2.0, 3.0), (1.0, 4.0))  # V < C: hawks settle at V/C
@@ -39,7 +39,8 @@ def run_all(scale: Scale, progress=print) -> dict:
     axl = checks.axelrod_matches()
     fx = checks.load_fixture()
     same = sum(r["engine"] == r["reference"] and r["moves_match"] for r in axl)
-    rows.append(Row(f"Axelrod match scores, {len(axl)} pairs of allc/alld/tft/grudger/wsls, 200 rounds",
+    names = {r["first"] for r in axl} | {r["second"] for r in axl}
+    rows.append(Row(f"Axelrod match scores, {len(axl)} pairs of {len(names)} deterministic strategies, 200 rounds",
                     f"axelrod {fx['axelrod_version']} scores (table below)",
                     f"{same}/{len(axl)} pairs identical (scores and moves)", "exact", same == len(axl)))
     progress(f"axelrod: {same}/{len(axl)} identical")
@@ -96,8 +97,26 @@ def run_all(scale: Scale, progress=print) -> dict:
     fig["sp"] = {b: {k: r.mean for k, r in (sp[b] if b in sp else checks.santos_pacheco(b, scale, seeds=1)).items()}
                  for b in scale.sp_grid}
     progress("santos-pacheco grid done")
+
+    fx_started = time.time()
+    estimates = [moran.moran(n, r, scale.fx_trials) for n in (10, 20) for r in (1.0, 1.1, 1.5)]
+    estimates += moran.isothermal(1.5, scale.fx_trials) + moran.neutral(scale.fx_trials)
+    for est in estimates:
+        s = est.summary
+        lo, hi = est.interval
+        rows.append(Row(est.label, f"{est.expected:.4f}" + (" (1/N)" if abs(est.expected - 1 / est.n) < 1e-12 else ""),
+                        f"{s['rho']:.4f} [{lo:.4f}, {hi:.4f}], {s['trials']} trials, "
+                        f"{s['mean_absorption_steps']:.0f} updates to absorption",
+                        "exact value in the 99.9% CI", est.passed))
+    for rule in moran.FROZEN_RULES:
+        frozen = moran.frozen_under_neutrality(rule)
+        rows.append(Row(f"Neutral payoffs, {rule}, random 4-regular N=20", "no strategy ever changes",
+                        "all 20 trials ran to the 2000-update cap" if frozen else "a strategy changed", "exact", frozen))
+    fx_seconds = time.time() - fx_started
+    fx_trials = sum(e.summary["trials"] for e in estimates)
+    progress(f"fixation: {fx_trials} trials in {fx_seconds:.1f} s")
     return {"scale": scale, "revision": revision, "rows": rows, "axelrod": axl, "fixture": fx, "fig": fig,
-            "seconds": time.time() - t0}
+            "seconds": time.time() - t0, "fixation_rate": fx_trials / fx_seconds}
 
 
 def _fmt(values) -> str:
@@ -131,7 +150,8 @@ def write_markdown(result: dict, path: Path, figure: str = "validation.png") -> 
         "## Axelrod match scores (200 rounds, R, S, T, P = 3, 0, 5, 1, no noise)",
         "",
         f"Reference: the Axelrod library {result['fixture']['axelrod_version']} (`validation/axelrod_scores.json`,",
-        "made by `validation/make_axelrod_fixture.py`). GTFT and Random are stochastic and left out.",
+        "made by `validation/make_axelrod_fixture.py`). The stochastic rules (GTFT, Random, the",
+        "zero-determinant rules) are left out; their four-vectors are checked against the library's in tests.",
         "",
         "| First | Second | Axelrod | collabsim |",
         "|---|---|---|---|",
@@ -156,6 +176,15 @@ def write_markdown(result: dict, path: Path, figure: str = "validation.png") -> 
         f"  generations; the CI run uses N = {scale.sp_n}, {scale.sp_steps} generations and the last"
         f" {scale.sp_window}, and compares",
         "  qualitatively (scale-free above regular) rather than against read-off curve values.",
+        "- **Fixation.** `validation/moran.py` runs `sim.fixation` (one process): a mutant of constant",
+        "  relative fitness r (payoff r per game against anyone, fitness = payoff) among residents of",
+        "  fitness 1. Closed forms: Moran (1958) rho = (1 - 1/r) / (1 - 1/r^N); the isothermal theorem",
+        "  (Lieberman, Hauert & Nowak 2005) gives the same rho on every regular graph under birth-death;",
+        "  neutral drift gives 1/N on a regular graph under death-birth, birth-death, imitation and Fermi.",
+        "  Proportional imitation and best-takes-over copy only strictly better payoffs, so under",
+        "  neutrality they never move. A check passes when the exact value lies in the 99.9% Wilson",
+        f"  interval (a 95% interval would fail one of a dozen checks by chance half the time);"
+        f" {result['fixation_rate']:.0f} trials per second here.",
         "- **Figure.** The Nowak-May and Santos-Pacheco curves against b are one seed per point (the table",
         "  rows use several), so single points wobble, most visibly on scale-free networks.",
         "",

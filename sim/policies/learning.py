@@ -16,8 +16,7 @@ class Learning(Component):
 
     def __init__(self, model):
         super().__init__(model)
-        R, S, T, P = model.base_payoffs
-        self.rule = learning.Learning(self.cfg, model.config.strategies.mix, max(abs(T - S), 1e-12))
+        self.rule = learning.Learning(self.cfg, model.config.strategies.mix)
 
     def learn(self):
         self.rule.step(self.model, self.stream)

@@ -2,10 +2,8 @@
 itself every month, as in Nowak & May's (1992) spatial games, where it makes a lattice of
 cooperators viable."""
 
-import numpy as np
-
 from ..pipeline import Component
-from ..strategies import self_play_payoff
+from .. import selfplay
 
 
 class SelfInteraction(Component):
@@ -19,4 +17,6 @@ class SelfInteraction(Component):
 
     def settle(self):
         m = self.model
-        m.score += self_play_payoff(m.strategy, m.table, m.config.game.noise)
+        st = m.config.strategies
+        m.score += selfplay.expected_payoff(m.strategy, m.table, m.config.game.noise, st.generosity, st.beta,
+                                            m.decision_bias(), m.node_trust()[0])
