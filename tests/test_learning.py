@@ -17,12 +17,12 @@ HAWK_DOVE = (1.0, 0.0, 2.0, -0.5)  # V = 2, C = 3: R = V/2, S = 0, T = V, P = (V
 
 
 class Draws:
-    """A stand-in for the model's generator that hands out fixed uniforms."""
+    """A stand-in for the learning component's random stream that hands out fixed uniforms."""
 
     def __init__(self, u):
         self.u = np.asarray(u, dtype=np.float64)
 
-    def random(self, shape):
+    def uniform(self, shape, bounds):
         assert self.u.shape == tuple(shape), (self.u.shape, shape)
         return self.u.copy()
 
@@ -61,7 +61,7 @@ def test_model_uses_the_largest_difference_of_its_game():
     for game, largest in (({"game.kind": "hawk_dove", "game.V": 2.0, "game.C": 3.0}, 2.5),
                           ({"game.R": 0.7, "game.S": 0.4, "game.T": 1.0, "game.P": 0.0}, 1.0)):
         model = CollabModel(make_config(**game, **{"learning.rule": "proportional"}), seed=1)
-        assert model.learning.spread(model) == pytest.approx(largest)  # no pressure at the start
+        assert model.learning.rule.spread(model) == pytest.approx(largest)  # no pressure at the start
 
 
 # -- defect 3: mean payoffs are not divided by the degree again ----------------------------
@@ -79,7 +79,7 @@ def star_model(basis, rule="proportional", schedule="synchronous", **extra):
 @pytest.mark.parametrize("basis", ["total", "mean"])
 def test_proportional_rule_with_mean_payoffs_is_not_slowed_by_the_degree(basis):
     model = star_model(basis)
-    spread = model.learning.spread(model)
+    spread = model.learning.rule.spread(model)
     # Node 4 (allc) gets a per-game advantage of half the largest difference over the others
     # (scores set directly; the mean basis divides them by the degree, 4). Nodes 0-3 each look
     # at their last-listed neighbour (draw 0.99), node 4, and copy with probability
@@ -95,8 +95,7 @@ def test_proportional_rule_with_mean_payoffs_is_not_slowed_by_the_degree(basis):
     u[:, 1] = 0.99
     u[:, 2] = draw
     u[:, 3] = 1.0  # no mutation
-    model.rng = Draws(u)
-    model.learning.step(model)
+    model.learning.rule.step(model, Draws(u))
     copied = int(np.sum(model.strategy[:4] == CODES["allc"]))
     assert copied == (4 if basis == "mean" else 0)
 
@@ -107,7 +106,7 @@ def test_mutation_draws_strategies_in_proportion_to_the_mix():
                          "strategies.mix": {"allc": 0.9, "alld": 0.1}, "learning.mutation": 1.0,
                          "experiment.steps": 1})
     model = CollabModel(cfg, seed=2)
-    model.learning.step(model)
+    model.learning.learn()
     share = float(np.mean(model.strategy == CODES["allc"]))
     # Binomial(2000, 0.9): sd 0.0067; 5 sd band. The old uniform pick gave 0.5.
     assert share == pytest.approx(0.9, abs=0.034)
