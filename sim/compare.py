@@ -75,6 +75,8 @@ def load(path: str | Path) -> Experiment:
     path = Path(path)
     data = cfgmod.read_toml(path)
     raw = data.pop("compare", None)
+    for table in cfgmod.ANNEX_TABLES:  # [uncertainties], [robust]: read by `collabsim robust`
+        data.pop(table, None)
     if raw is None:
         raise ConfigError(f"{path}: no [compare] table; `collabsim compare` needs arms to compare "
                           "(see experiments/regulation_regimes.toml)")

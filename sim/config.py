@@ -311,7 +311,8 @@ def read_toml(path: str | Path) -> dict:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
 
 
-ANNEX_TABLES = ("compare", "sweep")  # read by `collabsim compare` / `sweep`; a single run ignores them
+# Read by `collabsim compare` / `sweep` / `robust`; a single run ignores them.
+ANNEX_TABLES = ("compare", "sweep", "uncertainties", "robust")
 
 
 def load(path: str | Path, overrides: dict | None = None) -> Config:
