@@ -82,6 +82,10 @@ def write(res: Results, base: str | Path = "results") -> Path:
             "",
             *answer_lines(diff, ref),
             "",
+            "These confidence intervals cover seed noise only, in one world of assumed constants; for the share "
+            f"of plausible worlds in which each answer holds and where it flips, run `collabsim robust {exp.source}` "
+            "(report: [../robust/report.md](../robust/report.md)).",
+            "",
             *table,
             "",
             "## Over time (mean and 95% confidence band across seeds)",

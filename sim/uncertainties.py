@@ -48,12 +48,12 @@ SHIPPED: tuple[Uncertainty, ...] = (
     _u("strategies.foundation_independence", 0.0, 0.2,
        "KF L1896-1907 (foundation trusts value independence); size assumption"),
     _u("trust.initial", 0.6, 0.95,
-       "NT (relationships 'still new' in some areas) vs KF L471 (some have worked together for five "
+       "NT L553-554 (relationships 'still new' in some areas) vs KF L471 (some have worked together for five "
        "years); values assumption"),
     _u("trust.stranger", 0.1, 0.7,
        "KF L2499 (new leaders 'only 18 months in and still finding their feet'), KF L564 ('about three "
        "months to get to the same place'); values assumption"),
-    _u("trust.gain", 0.05, 0.2, "NT (trust cannot be 'telescoped into a shorter period'); size assumption"),
+    _u("trust.gain", 0.05, 0.2, "NT L552-553 (trust cannot be 'telescoped into a shorter period'); size assumption"),
     _u("trust.loss", 0.1, 0.4, "KF L2295 ('partnership shafting': betrayal is remembered); size assumption"),
     _u("game.surplus", 0.1, 0.4, "assumption: money mutual cooperation creates per edge per month"),
     _u("game.shift", 0.05, 0.2, "assumption: money a defector shifts onto a cooperating partner"),
@@ -177,3 +177,14 @@ def field_problem(path: str) -> str | None:
     if kind is not float and kind is not int:
         return "not a numeric field; only numbers can be sampled"
     return None
+
+
+def markdown() -> str:
+    """The shipped ranges as the Markdown table in docs/model.md (``python -m sim.uncertainties``)."""
+    lines = ["| field | low | high | basis |", "|---|---|---|---|"]
+    lines += [f"| `{u.path}` | {u.low:g} | {u.high:g} | {u.basis} |" for u in SHIPPED]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown())

@@ -129,18 +129,21 @@ def claims(plan: Robust, worlds: Worlds) -> tuple[pd.DataFrame, dict]:
     claimed direction) and the share of worlds in which it holds; a fact holds in a world
     when all its claims do."""
     rows, values, holds = [], {}, {}
-    for i, c in enumerate(plan.claims):
-        a = worlds.means[c.outcome][c.arm]
-        b = worlds.means[c.than_outcome][c.than]
-        v = (a - c.factor * b).dropna()
-        ok = v > 0 if c.holds == "higher" else v < 0
-        values[i], holds[i] = v, ok
-        rows.append(_share_row({"fact": c.fact, "claim": describe_claim(c)}, ok)
-                    | {"median": float(v.median()), "q05": float(v.quantile(0.05)), "q95": float(v.quantile(0.95))})
     for fact in dict.fromkeys(c.fact for c in plan.claims):
-        members = [holds[i] for i, c in enumerate(plan.claims) if c.fact == fact]
+        members = []
+        for i, c in enumerate(plan.claims):
+            if c.fact != fact:
+                continue
+            a = worlds.means[c.outcome][c.arm]
+            b = worlds.means[c.than_outcome][c.than]
+            v = (a - c.factor * b).dropna()
+            ok = v > 0 if c.holds == "higher" else v < 0
+            values[i], holds[i] = v, ok
+            members.append(ok)
+            rows.append(_share_row({"fact": fact, "claim": describe_claim(c)}, ok)
+                        | {"median": float(v.median()), "q05": float(v.quantile(0.05)), "q95": float(v.quantile(0.95))})
         if len(members) > 1:
-            all_hold = pd.concat(members, axis=1).all(axis=1)
+            all_hold = pd.concat(members, axis=1).dropna().all(axis=1)
             holds[fact] = all_hold
             rows.append(_share_row({"fact": fact, "claim": "all of the above"}, all_hold))
     return pd.DataFrame(rows), {"values": values, "holds": holds}

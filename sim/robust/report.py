@@ -52,9 +52,10 @@ def analyse(plan: Robust, folder) -> dict:
     boxes, scores = [], []
 
     def discover(kind: str, label: str, interest: pd.Series, values: pd.Series, interest_is: str) -> None:
-        interest = interest.reindex(worlds.x.index)
-        box = analysis.prim_box(worlds.x, interest.to_numpy())
-        fs = analysis.feature_scores(worlds.x, values.reindex(worlds.x.index))
+        idx = worlds.x.index.intersection(interest.index).intersection(values.dropna().index)
+        x, interest = worlds.x.loc[idx], interest.loc[idx].astype(bool)
+        box = analysis.prim_box(x, interest.to_numpy())
+        fs = analysis.feature_scores(x, values.loc[idx])
         boxes.append({"kind": kind, "what": label, "worlds_of_interest": int(interest.sum()), "interest": interest_is,
                       "box": box.describe() if box else "", "coverage": box.coverage if box else np.nan,
                       "density": box.density if box else np.nan, "worlds_in_box": box.inside if box else np.nan})
@@ -123,8 +124,8 @@ def _markdown(plan: Robust, a: dict) -> str:
     def box_text(kind, what):
         b = boxes[(boxes["kind"] == kind) & (boxes["what"] == what)].iloc[0]
         if not b["box"]:
-            return f"{b['worlds_of_interest']} worlds {b['interest']}: too few to describe" if b["worlds_of_interest"] \
-                else "never"
+            k = b["worlds_of_interest"]
+            return f"{k} world{'' if k == 1 else 's'} {b['interest']}: too few to describe" if k else "never"
         return (f"{b['box']} (coverage {_fmt(b['coverage'])}, density {_fmt(b['density'])}; "
                 f"{int(b['worlds_in_box'])} worlds in the box, {b['worlds_of_interest']} {b['interest']} in all)")
 
