@@ -143,8 +143,9 @@ def test_bad_uncertainties_exit_2_with_one_line_naming_the_field(tmp_path, capsy
      "robust.claims.1.arm: 'central' is not an arm; arms: organisational, system, deep_gap"),
     ('outcome = "public_cost"\nholds', 'outcome = "happiness"\nholds',
      "robust.claims.1.outcome: 'happiness' is not an outcome of arm 'system'; allowed:"),
-    ("worlds = 6", "worlds = 1", "robust.worlds: Input should be greater than or equal to 2"),
-    ("seeds = 2\n\n[[", "seeds = 2\ncolour = 1\n\n[[", "robust.colour: Extra inputs are not permitted"),
+    ("worlds = 6", "worlds = 1", "robust.worlds: Input should be greater than or equal to 2 (got 1)"),
+    ('holds = "lower"', 'holds = "lower"\nweight = 2', "robust.claims.1.weight: unknown key; allowed: fact, arm, than"),
+    ("seeds = 2\n\n[[", "seeds = 2\ncolour = 1\n\n[[", "robust.colour: unknown key; allowed: worlds, seeds, seed, claims"),
     ('outcomes = ["mean_cooperation", "public_cost"]', 'outcomes = ["mean_cooperation", "joy"]',
      "compare.outcomes: 'joy' is not an outcome of arm 'organisational'"),
 ])
@@ -379,7 +380,13 @@ def test_the_shipped_stylised_facts_experiment_in_small(tmp_path):
     path = ROOT / "experiments" / "stylised_facts_robust.toml"
     plan = load(path, worlds=3, seeds=1)
     assert len(plan.uncertainties) >= 15 and {c.fact[0] for c in plan.claims} == set("123456")
+    fingerprint = plan.fingerprint()
     run_plan(plan, tmp_path / "facts", workers=2)
+    assert plan.fingerprint() == fingerprint  # running leaves the plan as it was, so --resume finds it
+    for point in (0, 1):  # the arms that do not set tenures draw them; high_churn keeps its own
+        tenure = plan.config(point).leadership.mean_tenure
+        assert tenure["acute"] == (plan.worlds[0]["leadership.mean_tenure.acute"] if point == 0 else 12.0)
+        assert tenure["mental_health"] == (42.0 if point == 0 else 14.0)
     claims = pd.read_csv(tmp_path / "facts" / "claims.csv")
     assert len(claims) == len(plan.claims) + 4  # and one "all of the above" row for facts 1-4
     assert (claims["worlds"] == 3).all() and claims["share"].between(0, 1).all()

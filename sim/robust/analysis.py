@@ -168,9 +168,9 @@ class Box:
     side), and how well it describes the worlds of interest."""
 
     limits: dict
-    coverage: float
-    density: float
-    mass: float
+    coverage: float  # share of the worlds of interest inside the box
+    density: float  # share of the box's worlds that are of interest
+    mass: float  # share of all worlds inside the box
     inside: int  # worlds in the box
     of_interest: int  # worlds of interest in total
 
@@ -186,11 +186,16 @@ class Box:
         return " and ".join(parts) or "anywhere (no restriction)"
 
 
-def prim_box(x: pd.DataFrame, interest: np.ndarray) -> Box | None:
-    """The box of assumption ranges where ``interest`` (a boolean per world) concentrates:
-    from PRIM's peeling trajectory, the densest box that still covers at least half of the
-    worlds of interest (ties: the one covering more). None if fewer than two worlds are of
-    interest or none fall outside the interest (nothing to separate)."""
+def prim_box(x: pd.DataFrame, interest: np.ndarray, significance: float = 0.05) -> Box | None:
+    """The box of assumption ranges where ``interest`` (a boolean per world) concentrates.
+
+    From PRIM's peeling trajectory, the densest box that still covers at least half of the
+    worlds of interest (ties: the one covering more); then restrictions that do not matter
+    are dropped, the least significant first, until every one left has a quasi-p-value
+    below ``significance`` (Bryant & Lempert 2010: a one-sided binomial test of the box's
+    density against the density of the box without that restriction). None if fewer than
+    two worlds are of interest, all are, or no restriction is significant (the worlds of
+    interest are scattered, not in a corner of the assumptions)."""
     interest = np.asarray(interest, bool)
     if interest.sum() < 2 or interest.all() or x.shape[1] == 0:
         return None
@@ -205,17 +210,46 @@ def prim_box(x: pd.DataFrame, interest: np.ndarray) -> Box | None:
     trajectory = box.peeling_trajectory
     ok = trajectory[trajectory["coverage"] >= MIN_COVERAGE]
     best = ok.sort_values(["density", "coverage"], ascending=False, kind="stable").index[0]
-    limits_frame = box.box_lims[best]
-    init = finder.box_init
+    chosen, init = box.box_lims[best], finder.box_init
     limits = {}
     for col in x.columns:
-        lo, hi = float(limits_frame[col].iloc[0]), float(limits_frame[col].iloc[1])
+        lo, hi = float(chosen[col].iloc[0]), float(chosen[col].iloc[1])
         lo0, hi0 = float(init[col].iloc[0]), float(init[col].iloc[1])
         if lo > lo0 or hi < hi0:
             limits[col] = (lo if lo > lo0 else None, hi if hi < hi0 else None)
-    row = trajectory.loc[best]
-    inside = int(round(row["mass"] * len(x)))
-    return Box(limits, float(row["coverage"]), float(row["density"]), float(row["mass"]), inside, int(interest.sum()))
+    while limits:
+        p = {col: _quasi_p(x, interest, limits, col) for col in limits}
+        worst = max(p, key=p.get)
+        if p[worst] < significance:
+            break
+        del limits[worst]
+    if not limits:
+        return None
+    inside = _inside(x, limits)
+    k, n = int(interest[inside].sum()), int(inside.sum())
+    return Box(limits, k / interest.sum(), k / n, n / len(x), n, int(interest.sum()))
+
+
+def _inside(x: pd.DataFrame, limits: dict) -> np.ndarray:
+    inside = np.ones(len(x), bool)
+    for col, (lo, hi) in limits.items():
+        if lo is not None:
+            inside &= x[col].to_numpy() >= lo
+        if hi is not None:
+            inside &= x[col].to_numpy() <= hi
+    return inside
+
+
+def _quasi_p(x: pd.DataFrame, interest: np.ndarray, limits: dict, col: str) -> float:
+    """P(at least the box's count of worlds of interest | the density without ``col``'s
+    restriction): small when the restriction picks out worlds of interest."""
+    from scipy.stats import binom
+
+    inside = _inside(x, limits)
+    without = _inside(x, {c: v for c, v in limits.items() if c != col})
+    k, n = int(interest[inside].sum()), int(inside.sum())
+    base = interest[without].mean()
+    return float(binom.sf(k - 1, n, base)) if n else 1.0
 
 
 def feature_scores(x: pd.DataFrame, y: pd.Series) -> pd.Series:

@@ -142,11 +142,15 @@ def load(path: str | Path, worlds: int | None = None, seeds: int | None = None) 
     try:
         spec = RobustSpec.model_validate(raw_robust)
     except ValidationError as exc:
-        lines = [f"robust.{'.'.join(map(str, e['loc']))}: {e['msg']}"
-                 + (f" (got {e['input']!r})" if e["type"] != "extra_forbidden" and not isinstance(e["input"], dict)
-                    else "; allowed: " + ", ".join(RobustSpec.model_fields | ClaimSpec.model_fields)
-                    if e["type"] == "extra_forbidden" else "")
-                 for e in exc.errors()]
+        lines = []
+        for e in exc.errors():
+            field = "robust." + ".".join(map(str, e["loc"]))
+            if e["type"] == "extra_forbidden":
+                keys = ClaimSpec.model_fields if "claims" in e["loc"] else RobustSpec.model_fields
+                lines.append(f"{field}: unknown key; allowed: {', '.join(keys)}")
+            else:
+                got = e.get("input")
+                lines.append(f"{field}: {e['msg']}" + ("" if isinstance(got, dict) else f" (got {got!r})"))
         raise ConfigError(f"invalid {path}:\n  " + "\n  ".join(lines)) from None
     if worlds is not None:
         spec.worlds = worlds
@@ -169,7 +173,7 @@ def load(path: str | Path, worlds: int | None = None, seeds: int | None = None) 
     points, samples = [], []
     for w, drawn in enumerate(design):
         for name in arms:
-            point = {p: overrides[name].get(p, _get(base, p)) for p in touched if p not in sampled}
+            point = {p: copy.deepcopy(overrides[name].get(p, _get(base, p))) for p in touched if p not in sampled}
             for p in sampled:  # an arm that sets a sampled field keeps its own value
                 point[p] = _get(effective[name], p) if name in set_by[p] else drawn[p]
             points.append(point)

@@ -125,7 +125,10 @@ def _markdown(plan: Robust, a: dict) -> str:
         b = boxes[(boxes["kind"] == kind) & (boxes["what"] == what)].iloc[0]
         if not b["box"]:
             k = b["worlds_of_interest"]
-            return f"{k} world{'' if k == 1 else 's'} {b['interest']}: too few to describe" if k else "never"
+            if k == 0:
+                return "never"
+            why = "too few to describe" if k == 1 else "scattered: no range of the assumptions holds most of them"
+            return f"{k} world{'' if k == 1 else 's'} {b['interest']}: {why}"
         return (f"{b['box']} (coverage {_fmt(b['coverage'])}, density {_fmt(b['density'])}; "
                 f"{int(b['worlds_in_box'])} worlds in the box, {b['worlds_of_interest']} {b['interest']} in all)")
 
@@ -180,8 +183,10 @@ def _markdown(plan: Robust, a: dict) -> str:
                         f"{top(kind, what)} |")
     text += ["", "## Where each answer depends on the assumptions", "",
              "Worlds of interest: those where the answer differs from most worlds' (or where a claim fails). "
-             "PRIM box: the densest box on PRIM's peeling trajectory that still covers at least half of them "
-             "(coverage: share of them inside; density: share of the box's worlds that are of interest). Feature "
+             "PRIM box: the densest box on PRIM's peeling trajectory that still covers at least half of them, "
+             "keeping only restrictions with a quasi-p-value below 0.05 (coverage: share of them inside; density: "
+             "share of the box's worlds that are of interest). With few seeds per world, worlds where an effect is "
+             "small can flip by seed noise; such flips are scattered and give no box. Feature "
              "scores (extra trees, summing to 1): how much each assumption explains the per-world difference.", "",
              "| answer | assumptions that matter most (feature score) |", "|---|---|"]
     for _, r in a["comparisons"].iterrows():
