@@ -16,7 +16,6 @@ import pytest
 
 from sim import compare, compare_report, results, uncertainties
 from sim.cli import main
-from sim.config import ConfigError
 from sim.robust import analysis, report
 from sim.robust.plan import ClaimSpec, load, latin
 from sim.sweep import runner, store
