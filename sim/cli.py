@@ -97,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_allow_large(comp)
     comp.set_defaults(func=cmd_compare)
     _add_fixation_command(sub)
+    _add_robust_command(sub)
     return parser
 
 
@@ -146,6 +147,27 @@ def cmd_fixation(args) -> int:
     print(text.rstrip())
     print(f"\nreport: {target / 'fixation.md'}")
     return 0
+
+
+def _add_robust_command(sub) -> None:
+    """Policy answers across sampled worlds (implementation in ``sim.robust``)."""
+    rb = sub.add_parser("robust", help="run every arm of a [compare] table in worlds sampled from the uncertainties "
+                        "and report where the answer holds")
+    rb.add_argument("config", type=Path, help="experiment TOML file with a [compare] table, e.g. "
+                    "experiments/stylised_facts_robust.toml")
+    rb.add_argument("--worlds", type=_positive_int, help="worlds to draw (default: robust.worlds, else 64)")
+    rb.add_argument("--seeds", type=_positive_int, help="seeds per arm in each world (default: robust.seeds, else 4)")
+    rb.add_argument("--out", type=Path, help="results folder (default: output.dir); written to OUT/<experiment>/robust")
+    rb.add_argument("--workers", type=_positive_int, help="worker processes (default: all cores; 1 = this process)")
+    rb.add_argument("--dask", metavar="ADDRESS", help="run on Dask: 'local', a scheduler address or a scheduler file")
+    rb.add_argument("--resume", action="store_true", help="finish a robust run that was stopped")
+    rb.set_defaults(func=cmd_robust)
+
+
+def cmd_robust(args) -> int:
+    from .robust import command
+
+    return command.robust(args)
 
 
 def _positive_int(text: str) -> int:

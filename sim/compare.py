@@ -91,6 +91,8 @@ def load(path: str | Path, allow_large: bool = False) -> Experiment:
     path = Path(path)
     data = cfgmod.read_toml(path)
     raw = data.pop("compare", None)
+    for table in cfgmod.ANNEX_TABLES:  # [uncertainties], [robust]: read by `collabsim robust`
+        data.pop(table, None)
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: no [compare] table; `collabsim compare` needs arms to compare "
                           "(see experiments/regulation_regimes.toml)")

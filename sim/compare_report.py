@@ -90,6 +90,10 @@ def write(res: Results, base: str | Path = "results") -> Path:
             "",
             *answer_lines(diff, ref),
             "",
+            "These confidence intervals cover seed noise only, in one world of assumed constants; for the share "
+            f"of plausible worlds in which each answer holds and where it flips, run `collabsim robust {exp.source}` "
+            "(report: [../robust/report.md](../robust/report.md)).",
+            "",
             *table,
             "",
             "## Times to an event (censored at the end of the run)",

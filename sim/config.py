@@ -392,7 +392,8 @@ def read_toml(path: str | Path) -> dict:
         raise ConfigError(f"{path}: not valid TOML: {_printable(str(exc), 300)}") from None
 
 
-ANNEX_TABLES = ("compare", "sweep", "fixation")  # read by `collabsim compare` / `sweep` / `fixation`; a run ignores them
+# Read by `collabsim compare` / `sweep` / `fixation` / `robust`; a single run ignores them.
+ANNEX_TABLES = ("compare", "sweep", "fixation", "uncertainties", "robust")
 
 
 def load(path: str | Path, overrides: dict | None = None, allow_large: bool = False) -> Config:

@@ -99,7 +99,7 @@ class Sweep:
         so the config alone reproduces the run."""
         data = copy.deepcopy(self.base)
         for path, value in self.points[point].items():
-            cfgmod.set_path(data, path, value)
+            cfgmod.set_path(data, path, copy.deepcopy(value))  # a later "a.b" must not edit the point's "a"
         if replicate is not None:
             data["experiment"]["seed"] = self.seed(point, replicate)
         return data
