@@ -146,7 +146,7 @@ def test_bad_uncertainties_exit_2_with_one_line_naming_the_field(tmp_path, capsy
     ('holds = "lower"', 'holds = "lower"\nweight = 2', "robust.claims.1.weight: unknown key; allowed: fact, arm, than"),
     ("seeds = 2\n\n[[", "seeds = 2\ncolour = 1\n\n[[", "robust.colour: unknown key; allowed: worlds, seeds, seed, claims"),
     ('outcomes = ["mean_cooperation", "public_cost"]', 'outcomes = ["mean_cooperation", "joy"]',
-     "compare.outcomes: 'joy' is not an outcome of arm 'organisational'"),
+     "compare.outcomes: unknown outcome 'joy'"),
 ])
 def test_bad_robust_tables_exit_2(tmp_path, capsys, old, new, message):
     assert old in TINY

@@ -223,15 +223,15 @@ def _claim_problems(spec: RobustSpec, exp: compare.Experiment) -> list[str]:
 
 
 def _check_outcomes(plan: Robust, path: Path) -> None:
-    """Headline and claim outcomes must be outcomes the arms report: each arm is run for two
-    steps to ask (window outcomes are computed from the series)."""
-    from ..sweep.worker import simulate
+    """Headline and claim outcomes must be outcomes the arms report (the outcome registry
+    says which, before anything runs; window outcomes are computed from the series)."""
+    from .. import config as cfgmod
+    from ..metrics import summary_names
 
     names = {}
     for point, arm in enumerate(plan.arms):
-        data = plan.config_data(point, 0)
-        data["experiment"]["steps"] = 2
-        names[arm] = set(simulate(data, 0)[1]) | (set(WINDOW_OUTCOMES) if plan.window else set())
+        cfg = cfgmod.validate(plan.config_data(point, 0))
+        names[arm] = set(summary_names(cfg)) | (set(WINDOW_OUTCOMES) if plan.window else set())
     problems = []
     for outcome in plan.outcomes:
         missing = [a for a in plan.arms if outcome not in names[a]]
