@@ -343,7 +343,7 @@ def test_when_every_run_fails_the_sweep_exits_1_and_says_so(cfg, tmp_path, capsy
     def broken(*a, **k):
         raise RuntimeError("the model fell over")
 
-    monkeypatch.setattr(worker, "simulate", broken)
+    monkeypatch.setattr(worker, "simulate_batch", broken)
     assert main(["sweep", str(cfg(SWEEP)), "--out", str(tmp_path / "o"), "--workers", "1"]) == 1
     err = capsys.readouterr().err
     assert "2 of 2 runs raised an error" in err and "outcome" not in err and "Traceback" not in err

@@ -17,7 +17,7 @@ from ..config import ConfigError
 from . import store
 from .executors import SerialExecutor, capacity_of
 from .spec import Sweep
-from .worker import Task, run_task
+from .worker import Task, run_tasks
 
 
 class SweepError(RuntimeError):
@@ -134,8 +134,30 @@ def tasks(sweep: Sweep, folder: store.Folder, retry_errors: bool = False):
                    sweep.points[point], data)
 
 
+def batched(tasks, size: int):
+    """Consecutive runs of the same point, ``size`` at a time (one model runs each group
+    along its replicate axis; see ``sim.engine``)."""
+    group: list = []
+    for task in tasks:
+        if group and (task.point != group[0].point or len(group) == size):
+            yield group
+            group = []
+        group.append(task)
+    if group:
+        yield group
+
+
 def _count(names) -> int:
     return sum(1 for _ in names)
+
+
+def batch_size(sweep: Sweep, slots: int) -> int:
+    """Runs of one point per model: large enough to pay Python's per-month cost once for
+    many runs, small enough that every worker gets several batches."""
+    from ..engine import MAX_BATCH
+
+    per_point = sweep.n_runs // max(1, len(sweep.points))
+    return max(1, min(MAX_BATCH, per_point, sweep.n_runs // (4 * max(1, slots))))
 
 
 def run(sweep: Sweep, out, executor: Executor | None = None, capacity=None, resume: bool = False,
@@ -174,22 +196,23 @@ def _run(sweep: Sweep, ready: Prepared, executor, capacity, retry_errors: bool, 
         for future in finished:
             name = pending.pop(future)
             try:
-                result = future.result()
+                results = future.result()
             except Exception as exc:
                 why = f"{type(exc).__name__}: {str(exc).rstrip('.')}"
                 raise SweepError(f"run {name} could not be carried out: {why}. Finished runs are kept in "
                                  f"{folder.root}; run the same command with --resume to carry on") from exc
-            ran += 1
-            errors += result["status"] == "error"
-            bar.update(1)
+            ran += len(results)
+            errors += sum(r["status"] == "error" for r in results)
+            bar.update(len(results))
             if errors:
                 bar.set_postfix(errors=errors)
 
+    size = batch_size(sweep, capacity())
     try:
-        for task in tasks(sweep, folder, retry_errors):
+        for group in batched(tasks(sweep, folder, retry_errors), size):
             while len(pending) >= 2 * capacity():
                 collect()
-            pending[executor.submit(run_task, task)] = task.name
+            pending[executor.submit(run_tasks, group)] = group[0].name
         while pending:
             collect()
     finally:
