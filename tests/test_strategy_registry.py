@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from test_strategies import C, D, P, match_draws, seq
 
-from sim import config, kernels, strategies
+from sim import config, kernels, selfplay, strategies
 from sim.match import Scripted, pair_seed, play_match, tournament
 from sim.strategies import NAMES, Strategy
 
@@ -58,6 +58,10 @@ def test_a_new_memory_one_strategy_is_one_registry_entry():
             mine = move
         assert seq(res, 0) == expected
         assert D in expected[1:] and C in expected[1:]
+        # Self-interaction knows it too: a pair of copies cooperates for ever without noise.
+        own = selfplay.expected_payoff(np.array([code], np.int8), np.array([[3.0, 0.0, 5.0, 1.0]]), 0.0, 1 / 3, 1.0,
+                                       np.zeros(1), np.zeros(1))
+        assert own.tolist() == [3.0]
     finally:
         strategies.unregister("firm_but_fair")
     assert "firm_but_fair" not in strategies.CODES
