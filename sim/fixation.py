@@ -12,8 +12,8 @@ library's MoranProcess), and need 10^4-10^6 trials. A trial here is a two-type p
 a fixed graph; each node's payoff is the sum (or mean) over its neighbours of a 2 x 2 matrix
 (``pair_matrix``: the mean per-round payoff of resident and mutant in repeated matches of
 the engine's own rules, or a matrix the config gives), and one elementary update
-(``sim.kernels._elementary``, the same code the learning phase uses) follows another, payoffs
-brought up to date after each change (``sim.kernels.moran_steps``). No money, trust or
+(``sim.kernels.elementary``, the same code the learning phase uses) follows another, payoffs
+brought up to date after each change (``sim.moran.moran_steps``). No money, trust or
 leaders: for those, use the full model with ``learning.schedule = "asynchronous"``.
 
 The config file holds the usual sections plus a ``[fixation]`` table (see ``FixationSpec``);
@@ -32,7 +32,7 @@ import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
 from . import config as config_mod
-from . import kernels, network
+from . import kernels, moran, network
 from .learning import FITNESS, RULES
 from .strategies import CODES
 
@@ -151,10 +151,10 @@ def start_nodes(setup: Setup) -> np.ndarray:
 
 
 def run_chunk(setup: Setup, trials: int, seed: np.random.SeedSequence) -> dict:
-    """``trials`` trials from one seed (sim.kernels.moran_trials): counts and summed times."""
+    """``trials`` trials from one seed (sim.moran.moran_trials): counts and summed times."""
     result = np.zeros(trials, dtype=np.int64)
     steps = np.zeros(trials, dtype=np.int64)
-    kernels.moran_trials(setup.rule, setup.indptr, setup.indices, setup.matrix, setup.mean, setup.fitness,
+    moran.moran_trials(setup.rule, setup.indptr, setup.indices, setup.matrix, setup.mean, setup.fitness,
                          setup.selection, setup.spread, start_nodes(setup), setup.mutants, setup.max_steps,
                          int(seed.generate_state(1)[0]), result, steps)
     absorbed = result >= 0

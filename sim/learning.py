@@ -59,7 +59,9 @@ class Learning:
 
     def spread(self, model) -> float:
         """Largest one-game payoff difference this step, over every node's table (financial
-        pressure widens it)."""
+        pressure widens it). Policies that reshape payoffs after this table (payment by
+        results, pooled budgets) are not in it: with those on, a copy probability can still
+        reach 1 early, which the draw then treats as certain."""
         return largest_difference(model.payoff_table())
 
     def step(self, model, stream) -> None:

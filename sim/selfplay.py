@@ -74,12 +74,11 @@ def _short_memory_outcomes(name: str, noise: float) -> np.ndarray:
 
 
 @lru_cache(maxsize=256)
-def outcome_shares(code: int, noise: float, generosity: float) -> np.ndarray | None:
-    """(CC, CD, DC, DD) self-play shares for a strategy code, or None for the trust rule
+def outcome_shares(s: registry.Strategy, noise: float, generosity: float) -> np.ndarray | None:
+    """(CC, CD, DC, DD) self-play shares of a registry entry, or None for the trust rule
     (whose shares depend on the node's trust and bias)."""
-    s = registry.REGISTRY[code]
     if s.kind == registry.MEMORY_ONE:
-        return memory_one_outcomes(registry.rule_table(generosity)[1][code], noise)
+        return memory_one_outcomes(s.probabilities(generosity), noise)
     if s.kind == registry.GRUDGE:
         return _independent(np.float64(noise)) if noise > 0 else np.array([1.0, 0.0, 0.0, 0.0])
     if s.kind == registry.TRUST_RULE:
@@ -97,7 +96,7 @@ def expected_payoff(strategy, payoff, noise, generosity, beta, bias, trust) -> n
     shares = np.empty((n, 4))
     for code in np.unique(strategy):
         nodes = strategy == code
-        fixed = outcome_shares(int(code), float(noise), float(generosity))
+        fixed = outcome_shares(registry.REGISTRY[code], float(noise), float(generosity))
         if fixed is None:
             q = 1.0 / (1.0 + np.exp(-beta * (trust[nodes] - 0.5 + bias[nodes])))
             shares[nodes] = _independent(_move_probability(q, noise))

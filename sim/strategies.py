@@ -54,6 +54,10 @@ class Strategy:
     def classifier(self) -> dict:
         return {"memory_depth": self.memory_depth, "stochastic": self.stochastic, "nice": self.nice}
 
+    def probabilities(self, generosity: float) -> tuple[float, ...]:
+        """A memory-one rule's (first, CC, CD, DC, DD), the generosity parameter filled in."""
+        return tuple(generosity if p == GENEROSITY else float(p) for p in self.vector)
+
 
 def _m1(name, label, description, vector, *, nice=False, source="", depth=1):
     stochastic = any(isinstance(p, str) or 0.0 < p < 1.0 for p in vector)
@@ -157,7 +161,7 @@ def rule_table(generosity: float) -> tuple[np.ndarray, np.ndarray]:
     probs = np.zeros((len(REGISTRY), 5))
     for k, s in enumerate(REGISTRY):
         if s.kind == MEMORY_ONE:
-            probs[k] = [generosity if p == GENEROSITY else float(p) for p in s.vector]
+            probs[k] = s.probabilities(generosity)
     kinds.flags.writeable = probs.flags.writeable = False
     return kinds, probs
 
