@@ -14,27 +14,13 @@ import numpy as np
 from sim import kernels
 from sim.match import play_match
 from sim.policies import Information
-from sim.strategies import ALLC, CODES, COOPERATE, NAMES
+from sim.strategies import ALLC, CODES, NAMES
+
+from .labels import COLOURS, DESCRIPTIONS, SHORT  # noqa: F401 (the pages read the strategy words from here)
 
 # The participant's opponent uses the same settings as a match in the tournament.
 MATCH = {k: p.default for k, p in inspect.signature(play_match).parameters.items()
          if p.default is not inspect.Parameter.empty}
-
-DESCRIPTIONS = {
-    "allc": "Dove: always collaborates",
-    "alld": "Hawk: always protects its own budget",
-    "tft": "Copycat (tit-for-tat): collaborates first, then does what you did last round",
-    "gtft": "Forgiving copycat: like copycat, but forgives a third of defections",
-    "grudger": "Grudger: collaborates until you defect once, then never again",
-    "wsls": "Win-stay, lose-shift (Pavlov): repeats its move if it did well, else switches",
-    "random": "Coin-flipper: collaborates half the time at random",
-    "trust": "Trust-based leader: the more it trusts you, the likelier it collaborates",
-}
-SHORT = {"allc": "Dove", "alld": "Hawk", "tft": "Copycat", "gtft": "Forgiving copycat", "grudger": "Grudger",
-         "wsls": "Pavlov", "random": "Coin-flipper", "trust": "Trust-based"}
-COLOURS = {"allc": "#56B4E9", "alld": "#D55E00", "tft": "#009E73", "gtft": "#8fd175", "grudger": "#7a4f9a",
-           "wsls": "#E69F00", "random": "#999999", "trust": "#0072B2"}
-
 
 @dataclass(frozen=True)
 class Round:
@@ -85,6 +71,12 @@ class HumanMatch:
                   (float(score[0]), float(score[1])))
         self.rounds.append(r)
         return r
+
+    def set_payoffs(self, payoffs, noise: float) -> None:
+        """New payoffs and mistake rate from the next round on; the rounds played keep theirs."""
+        self.payoffs = tuple(float(p) for p in payoffs)
+        self.noise = float(noise)
+        self.table = np.tile(np.asarray(self.payoffs), (2, 1))
 
     @property
     def totals(self) -> tuple[float, float]:
@@ -156,5 +148,102 @@ class Evolution:
                 for s in self.names if (self.played == CODES[s]).any()}
 
 
-def cooperate_label(move: int) -> str:
-    return "collaborate" if move == COOPERATE else "defect"
+class HiddenPartners:
+    """Story chapter 2: the participant meets partners one after another, each for a fixed
+    number of rounds that the room is not told (so no one can plan the last round), and
+    each partner's strategy is revealed when its match ends.
+
+    As in "The Evolution of Trust", the line-up is fixed so that every room meets the same
+    lessons: a copycat, one that always defects, one that always collaborates, a grudger.
+    """
+
+    LINEUP: tuple[tuple[str, int], ...] = (("tft", 6), ("alld", 5), ("allc", 4), ("grudger", 7))
+
+    def __init__(self, payoffs=(3.0, 0.0, 5.0, 1.0), noise: float = 0.0, lineup=None):
+        self.lineup = tuple(lineup or self.LINEUP)
+        self.payoffs, self.noise = tuple(payoffs), float(noise)
+        self.index = 0
+        self.match = HumanMatch(self.lineup[0][0], self.payoffs, self.noise, seed=0)
+        self.done: list[tuple[str, int, tuple[float, float]]] = []  # (strategy, rounds, totals) per finished match
+
+    @property
+    def opponent(self) -> str:
+        return self.lineup[self.index][0]
+
+    @property
+    def length(self) -> int:
+        return self.lineup[self.index][1]
+
+    @property
+    def over(self) -> bool:
+        """This partner's match has reached its (hidden) length: time for the reveal."""
+        return len(self.match.rounds) >= self.length
+
+    @property
+    def finished(self) -> bool:
+        return self.over and self.index == len(self.lineup) - 1
+
+    def play(self, move: int) -> Round | None:
+        if self.over:
+            return None
+        r = self.match.play(move)
+        if self.over:
+            self.done.append((self.opponent, self.length, self.match.totals))
+        return r
+
+    def next_partner(self) -> None:
+        if self.over and not self.finished:
+            self.index += 1
+            self.match = HumanMatch(self.opponent, self.payoffs, self.noise, seed=self.index)
+
+    def set_payoffs(self, payoffs, noise: float) -> None:
+        self.payoffs, self.noise = tuple(payoffs), float(noise)
+        self.match.set_payoffs(payoffs, noise)
+
+
+class RoundRobin:
+    """Story chapter 3: a round-robin tournament played one match at a time, so a room can
+    watch who beats whom. The final table is ``sim.match.tournament``'s (same matches, same
+    seeds), which a test checks."""
+
+    def __init__(self, strategies: list[str], rounds: int = 200, repetitions: int = 1,
+                 payoffs=(3.0, 0.0, 5.0, 1.0), noise: float = 0.0):
+        self.strategies = list(strategies)
+        self.rounds, self.repetitions = int(rounds), int(repetitions)
+        self.payoffs, self.noise = tuple(payoffs), float(noise)
+        self.pairs = [(a, b) for i, a in enumerate(self.strategies) for b in self.strategies[i + 1:]]
+        self.results: dict[tuple[str, str], tuple[float, float]] = {}  # mean scores of (a, b) over repetitions
+        self.wins = {s: 0 for s in self.strategies}
+        self.totals = {s: 0.0 for s in self.strategies}
+
+    @property
+    def finished(self) -> bool:
+        return len(self.results) == len(self.pairs)
+
+    def advance(self) -> tuple[str, str] | None:
+        """Play the next pair's matches; returns the pair, or None when all have played."""
+        if self.finished:
+            return None
+        a, b = self.pairs[len(self.results)]
+        scores = [play_match(a, b, self.rounds, payoffs=self.payoffs, noise=self.noise, seed=r).scores
+                  for r in range(self.repetitions)]
+        for sa, sb in scores:
+            self.totals[a] += sa
+            self.totals[b] += sb
+            self.wins[a] += sa > sb
+            self.wins[b] += sb > sa
+        self.results[(a, b)] = (float(np.mean([x[0] for x in scores])), float(np.mean([x[1] for x in scores])))
+        return a, b
+
+    def table(self) -> list[tuple[str, float, int]]:
+        """(strategy, mean score per match, matches won), best first: as ``sim.match.tournament``."""
+        matches = max(1, (len(self.strategies) - 1) * self.repetitions)
+        rows = [(s, self.totals[s] / matches, self.wins[s]) for s in self.strategies]
+        return sorted(rows, key=lambda row: -row[1])
+
+    def winner_is_nice(self) -> bool:
+        """Is the top strategy one that is never the first to defect?"""
+        return self.table()[0][0] in NICE
+
+
+NICE = {"allc", "tft", "gtft", "grudger", "wsls"}  # never the first to defect (without mistakes)
