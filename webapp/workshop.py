@@ -95,8 +95,8 @@ def MoveButtons(play: Callable[[int], None], disabled: bool = False):
                   classes=["big", "defect"])
 
 
-@solara.component
 def Score(match: HumanMatch):
+    """The running score (a plain function, so it redraws with its caller's every round)."""
     mine, theirs = match.totals
     solara.HTML(unsafe_innerHTML=(
         f'<div class="round-score" data-rounds="{len(match.rounds)}"><span class="score">You {mine:g}</span> &nbsp; '
@@ -230,7 +230,7 @@ def Tournament(game: solara.Reactive[dict], key: str, strategies: list[str], rou
                choose: bool = False):
     """An animated round robin: one match every half second, the who-beat-whom grid filling in."""
     chosen = session.use_kept(f"{key}.chosen", [SHORT[s] for s in strategies])
-    held = session.kept(f"{key}.run", lambda: {"rr": None})
+    held = session.kept(f"{key}.run", lambda: {"rr": None, "lock": threading.Lock()})
     tick = solara.use_reactive(0)
     playing = solara.use_reactive(False)
     g = game.value
@@ -243,41 +243,47 @@ def Tournament(game: solara.Reactive[dict], key: str, strategies: list[str], rou
     def animate(cancel: threading.Event):
         rr = held["rr"]
         while playing.value and rr is not None and not rr.finished and not cancel.is_set():
-            rr.advance()
+            with held["lock"]:
+                rr.advance()
             tick.value += 1
             cancel.wait(0.35)
         if rr is not None and rr.finished:
             playing.set(False)
 
     def finish():
-        rr = held["rr"]
-        while rr is not None and not rr.advance() is None:
-            pass
         playing.set(False)
+        with held["lock"]:
+            while held["rr"] is not None and held["rr"].advance() is not None:
+                pass
         tick.set(tick.value + 1)
 
     solara.use_thread(animate, dependencies=[playing.value], intrusive_cancel=False)
     tick.get()
     rr = held["rr"]
+    with held["lock"]:  # draw a consistent picture, not one half-way through a match
+        grid = who_beat_whom_html(rr) if rr is not None else ""
+        table = rr.table() if rr is not None and rr.finished else None
+        pair = rr.pairs[len(rr.results)] if rr is not None and not rr.finished else None
+        played = len(rr.results) if rr is not None else 0
     if choose:
         solara.SelectMultiple("Strategies", values=chosen, all_values=list(BY_SHORT))
     with solara.Row(style={"gap": "1em", "align-items": "center", "flex-wrap": "wrap"}):
         solara.Button("Play the tournament", on_click=start, color="primary", disabled=len(chosen.value) < 2,
                       classes=["big", "run-tournament"])
-        if rr is not None and not rr.finished:
-            solara.Button("Show all results now", on_click=finish, outlined=True, classes=["big"])
-            a, b = rr.pairs[len(rr.results)]
-            solara.HTML(unsafe_innerHTML=(f'<span class="busy">Playing match {len(rr.results) + 1} of {len(rr.pairs)}: '
+        if pair is not None:
+            solara.Button("Show all results now", on_click=finish, outlined=True, classes=["big", "show-all"])
+            a, b = pair
+            solara.HTML(unsafe_innerHTML=(f'<span class="busy">Playing match {played + 1} of {len(rr.pairs)}: '
                                           f"{escape(SHORT[a])} against {escape(SHORT[b])}…</span>"))
-            solara.ProgressLinear(True)
+    if pair is not None:
+        solara.ProgressLinear(100 * played / len(rr.pairs))
     if rr is None:
         return
     with solara.Columns([1, 1]):
-        solara.HTML(unsafe_innerHTML=who_beat_whom_html(rr), classes=["beat-box"])
-        if rr.finished:
-            with solara.Column():
-                solara.HTML(unsafe_innerHTML=ranking_html(rr.table(), rounds), classes=["tournament-table"])
-    if rr.finished:
+        solara.HTML(unsafe_innerHTML=grid, classes=["beat-box"])
+        if table is not None:
+            solara.HTML(unsafe_innerHTML=ranking_html(table, rounds), classes=["tournament-table"])
+    if table is not None:
         solara.Text(tournament_lesson(rr), classes=["lesson"])
 
 
