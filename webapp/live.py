@@ -119,7 +119,7 @@ def _kpis(view: dict) -> str:
         f'<div class="kpi"><div class="v">{v}</div><div class="l">{label}</div></div>' for label, v in items) + "</div>"
 
 
-def charts(view: dict, horizon: int) -> list[str]:
+def charts(view: dict, horizon: int, width: int = 640) -> list[str]:
     """The live time series: cooperation, hawk share and trust; system balance; turnover."""
     s, before = view["series"], view["previous"]
     first = {"cooperation": (s["cooperation"], "#27ae60"), "hawks": (s["hawk_share"], "#c0392b"),
@@ -130,9 +130,10 @@ def charts(view: dict, horizon: int) -> list[str]:
         first["trust before the change (dotted)"] = (before["mean_trust"], "#2c3e50", "3 4")
         money["balance before the change (dotted)"] = (before["system_balance"], "#0072B2", "3 4")
     return [
-        svg.line_chart_svg("Cooperation, hawks and trust", first, horizon, (0.0, 1.0), height=CHART_HEIGHT),
-        svg.line_chart_svg(f"System balance ({labels.MONEY})", money, horizon, zero_line=True,
-                           height=CHART_HEIGHT),
+        svg.line_chart_svg("Cooperation, hawks and trust", first, horizon, (0.0, 1.0), height=CHART_HEIGHT,
+                           width=width),
+        svg.line_chart_svg("System balance (budget units)" if width < 640 else f"System balance ({labels.MONEY})",
+                           money, horizon, zero_line=True, height=CHART_HEIGHT, width=width),
         svg.line_chart_svg("Leaders replaced (cumulative) and organisations in deficit",
                            {"leaders replaced": (s["turnover_total"], "#7a4f9a"),
                             "in deficit": (s["in_deficit"], "#c0392b")}, horizon, height=CHART_HEIGHT),
@@ -140,17 +141,19 @@ def charts(view: dict, horizon: int) -> list[str]:
 
 
 @solara.component
-def Dashboard(live: Live):
-    """Key numbers, the network and the time series of the live run."""
+def Dashboard(live: Live, compact: bool = False):
+    """Key numbers, the network and the time series of the live run. ``compact`` (the
+    workshop story) fits a projector's 1280x720: smaller key numbers, two charts drawn
+    narrower so their text reads larger."""
     live.frame.get()
     view = live.run.snapshot()
-    solara.HTML(unsafe_innerHTML=_kpis(view), classes=["kpi-row"])
+    solara.HTML(unsafe_innerHTML=_kpis(view), classes=["kpi-row", *(["compact"] if compact else [])])
     with solara.Columns([11, 9], gutters_dense=True):
         with solara.Column(gap="4px"):
             solara.HTML(unsafe_innerHTML=svg.network_svg(view), classes=["network-panel"])
             solara.HTML(unsafe_innerHTML=svg.legend_html())
         with solara.Column(gap="4px"):
-            for chart in charts(view, live.run.horizon):
+            for chart in charts(view, live.run.horizon, width=440 if compact else 640)[: 2 if compact else 3]:
                 solara.HTML(unsafe_innerHTML=chart, classes=["chart-panel"])
 
 
@@ -237,13 +240,17 @@ def LivePage():
     values = session.use_kept("live.values", preset_values(PRESETS[0].name))
     preset = session.use_kept("live.preset", PRESETS[0].name)
     live = use_live(values.value, "live")
-    with solara.Sidebar():
-        PresetPicker(values, preset)
-        solara.Text("Changing a lever restarts the run from month 0 with the same seed; the dotted line "
-                    "shows cooperation in the run before the change.", style={"font-size": "0.85em"})
-        LeverPanel(values)
-        SaveRegime(values)
-    if live.error.value:
-        solara.Error(live.error.value)
-    RunControls(live)
-    Dashboard(live)
+    # The levers sit in a column of the page, not in Solara's sidebar: below about 1264 px
+    # wide the sidebar becomes a drawer that opens over the run controls.
+    with solara.Columns([4, 8], classes=["live-layout"]):
+        with solara.Column(classes=["lever-column"]):
+            PresetPicker(values, preset)
+            solara.Text("Changing a lever restarts the run from month 0 with the same seed; dotted lines "
+                        "show the run before the change.", style={"font-size": "0.85em"})
+            LeverPanel(values)
+            SaveRegime(values)
+        with solara.Column():
+            if live.error.value:
+                solara.Error(live.error.value)
+            RunControls(live)
+            Dashboard(live)

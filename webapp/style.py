@@ -56,4 +56,19 @@ ul.answers { font-size: 1.1em; margin: 0.4em 0; }
 table.caption { font-size: 0.9em; border-collapse: collapse; margin: 0.4em 0; }
 table.caption th { text-align: left; padding: 0.1em 1em 0.1em 0; color: #444; font-weight: 600; vertical-align: top; }
 table.caption td { padding: 0.1em 0; }
+.lever-column { max-height: calc(100vh - 140px); overflow-y: auto; padding-right: 4px; }
+.projector { position: relative; }
+.mode-toggle { position: absolute; right: 0; top: 0; z-index: 2; }
+.mode-toggle .v-btn { font-size: 0.85rem !important; height: 32px !important; }
+.chapter-nav { margin-right: 15em; }
+.chapter-nav .v-btn { font-size: 0.85rem !important; padding: 0 0.6em !important; letter-spacing: 0 !important; }
+.chapter-side .notice { font-size: 1.2rem; }
+.chapter .v-btn.big { height: 2.6em !important; }
+.chapter h2 { font-size: 1.7rem; }
+.kpi-row.compact .kpi .v, .projector .kpi-row.compact .kpi .v { font-size: 1.5em; }
+.kpi-row.compact .kpi .l { font-size: 0.75em; }
+.chapter .network-panel svg { max-height: 46vh; }
+.chapter .legend { font-size: 0.8em; line-height: 1.6; }
+.one-run { font-size: 0.95rem; color: #555; margin: 0.2em 0; }
+.chapter .scenario-button { height: 2.4em !important; }
 """

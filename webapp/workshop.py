@@ -391,7 +391,7 @@ def Mistakes(game: solara.Reactive[dict]):
 
 # -- chapters: the health economy -------------------------------------------------------------------
 @solara.component
-def ScenarioPair(key: str, names: tuple[str, ...]):
+def ScenarioPair(key: str, names: tuple[str, ...], story: bool = True):
     """Two or more scenarios from the reports on one small footprint, one run at a time."""
     name = session.use_kept(f"{key}.preset", names[0])
     values = {**preset_values(name.value), "network.n_orgs": STORY_ORGS}
@@ -405,12 +405,15 @@ def ScenarioPair(key: str, names: tuple[str, ...]):
         for p in names:
             solara.Button(p, on_click=lambda p=p: choose(p), classes=["big", "scenario-button"],
                           color="primary" if p == name.value else None, outlined=p != name.value)
-    Notice(f"<b>{escape(name.value)}.</b> {escape(PRESET_BY_NAME[name.value].notice)}"
-           f'<br><small>One run (seed 1, {STORY_ORGS} organisations): a single run can go against the average; '
-           "the Compare regimes tab runs many seeds. Source: "
-           f"{escape(labels.plain_source(PRESET_BY_NAME[name.value].source))}</small>")
+    one_run = (f"One run (seed 1, {STORY_ORGS} organisations): a single run can go against the average; "
+               "the Compare regimes tab runs many seeds. Source: "
+               f"{escape(labels.plain_source(PRESET_BY_NAME[name.value].source))}")
+    if story:  # the chapter's own text says what to notice
+        solara.HTML(unsafe_innerHTML=f'<div class="one-run">{one_run}</div>')
+    else:
+        Notice(f"<b>{escape(name.value)}.</b> {escape(PRESET_BY_NAME[name.value].notice)}<br><small>{one_run}</small>")
     RunControls(live)
-    Dashboard(live)
+    Dashboard(live, compact=story)
 
 
 @dataclass(frozen=True)
@@ -486,18 +489,24 @@ def Story():
         for k, ch in enumerate(CHAPTERS):
             solara.Button(f"{k + 1} {ch.title}", on_click=lambda k=k: chapter.set(k), small=True,
                           color="primary" if k == i else None, outlined=k != i, classes=[f"chapter-{k + 1}"])
-    with solara.Div(classes=["chapter", f"chapter-body-{i + 1}"]):
-        with solara.Row(style={"align-items": "baseline", "gap": "1em", "flex-wrap": "wrap"}):
+    # Text and what to notice on the left, the thing to do on the right: on a 16:9 projector
+    # both stay above the fold.
+    with solara.Columns([4, 8], classes=["chapter", f"chapter-body-{i + 1}"]):
+        with solara.Column(classes=["chapter-side"]):
             solara.HTML("h2", f"{i + 1} · {c.title}")
-            solara.Button("← Back", on_click=lambda: chapter.set(i - 1), disabled=i == 0, text=True,
-                          classes=["chapter-back"])
-            solara.Button("Next →", on_click=lambda: chapter.set(i + 1), disabled=i == len(CHAPTERS) - 1,
-                          color="primary", classes=["chapter-next"])
-        solara.Text(c.text, classes=["story-text"])
-        Notice(f"<b>What to notice:</b> {escape(c.notice)}")
-        c.body(game)
-        if i < 4:
-            PayoffControls(game, SHARED_BY)
+            solara.Text(c.text, classes=["story-text"])
+            Notice(f"<b>What to notice:</b> {escape(c.notice)}")
+            with solara.Row(style={"gap": "0.5em"}):
+                solara.Button("← Back", on_click=lambda: chapter.set(i - 1), disabled=i == 0, outlined=True,
+                              classes=["chapter-back"])
+                solara.Button("Next →", on_click=lambda: chapter.set(i + 1), disabled=i == len(CHAPTERS) - 1,
+                              color="primary", classes=["chapter-next"])
+            if i < 4:
+                PayoffControls(game, SHARED_BY)
+        with solara.Column():
+            # keyed by chapter: otherwise two chapters built from the same component (the
+            # scenario chapters) would share one instance's state when the trainer moves on
+            c.body(game).key(f"chapter-{i + 1}")
 
 
 # -- free play: every control ------------------------------------------------------------------------
@@ -549,7 +558,7 @@ def PlayRound(game: solara.Reactive[dict]):
 @solara.component
 def Scenarios():
     """Every scenario from the reports, each with what the audience should notice."""
-    ScenarioPair("free.scenarios", tuple(p.name for p in PRESETS))
+    ScenarioPair("free.scenarios", tuple(p.name for p in PRESETS), story=False)
 
 
 @solara.component
