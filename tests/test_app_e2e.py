@@ -23,7 +23,7 @@ from playwright.sync_api import expect, sync_playwright
 import browser as find_browser
 from webapp import assets
 from webapp.game import HiddenPartners
-from webapp.workshop import CHAPTERS
+from webapp.workshop import CHAPTERS, MISTAKES_TOURNAMENT, STORY_TOURNAMENT
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "results"
@@ -197,7 +197,8 @@ def test_story_mode_chapters_end_to_end_at_1280x720(server, page):
             page.get_by_role("button", name="Play the tournament").click()
             expect(page.locator(".busy")).to_contain_text("Playing match")  # the room sees it is busy
             page.get_by_role("button", name="Show all results now").click()
-            expect(page.locator(".tournament-table tr")).to_have_count(1 + (7 if k == 3 else 6))
+            lineup = STORY_TOURNAMENT if k == 3 else MISTAKES_TOURNAMENT
+            expect(page.locator(".tournament-table tr")).to_have_count(1 + len(lineup))
             expect(page.locator(".lesson")).to_contain_text("came first")
         elif k == 4:
             page.get_by_role("button", name="Next generation").click()
@@ -224,7 +225,7 @@ def test_story_mode_chapters_end_to_end_at_1280x720(server, page):
     expect(page.locator(".chapter h2")).to_have_text("2 · Hidden partners")
     expect(page.locator(".reveal")).to_contain_text("That was Copycat")
     page.locator(".chapter-3").click()
-    expect(page.locator(".tournament-table tr")).to_have_count(8)
+    expect(page.locator(".tournament-table tr")).to_have_count(1 + len(STORY_TOURNAMENT))
 
 
 def test_compare_captions_greys_out_cancels_and_shows_names_as_text(server, context, page):

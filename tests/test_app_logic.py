@@ -177,6 +177,29 @@ def test_animated_round_robin_ends_with_the_engines_tournament_table():
     assert defector > copycat  # always-defects beats copycat in their own match
 
 
+def test_the_story_tournament_shows_what_its_notice_says():
+    """Chapter 3's line is a claim about the engine: always-defects wins all its matches yet
+    finishes below every strategy that collaborates first."""
+    from webapp.workshop import STORY_TOURNAMENT
+
+    rr = RoundRobin(STORY_TOURNAMENT, rounds=100)
+    while rr.advance() is not None:
+        pass
+    ranks = {s: i for i, (s, _, _) in enumerate(rr.table())}
+    assert rr.wins["alld"] == len(STORY_TOURNAMENT) - 1
+    assert all(ranks["alld"] > ranks[s] for s in STORY_TOURNAMENT if s not in ("alld", "allc"))
+
+
+def test_mistakes_set_two_copycats_punishing_each_other():
+    """Chapter 5's line: after a mistake two copycats take turns to defect, and earn less."""
+    clean = play_match("tft", "tft", 24)
+    noisy = play_match("tft", "tft", 24, noise=0.1, seed=0)
+    moves = np.asarray(noisy.moves)
+    echo = [(tuple(moves[t]), tuple(moves[t + 1])) for t in range(23)]
+    assert ((1, 0), (0, 1)) in echo or ((0, 1), (1, 0)) in echo
+    assert sum(noisy.scores) < sum(clean.scores) == 2 * 3 * 24
+
+
 def test_a_prisoners_dilemma_needs_the_payoff_order():
     assert is_dilemma(3, 0, 5, 1) and not is_dilemma(3, 10, 5, 1) and not is_dilemma(3, 0, 7, 1)
 

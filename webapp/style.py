@@ -71,4 +71,7 @@ table.caption td { padding: 0.1em 0; }
 .chapter .legend { font-size: 0.8em; line-height: 1.6; }
 .one-run { font-size: 0.95rem; color: #555; margin: 0.2em 0; }
 .chapter .scenario-button { height: 2.4em !important; }
+.chapter table.beat-grid { font-size: 0.7em; }
+.chapter table.ranking { font-size: 0.75em; }
+.chapter table.ranking td, .chapter table.ranking th { padding: 0.2em 0.5em; }
 """

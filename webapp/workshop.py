@@ -31,6 +31,8 @@ from .widgets import Slider
 STRATEGIES = list(DESCRIPTIONS)
 BY_SHORT = {SHORT[s]: s for s in STRATEGIES}
 CLASSIC = ["allc", "alld", "tft", "gtft", "grudger", "wsls", "random"]
+STORY_TOURNAMENT = ["allc", "alld", "tft", "gtft", "grudger", "wsls"]  # tests/test_app_logic.py checks its notice
+MISTAKES_TOURNAMENT = ["alld", "tft", "gtft", "grudger", "wsls", "allc"]
 PAYOFF_TEXT = {"R": "both collaborate", "S": "you collaborate, they defect", "T": "you defect, they collaborate",
                "P": "both defect"}
 STANDARD = {"R": 3.0, "S": 0.0, "T": 5.0, "P": 1.0, "noise": 0.0}
@@ -87,8 +89,8 @@ def round_text(match: HumanMatch) -> str:
             f"{last.payoffs[1]:g}.")
 
 
-@solara.component
 def MoveButtons(play: Callable[[int], None], disabled: bool = False):
+    """The two moves (a plain function: the buttons sit in the caller's row)."""
     solara.Button("Collaborate", on_click=lambda: play(1), color="success", disabled=disabled,
                   classes=["big", "collaborate"])
     solara.Button("Defect: protect our budget", on_click=lambda: play(0), color="error", disabled=disabled,
@@ -176,8 +178,9 @@ def Hidden(game: solara.Reactive[dict]):
                                           f"<th>Council</th></tr>{rows}</table>"), classes=["hidden-summary"])
             solara.Button("Meet them again", on_click=restart, outlined=True, classes=["big"])
         else:
-            solara.Button("Next partner", on_click=lambda: act(hp.next_partner), color="primary",
-                          classes=["big", "next-partner"])
+            with solara.Row():
+                solara.Button("Next partner", on_click=lambda: act(hp.next_partner), color="primary",
+                              classes=["big", "next-partner"])
 
 
 def who_beat_whom_html(rr: RoundRobin) -> str:
@@ -279,7 +282,7 @@ def Tournament(game: solara.Reactive[dict], key: str, strategies: list[str], rou
         solara.ProgressLinear(100 * played / len(rr.pairs))
     if rr is None:
         return
-    with solara.Columns([1, 1]):
+    with solara.Columns([7, 5]):
         solara.HTML(unsafe_innerHTML=grid, classes=["beat-box"])
         if table is not None:
             solara.HTML(unsafe_innerHTML=ranking_html(table, rounds), classes=["tournament-table"])
@@ -385,8 +388,7 @@ def Mistakes(game: solara.Reactive[dict]):
     mistake_game = session.use_kept("story.mistakes.game", {**STANDARD, "noise": 0.05})
     solara.Text("Now a tournament with a 5% mistake rate (change it under the payoffs):", classes=["story-text"])
     PayoffControls(mistake_game, "this chapter only")
-    Tournament(mistake_game, "story.mistakes.tournament", ["alld", "tft", "gtft", "grudger", "wsls", "allc"],
-               rounds=50)
+    Tournament(mistake_game, "story.mistakes.tournament", MISTAKES_TOURNAMENT, rounds=50)
 
 
 # -- chapters: the health economy -------------------------------------------------------------------
@@ -439,9 +441,9 @@ CHAPTERS: tuple[Chapter, ...] = (
             lambda game: Hidden(game)),
     Chapter("Tournament",
             "Every strategy plays every other for 100 rounds. Watch who beats whom, then the totals.",
-            "A strategy that defects first wins or draws its own matches, yet finishes low: the totals go to "
-            "those who collaborate with each other.",
-            lambda game: Tournament(game, "story.tournament", CLASSIC)),
+            "Always defects wins every one of its matches, yet finishes below the strategies that collaborate: "
+            "the totals go to those who collaborate with each other.",
+            lambda game: Tournament(game, "story.tournament", STORY_TOURNAMENT)),
     Chapter("Evolution",
             "A population plays a round robin each generation; the three lowest scorers copy the three highest. "
             "Press Play.",
@@ -450,8 +452,8 @@ CHAPTERS: tuple[Chapter, ...] = (
             lambda game: EvolutionGame(game, "story.evolution", controls=False)),
     Chapter("Mistakes",
             "Real moves go wrong: a payment is late, a message is misread. Two copycats, with mistakes:",
-            "One mistake sets two copycats punishing each other in turn. Forgiving strategies (forgiving "
-            "copycat, win-stay lose-shift) recover and do better when mistakes are common.",
+            "One mistake (dashed outline) sets two copycats punishing each other in turn, and what they share "
+            "falls. In the tournament, read under the table who copes best with mistakes.",
             lambda game: Mistakes(game)),
     Chapter("Leadership churn",
             "Now a health economy: acute, mental health and community trusts, CCGs and councils, each with a "
