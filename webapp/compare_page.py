@@ -91,21 +91,26 @@ def Results(comparison, outcomes: list[str], stale: list[str]):
 
 @solara.component
 def Figures(c, outcomes: list[str]):
-    """The figures, drawn once per result, shown and offered for download with the CSVs."""
+    """The figures and downloads. Drawn in a background task, so the sentences and the table
+    show at once (a cancel answers in well under a second) and the figures follow."""
     # Each figure is drawn to PNG once, then both shown and offered for download: matplotlib
     # must not draw one figure from two threads. The download data must also stay the same
     # objects across renders, or Solara drops a download in progress.
-    pngs = solara.use_memo(lambda: {label: figures.png(make(c, outcomes)) for label, make in FIGURES.values()},
-                           [id(c), tuple(outcomes)])
+    task = solara.lab.use_task(lambda: {label: figures.png(make(c, outcomes)) for label, make in FIGURES.values()},
+                               dependencies=[id(c), tuple(outcomes)])
+    pngs = task.value if task.finished else None
     downloads = solara.use_memo(lambda: [
         ("Runs (CSV)", "collabsim_compare_runs.csv", "text/csv", lambda: results.runs_csv(c)),
         ("Summary (CSV)", "collabsim_compare_summary.csv", "text/csv", lambda: results.summary_csv(c)),
         *((f"{label} (PNG)", f"collabsim_{key}.png", "image/png", pngs[label])
-          for key, (label, _) in FIGURES.items()),
-    ], [id(pngs)])
+          for key, (label, _) in FIGURES.items() if pngs),
+    ], [id(c), id(pngs)])
     with solara.Row(style={"flex-wrap": "wrap", "gap": "0.5em"}):
         for label, filename, mime, data in downloads:
             solara.FileDownload(data, filename, label=label, mime_type=mime)
+    if pngs is None:
+        solara.Text("Drawing the figures…", classes=["figures-busy"])
+        return
     for data in pngs.values():
         solara.Image(data, width="min(100%, 1100px)", classes=["compare-figure"])
 
