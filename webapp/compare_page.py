@@ -42,8 +42,7 @@ def summary_html(table, reference: str) -> str:
             diff = (f"{labels.amount(o, r['difference'], signed=True)} "
                     f"[{labels.amount(o, r['ci_low'], signed=True)}, {labels.amount(o, r['ci_high'], signed=True)}]")
             p = f"{r['p_value']:.3f}" if r["p_value"] >= 0.001 else "&lt;0.001"
-        unit = labels.unit_note(o)
-        out.append(f"<tr><td>{escape(r['label'])} <small>({escape(unit)})</small></td><td>{escape(r['arm'])}</td>"
+        out.append(f"<tr><td>{escape(labels.title(o))}</td><td>{escape(r['arm'])}</td>"
                    f"<td>{labels.value(o, r['mean'])} [{labels.value(o, r['mean_ci_low'])}, "
                    f"{labels.value(o, r['mean_ci_high'])}]</td><td>{escape(diff)}</td><td>{p}</td></tr>")
     return "".join(out) + "</table>"

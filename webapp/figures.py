@@ -6,7 +6,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from . import labels
-from .batch import OUTCOMES, Comparison
+from .batch import Comparison
 from .stats import mean_ci
 
 WIDTH = 11.0  # inches: every figure the same width, so they show at one scale on the page
@@ -23,7 +23,7 @@ def _scale(outcome: str) -> float:
 
 
 def _title(outcome: str) -> str:
-    return f"{OUTCOMES[outcome].split(' (')[0]} ({labels.unit_note(outcome).split(' (')[0]})"
+    return labels.title(outcome)
 
 
 def _footer(fig: Figure, c: Comparison) -> None:

@@ -16,8 +16,6 @@ from sim.match import play_match
 from sim.policies import Information
 from sim.strategies import ALLC, CODES, NAMES
 
-from .labels import COLOURS, DESCRIPTIONS, SHORT  # noqa: F401 (the pages read the strategy words from here)
-
 # The participant's opponent uses the same settings as a match in the tournament.
 MATCH = {k: p.default for k, p in inspect.signature(play_match).parameters.items()
          if p.default is not inspect.Parameter.empty}

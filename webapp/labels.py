@@ -111,6 +111,11 @@ def unit_note(outcome: str) -> str:
     return {"share": "%", "scale": "0 to 1", "money": MONEY, "count": u.noun}[u.kind]
 
 
+def title(outcome: str) -> str:
+    """"Cooperation (%)", "System balance at the end (budget units)": for tables and figure panels."""
+    return f"{OUTCOME_LABELS[outcome].split(' (')[0]} ({unit_note(outcome).split(' (')[0]})"
+
+
 def value(outcome: str, x: float) -> str:
     """A level: 57%, 0.62, +340 budget units, 3.2 organisations."""
     u = UNITS[outcome]

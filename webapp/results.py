@@ -13,7 +13,7 @@ from importlib import metadata
 import pandas as pd
 
 from . import labels
-from .batch import OUTCOMES, Comparison
+from .batch import Comparison
 from .levers import DEFAULTS, HORIZON, LEVER_BY_KEY
 
 FOOTPRINT = (HORIZON, "network.n_orgs", "experiment.seed")  # set by compare mode itself, not by a regime

@@ -23,7 +23,8 @@ from sim.match import play_match
 from sim.strategies import COOPERATE, NAMES
 
 from . import labels, session, svg
-from .game import COLOURS, DESCRIPTIONS, NICE, SHORT, Evolution, HiddenPartners, HumanMatch, RoundRobin
+from .game import NICE, Evolution, HiddenPartners, HumanMatch, RoundRobin
+from .labels import COLOURS, DESCRIPTIONS, SHORT
 from .levers import PRESET_BY_NAME, PRESETS, is_dilemma, preset_values
 from .live import Dashboard, Notice, RunControls, use_live
 from .widgets import Slider
