@@ -189,12 +189,13 @@ def test_compare_page_runs_in_the_background_and_reports(render, monkeypatch):
     click(rc, "Run")
     wait_until(lambda: any("Difference from" in h for h in html(box)))
     wait_until(lambda: not rc.find(v.Btn, children=["Run"]).widget.disabled)  # the task has ended
+    wait_until(lambda: not [w for w in rc.find(v.Html).widgets if w.children == ["Drawing the figures…"]])
     summary = one(box, "Difference from Organisational regulation")
     assert summary.count("reference") == 3 and "Cooperation" in summary and "%" in summary
     caption = one(box, 'class="caption"')
     assert "5 seeds" in caption and "12 months, 24 organisations" in caption and "collabsim" in caption
     assert "System regulation" in one(box, 'class="answers"')
-    assert not rc.find(v.Alert, children=[lambda c: "earlier settings" in str(c)]).widgets
+    assert not [w for w in rc.find(v.Alert).widgets if "earlier settings" in str(w.children)]
     rc.find(v.Slider, v_model=24).widget.v_model = 20  # organisations: the result no longer matches
     stale = [w for w in rc.find(v.Alert).widgets if "earlier settings" in str(w.children)]
     assert len(stale) == 1 and "organisations" in str(stale[0].children)
