@@ -70,6 +70,10 @@ def ensure() -> str | None:
 
 
 def main() -> int:
+    override = os.environ.get("COLLABSIM_CHROMIUM")
+    if override and not Path(override).is_file():
+        print(f"COLLABSIM_CHROMIUM={override} is not a file: point it at a Chromium, or unset it", file=sys.stderr)
+        return 1
     found = ensure()
     if found is None:
         print(HOW, file=sys.stderr)

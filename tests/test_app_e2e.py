@@ -229,6 +229,10 @@ def test_story_mode_chapters_end_to_end_at_1280x720(server, page):
     expect(page.locator(".reveal")).to_contain_text("That was Copycat")
     page.locator(".chapter-3").click()
     expect(page.locator(".tournament-table tr")).to_have_count(1 + len(STORY_TOURNAMENT))
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.locator(".chapter-2").click()
+    expect(page.locator(".reveal")).to_be_visible()
+    page.screenshot(path=RESULTS / "app_story_2_1024x768.png")
 
 
 def test_compare_captions_greys_out_cancels_and_shows_names_as_text(server, context, page):

@@ -459,3 +459,18 @@ def test_page_assets_match_the_installed_solara():
     needed = assets.required()
     assert any(p.startswith("@widgetti/solara-vuetify") for p in needed)
     assert any(p.startswith("requirejs@") for p in needed)
+
+
+# -- the browser make test drives ----------------------------------------------------------------
+def test_the_browser_is_the_one_named_or_a_clear_one_line_stop(monkeypatch, capsys):
+    import sys
+
+    import browser
+
+    monkeypatch.setenv("COLLABSIM_CHROMIUM", sys.executable)
+    assert browser.executable() == sys.executable
+    monkeypatch.setenv("COLLABSIM_CHROMIUM", "/no/such/chromium")
+    assert browser.executable() is None
+    assert browser.main() == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "COLLABSIM_CHROMIUM" in err[0]

@@ -375,7 +375,7 @@ def Mistakes(game: solara.Reactive[dict]):
     """Chapter 5: two copycats and a mistake rate: the echo of revenge; then a tournament."""
     noise = session.use_kept("story.mistakes.noise", 0.1)
     seed = session.use_kept("story.mistakes.seed", 0)
-    res = play_match("tft", "tft", 24, payoffs=payoffs_of(game.value), noise=noise.value, seed=seed.value)
+    res = play_match("tft", "tft", 14, payoffs=payoffs_of(game.value), noise=noise.value, seed=seed.value)
     with solara.Row(style={"gap": "1em", "align-items": "center", "flex-wrap": "wrap"}):
         with solara.Div(style={"min-width": "18em"}):
             Slider("Mistake rate", noise, 0.0, 0.3, 0.01)
