@@ -104,10 +104,14 @@ def RunControls(live: Live):
             solara.Text(f"{steps:.1f} months/s, {frames:.1f} frames/s", style={"color": "#666"})
 
 
-def _kpis(view: dict) -> str:
+def _kpis(view: dict, compact: bool = False) -> str:
     s = view["series"]
     if not s["cooperation"]:
         items = [("Month", "0")]
+    elif compact:  # one row on a projector; the month is beside the run controls
+        items = [("Cooperation", f"{s['cooperation'][-1]:.0%}"), ("Hawks", f"{s['hawk_share'][-1]:.0%}"),
+                 ("Trust", f"{s['mean_trust'][-1]:.2f}"), ("Balance", f"{s['system_balance'][-1]:+.0f}"),
+                 ("In deficit", str(int(s["in_deficit"][-1])))]
     else:
         items = [("Month", str(view["month"])), ("Cooperation", f"{s['cooperation'][-1]:.0%}"),
                  ("Hawks (defected in most games)", f"{s['hawk_share'][-1]:.0%}"),
@@ -147,7 +151,7 @@ def Dashboard(live: Live, compact: bool = False):
     narrower so their text reads larger."""
     live.frame.get()
     view = live.run.snapshot()
-    solara.HTML(unsafe_innerHTML=_kpis(view), classes=["kpi-row", *(["compact"] if compact else [])])
+    solara.HTML(unsafe_innerHTML=_kpis(view, compact), classes=["kpi-row", *(["compact"] if compact else [])])
     with solara.Columns([11, 9], gutters_dense=True):
         with solara.Column(gap="4px"):
             solara.HTML(unsafe_innerHTML=svg.network_svg(view), classes=["network-panel"])

@@ -65,7 +65,9 @@ table.caption td { padding: 0.1em 0; }
 .chapter-side .notice { font-size: 1.2rem; }
 .chapter .v-btn.big { height: 2.6em !important; }
 .chapter h2 { font-size: 1.7rem; }
-.kpi-row.compact .kpi .v, .projector .kpi-row.compact .kpi .v { font-size: 1.5em; }
+.kpi-row.compact .kpi .v, .projector .kpi-row.compact .kpi .v { font-size: 1.3em; }
+.kpi-row.compact .kpis { margin: 0; gap: 0.2em 1.2em; }
+.chapter .one-run { font-size: 0.85rem; }
 .kpi-row.compact .kpi .l { font-size: 0.75em; }
 .chapter .network-panel svg { max-height: 46vh; }
 .chapter .legend { font-size: 0.8em; line-height: 1.6; }

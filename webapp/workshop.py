@@ -408,9 +408,9 @@ def ScenarioPair(key: str, names: tuple[str, ...], story: bool = True):
         for p in names:
             solara.Button(p, on_click=lambda p=p: choose(p), classes=["big", "scenario-button"],
                           color="primary" if p == name.value else None, outlined=p != name.value)
-    one_run = (f"One run (seed 1, {STORY_ORGS} organisations): a single run can go against the average; "
-               "the Compare regimes tab runs many seeds. Source: "
-               f"{escape(labels.plain_source(PRESET_BY_NAME[name.value].source))}")
+    source = escape(labels.plain_source(PRESET_BY_NAME[name.value].source))
+    one_run = (f"One run (seed 1, {STORY_ORGS} organisations): it can go against the average of many; "
+               f"Compare regimes runs many seeds. Source: {source}")
     if story:  # the chapter's own text says what to notice
         solara.HTML(unsafe_innerHTML=f'<div class="one-run">{one_run}</div>')
     else:
