@@ -57,10 +57,8 @@ table.caption { font-size: 0.9em; border-collapse: collapse; margin: 0.4em 0; }
 table.caption th { text-align: left; padding: 0.1em 1em 0.1em 0; color: #444; font-weight: 600; vertical-align: top; }
 table.caption td { padding: 0.1em 0; }
 .lever-column { max-height: calc(100vh - 140px); overflow-y: auto; padding-right: 4px; }
-.projector { position: relative; }
-.mode-toggle { position: absolute; right: 0; top: 0; z-index: 2; }
+.mode-toggle { margin-left: auto; }
 .mode-toggle .v-btn { font-size: 0.85rem !important; height: 32px !important; }
-.chapter-nav { margin-right: 15em; }
 .chapter-nav .v-btn { font-size: 0.85rem !important; padding: 0 0.6em !important; letter-spacing: 0 !important; }
 .chapter-side .notice { font-size: 1.2rem; }
 .chapter .v-btn.big { height: 2.6em !important; }

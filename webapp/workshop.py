@@ -483,7 +483,7 @@ SHARED_BY = "chapters 1 to 4"
 
 
 @solara.component
-def Story():
+def Story(mode: solara.Reactive[str]):
     game = session.use_kept("story.game", dict(STANDARD))
     chapter = session.use_kept("story.chapter", 0)
     i = chapter.value
@@ -492,6 +492,7 @@ def Story():
         for k, ch in enumerate(CHAPTERS):
             solara.Button(f"{k + 1} {ch.title}", on_click=lambda k=k: chapter.set(k), small=True,
                           color="primary" if k == i else None, outlined=k != i, classes=[f"chapter-{k + 1}"])
+        ModeToggle(mode)
     # Text and what to notice on the left, the thing to do on the right: on a 16:9 projector
     # both stay above the fold.
     with solara.Columns([4, 8], classes=["chapter", f"chapter-body-{i + 1}"]):
@@ -564,12 +565,18 @@ def Scenarios():
     ScenarioPair("free.scenarios", tuple(p.name for p in PRESETS), story=False)
 
 
+def ModeToggle(mode: solara.Reactive[str]):
+    solara.ToggleButtonsSingle(value=mode, values=["Story", "Free play"], classes=["mode-toggle"])
+
+
 @solara.component
-def FreePlay():
+def FreePlay(mode: solara.Reactive[str]):
     game = session.use_kept("free.game", dict(STANDARD))
     tab = session.use_kept("free.tab", 0)
     names = ["1 · Play a round", "2 · Tournament", "3 · Evolution", "4 · Scenarios"]
-    solara.lab.Tabs(value=tab, children=[solara.lab.Tab(name) for name in names])
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.lab.Tabs(value=tab, children=[solara.lab.Tab(name) for name in names])
+        ModeToggle(mode)
     with solara.Div(classes=[f"section-{tab.value + 1}"]):
         if tab.value == 0:
             PlayRound(game)
@@ -588,8 +595,7 @@ def WorkshopPage():
     solara.Title("collabsim: workshop")
     mode = session.use_kept("workshop.mode", "Story")
     with solara.Div(classes=["projector"]):
-        solara.ToggleButtonsSingle(value=mode, values=["Story", "Free play"], classes=["mode-toggle"])
         if mode.value == "Story":
-            Story()
+            Story(mode)
         else:
-            FreePlay()
+            FreePlay(mode)
