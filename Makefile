@@ -15,7 +15,10 @@ $(VENV)/.installed: pyproject.toml
 run: $(VENV)/.installed
 	$(VENV)/bin/collabsim run experiments/baseline.toml
 
+# The app's browser tests need a browser: tests/browser.py finds one or installs it (Debian's
+# chromium with apt-get as root, Playwright's own elsewhere), or stops here with one line.
 test: $(VENV)/.installed
+	@$(VENV)/bin/python tests/browser.py >/dev/null
 	$(VENV)/bin/python -m pytest
 
 bench: $(VENV)/.installed

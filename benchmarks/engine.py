@@ -26,23 +26,16 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
+import footprint  # noqa: E402
+from footprint import best as timeit  # noqa: E402  (best of n: least disturbed by other work)
 from bare_kernel import fused_step, gather, stream  # noqa: E402
 from mesa_idiomatic import MesaGame  # noqa: E402
 
 from sim import kernels  # noqa: E402
 from sim.config import validate  # noqa: E402
+from sim.match import see_all  # noqa: E402
 from sim.model import CollabModel  # noqa: E402
 from sim.network import random_edges  # noqa: E402
-
-
-def timeit(fn, repeat=5) -> float:
-    """Best of ``repeat``: the run least disturbed by other work on a shared machine."""
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def random_model(n: int, seed: int = 1, **extra) -> CollabModel:
@@ -148,8 +141,8 @@ def breakdown(n: int) -> dict:
         "decide": lambda: kernels.decide(m.strategy, m.src, m.dst, m.last, m.seen, m.grudge, m.trust, bias,
                                          cfg.strategies.generosity, cfg.strategies.beta, cfg.game.noise, u, m.moves),
         "play": lambda: kernels.play(m.moves, m.src, m.dst, payoff, cfg.game.shift, cfg.game.surplus, m.score, m.money),
-        "observe and update": lambda: m.information.update(m.rng, m.moves, m.seen, m.trust, m.last, m.grudge,
-                                                           cfg.trust.gain, cfg.trust.loss),
+        "observe and update": lambda: see_all(m.moves, m.seen, m.trust, m.last, m.grudge, cfg.trust.gain,
+                                              cfg.trust.loss),
     }
     return {name: timeit(f, 51) / e * 1e9 for name, f in parts.items()}
 
@@ -186,10 +179,12 @@ def memory() -> dict:
     1,000,000-edge model, measured in a fresh process."""
     m = random_model(3334)
     n, e = m.network.n_nodes, m.network.n_edges
-    edge_arrays = [m.src, m.dst, m.moves, m.last, m.seen, m.grudge, m.trust, m.information.found_out,
-                   m.forced, m.council_sides, m.recorder.pair_code, m.network.indices]
-    node_arrays = [m.types, m.size, m.balance, m.pressure, m.disposition, m.special_measures, m.strategy,
-                   m.score, m.money, m.degree, m.network.footprint, m.network.foundation, m.network.indptr]
+    edge_arrays = [m.src, m.dst, m.moves, m.last, m.seen, m.grudge, m.trust, m.mutual, m.memory,
+                   m.information.found_out, m.recorder.pair_code, m.network.indices, m.edge_replicate]
+    node_arrays = [m.types, m.size, m.balance, m.pressure, m.special_measures, m.fines_paid, m.bailouts, m.funding,
+                   m.strategy, m.score, m.money, m.disposition, m.appointed, m.internal, m.table, m.degree,
+                   m.network.footprint, m.network.foundation, m.network.indptr, m.node_replicate,
+                   m.leadership.hazard, m.recorder.playing]
     per_edge = sum(a.nbytes for a in edge_arrays) / e
     per_node_arrays = sum(a.nbytes for a in node_arrays) / n
     # ru_maxrss survives exec (a child would inherit this process's peak), so read the
@@ -261,6 +256,8 @@ def report(res) -> str:
     lines = [
         f"Machine: {res['machine']}. Run: {res['when']}.",
         "",
+        footprint.report(res["footprint"]),
+        "",
         "### Edge-games per second: kernels vs idiomatic Mesa vs a bare fused kernel",
         "",
         "| organisations | edges | idiomatic Mesa ns/edge | engine kernels ns/edge | bare fused kernel ns/edge "
@@ -304,10 +301,9 @@ def report(res) -> str:
         lines.append(f"| {r['edges']:,} | {r['organisations']:,} | {r['step_ms']:.1f} | {r['ns_per_edge']:.1f} |")
     lines += [
         "",
-        "The full step costs more per edge than the kernels mostly because of leader turnover: every",
-        "succession replaces a Mesa `Leader` agent (about 10 microseconds each, one per 40 organisation-months),",
-        "plus the per-step outcome tables. Time per edge stays within a factor of two from 10,000 to",
-        "1,000,000 edges; the rise at the top is the cache effect described under Bounds.",
+        "The full step costs more per edge than the kernels: the per-node phases (payoff table, decision bias,",
+        "budgets, leader turnover) and the month's outcomes. Time per edge stays within a factor of two from",
+        "10,000 to 1,000,000 edges; the rise at the top is the cache effect described under Bounds.",
     ]
     m = res["memory"]
     s = res["startup"]
@@ -318,8 +314,8 @@ def report(res) -> str:
         "### Memory",
         "",
         f"- Arrays per edge: {m['bytes_per_edge_arrays']:.0f} bytes; arrays per organisation: "
-        f"{m['bytes_per_org_arrays']:.0f} bytes; with its two Mesa agents (organisation and leader) an organisation "
-        f"costs about {m['bytes_per_org_all']:,.0f} bytes in all.",
+        f"{m['bytes_per_org_arrays']:.0f} bytes; with its two Mesa agents (organisation and leader, made when "
+        f"asked for) an organisation costs about {m['bytes_per_org_all']:,.0f} bytes in all.",
         f"- A {m['edges']:,}-edge model ({m['organisations']:,} organisations) run for 2 steps adds "
         f"{m['million_edge_model_MiB']:.0f} MiB; the whole process peaks at {m['million_edge_peak_MiB']:.0f} MiB "
         "(target: under 1 GiB).",
@@ -338,6 +334,8 @@ def main():
     parser.add_argument("--write", action="store_true", help="update the results section of benchmarks/README.md")
     args = parser.parse_args()
     res = {"machine": machine(), "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    print("footprint runs ...", file=sys.stderr)
+    res["footprint"] = footprint.measure()
     print("edge-games per second ...", file=sys.stderr)
     res["games"] = [games_per_second(n) for n in (1000, 10_000)]
     print("bounds ...", file=sys.stderr)

@@ -33,7 +33,8 @@ from sim.sweep.executors import SerialExecutor, process_pool  # noqa: E402
 BASELINE = HERE.parent / "experiments" / "baseline.toml"
 
 
-def best(fn, repeat: int) -> float:
+def best(fn, repeat: int = 5) -> float:
+    """Best of ``repeat``: the run least disturbed by other work on a shared machine."""
     times = []
     for _ in range(repeat):
         t = time.perf_counter()

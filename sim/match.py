@@ -29,6 +29,58 @@ class Scripted:
         return COOPERATE if self.moves[t % len(self.moves)] == "C" else DEFECT
 
 
+class Games:
+    """Repeated stage games on the edges (``src``, ``dst``) between players with strategy
+    codes ``strategy``: the engine's decide -> play -> observe loop, on its own kernels,
+    outside the health economy. Matches, tournaments and the workshop's games all play
+    through it, so the strategies they meet are the model's rules.
+
+    Every move is seen as made (no misreading, no pledges). ``round`` takes one row of four
+    uniforms per edge: the two sides' decision draws, then their execution-error draws.
+    """
+
+    def __init__(self, strategy, src, dst, payoffs, noise: float = 0.0, generosity: float = 1 / 3,
+                 beta: float = 5.0, trust0: float = 0.5, trust_gain: float = 0.1, trust_loss: float = 0.3,
+                 bias=None):
+        self.strategy = np.asarray(strategy, dtype=np.int8)
+        self.src, self.dst = np.asarray(src, np.int64), np.asarray(dst, np.int64)
+        e = len(self.src)
+        self.noise, self.generosity, self.beta = float(noise), float(generosity), float(beta)
+        self.gain, self.loss = float(trust_gain), float(trust_loss)
+        self.last = np.full((e, 2), -1, dtype=np.int8)
+        self.seen = np.full((e, 2), -1, dtype=np.int8)
+        self.grudge = np.zeros((e, 2), dtype=np.bool_)
+        self.memory = kernels.new_memory(e)
+        self.trust = np.full((e, 2), float(trust0))
+        self.bias = np.zeros(len(self.strategy)) if bias is None else np.asarray(bias, dtype=np.float64)
+        self.set_payoffs(payoffs)
+        self.intended = np.zeros((e, 2), dtype=np.int8)
+        self.moves = np.zeros((e, 2), dtype=np.int8)
+        self.score = np.zeros(len(self.strategy))
+        self._money = np.zeros(len(self.strategy))
+
+    def set_payoffs(self, payoffs) -> None:
+        """The stage game (R, S, T, P) from the next round on."""
+        self.table = np.tile(np.asarray(payoffs, dtype=np.float64), (len(self.strategy), 1))
+
+    def round(self, u: np.ndarray, fixed: dict | None = None, exempt=()) -> np.ndarray:
+        """Play one round; returns each player's payoff this round (``self.moves`` holds
+        what was played, ``self.intended`` what was meant). ``fixed``: {(edge, side): move}
+        for sides whose move is set from outside (a script, a person) instead of by their
+        rule; a mistake flips a side's intended move with probability ``noise``, except on
+        sides in ``exempt`` (a script plays as written)."""
+        kernels.decide(self.strategy, self.src, self.dst, self.last, self.seen, self.grudge, self.trust, self.bias,
+                       self.generosity, self.beta, 0.0, u, self.intended, self.memory)
+        for (e, side), move in (fixed or {}).items():
+            self.intended[e, side] = move
+        np.copyto(self.moves, np.where(u[:, 2:] < self.noise, 1 - self.intended, self.intended))
+        for e, side in exempt:
+            self.moves[e, side] = self.intended[e, side]
+        kernels.play(self.moves, self.src, self.dst, self.table, 0.0, 0.0, self.score, self._money)
+        see_all(self.moves, self.seen, self.trust, self.last, self.grudge, self.gain, self.loss)
+        return self.score
+
+
 def see_all(moves, seen, trust, last, grudge, gain: float, loss: float) -> None:
     """After a round: every move seen as made (no misreading, no pledges); trust, grudges and
     memories follow, through the model's own kernels."""
@@ -71,32 +123,15 @@ def play_match(
         if not isinstance(p, Scripted) and p not in CODES:
             raise ValueError(f"unknown strategy {p!r}; allowed: {', '.join(CODES)}")
     rng = np.random.default_rng(seed)
-    strategy = np.array([ALLC if isinstance(p, Scripted) else CODES[p] for p in players], dtype=np.int8)
+    strategy = [ALLC if isinstance(p, Scripted) else CODES[p] for p in players]
     scripts = [(s, p) for s, p in enumerate(players) if isinstance(p, Scripted)]
-    src = np.array([0], dtype=np.int64)
-    dst = np.array([1], dtype=np.int64)
-    last = np.full((1, 2), -1, dtype=np.int8)
-    seen = np.full((1, 2), -1, dtype=np.int8)
-    memory = kernels.new_memory(1)
-    grudge = np.zeros((1, 2), dtype=np.bool_)
-    trust = np.full((1, 2), trust0)
-    bias_arr = np.array(bias, dtype=np.float64)
-    table = np.tile(np.asarray(payoffs, dtype=np.float64), (2, 1))
-    moves = np.zeros((1, 2), dtype=np.int8)
-    score = np.zeros(2)
-    money = np.zeros(2)
+    games = Games(strategy, [0], [1], payoffs, noise, generosity, beta, trust0, trust_gain, trust_loss, bias)
+    exempt = [(0, side) for side, _ in scripts]
     all_moves = np.zeros((rounds, 2), dtype=np.int8)
     all_pay = np.zeros((rounds, 2))
     for t in range(rounds):
-        u = rng.random((1, 4))
-        kernels.decide(strategy, src, dst, last, seen, grudge, trust, bias_arr, generosity, beta, noise, u, moves,
-                       memory)
-        for side, script in scripts:
-            moves[0, side] = script.move(t)
-        kernels.play(moves, src, dst, table, 0.0, 0.0, score, money)
-        see_all(moves, seen, trust, last, grudge, trust_gain, trust_loss)
-        all_moves[t] = moves[0]
-        all_pay[t] = score
+        all_pay[t] = games.round(rng.random((1, 4)), {(0, side): script.move(t) for side, script in scripts}, exempt)
+        all_moves[t] = games.moves[0]
     return MatchResult(all_moves, all_pay)
 
 

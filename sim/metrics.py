@@ -258,6 +258,7 @@ SUMMARIES = (
     Summary("time_to_collapse", "Months to collapse", "months (None: not reached)",
             _time_to(np.less_equal, COLLAPSE), ""),
 )
+SUMMARY_BY_NAME = {s.name: s for s in SUMMARIES}
 
 
 def headline() -> list[str]:

@@ -11,12 +11,13 @@ from sim.config import Config, ConfigError
 from sim.match import play_match, tournament
 from sim.model import CollabModel
 from sim.strategies import CODES
-from webapp import assets, compare_page, svg
-from webapp.batch import OUTCOMES, run_comparison
-from webapp.game import Evolution, HumanMatch
-from webapp.levers import DEFAULTS, HORIZON, LEVERS, PRESETS, TENURE, preset_values, tenure_table, to_config
+from webapp import assets, compare_page, labels, results, session, svg
+from webapp.batch import MIN_SEEDS, OUTCOMES, Comparison, run_comparison
+from webapp.game import Evolution, HiddenPartners, HumanMatch, RoundRobin
+from webapp.levers import (DEFAULTS, HORIZON, LEVERS, PRESETS, TENURE, is_dilemma, preset_values, tenure_table,
+                           to_config)
 from webapp.liverun import LiveRun, Pacer
-from webapp.saved import SAVED, describe, regime_names, regime_values, save
+from webapp.saved import describe, regime_names, regime_values, save, saved
 from webapp.serving import is_loopback, warn_if_exposed
 from webapp.stats import mean_ci, paired_difference
 
@@ -141,6 +142,87 @@ def test_evolution_scores_equal_the_engines_matches():
                                         tft_allc[1] + alld_allc[1]])
 
 
+def test_hidden_partners_end_each_match_at_its_fixed_length_and_reveal():
+    hp = HiddenPartners(lineup=[("tft", 3), ("alld", 2)])
+    for _ in range(3):
+        assert not hp.over
+        hp.play(1)
+    assert hp.over and hp.opponent == "tft" and hp.play(1) is None  # no fourth round
+    assert hp.done == [("tft", 3, (9.0, 9.0))]
+    hp.next_partner()
+    hp.play(1)
+    hp.play(0)
+    assert hp.finished and hp.done[-1] == ("alld", 2, (1.0, 6.0))
+
+
+def test_payoffs_changed_mid_match_apply_from_the_next_round():
+    match = HumanMatch("allc", payoffs=(3, 0, 5, 1))
+    match.play(1)
+    match.set_payoffs((4, 0, 6, 1), 0.0)
+    match.play(1)
+    assert [r.payoffs for r in match.rounds] == [(3, 3), (4, 4)]
+
+
+def test_animated_round_robin_ends_with_the_engines_tournament_table():
+    names = ["allc", "alld", "tft", "grudger", "wsls"]
+    rr = RoundRobin(names, rounds=30, repetitions=2, noise=0.05)
+    steps = 0
+    while rr.advance() is not None:
+        steps += 1
+    assert steps == 10 and rr.finished
+    expected = tournament(names, 30, 2, noise=0.05, seed=0)
+    assert [(s, w) for s, _, w in rr.table()] == [(s, w) for s, _, w in expected]
+    np.testing.assert_allclose([x for _, x, _ in rr.table()], [x for _, x, _ in expected])
+    defector, copycat = rr.results[("alld", "tft")]
+    assert defector > copycat  # always-defects beats copycat in their own match
+
+
+def test_the_story_tournament_shows_what_its_notice_says():
+    """Chapter 3's line is a claim about the engine: always-defects wins all its matches yet
+    finishes below every strategy that collaborates first."""
+    from webapp.workshop import STORY_TOURNAMENT
+
+    rr = RoundRobin(STORY_TOURNAMENT, rounds=100)
+    while rr.advance() is not None:
+        pass
+    ranks = {s: i for i, (s, _, _) in enumerate(rr.table())}
+    assert rr.wins["alld"] == len(STORY_TOURNAMENT) - 1
+    assert all(ranks["alld"] > ranks[s] for s in STORY_TOURNAMENT if s not in ("alld", "allc"))
+
+
+def test_mistakes_set_two_copycats_punishing_each_other():
+    """Chapter 5's line: after a mistake two copycats take turns to defect, and earn less."""
+    clean = play_match("tft", "tft", 24)
+    noisy = play_match("tft", "tft", 24, noise=0.1, seed=0)
+    moves = np.asarray(noisy.moves)
+    echo = [(tuple(moves[t]), tuple(moves[t + 1])) for t in range(23)]
+    assert ((1, 0), (0, 1)) in echo or ((0, 1), (1, 0)) in echo
+    assert sum(noisy.scores) < sum(clean.scores) == 2 * 3 * 24
+
+
+def test_a_prisoners_dilemma_needs_the_payoff_order():
+    assert is_dilemma(3, 0, 5, 1) and not is_dilemma(3, 10, 5, 1) and not is_dilemma(3, 0, 7, 1)
+
+
+def test_plain_words_for_codes_and_sources():
+    assert labels.plain_source("KF L1797, L1869") == "King's Fund report (The practice of system leadership)"
+    assert labels.plain_source("IHM L51-68, KF L1783-1793").startswith("IHM report")
+    for lever in LEVERS:
+        for value in lever.choices:
+            if lever.key != "strategies.mix":
+                assert labels.choice(value) != value or value[0].isupper(), value
+    assert "L1" not in "".join(lever.help for lever in LEVERS)
+
+
+def test_session_state_is_kept_per_browser_session(monkeypatch):
+    ids = iter(["browser-a", "browser-a", "browser-b", "browser-a"])
+    monkeypatch.setattr(session, "_session_id", lambda: next(ids))
+    session.kept("x", list).append(1)
+    assert session.kept("x", list) == [1]  # the same browser, another page or tab
+    assert session.kept("x", list) == []  # another browser
+    assert session.kept("x", list) == [1]
+
+
 def test_tournament_ranks_best_first():
     table = tournament(["allc", "alld", "tft", "grudger"], 50)
     assert [row[1] for row in table] == sorted((row[1] for row in table), reverse=True)
@@ -167,10 +249,10 @@ def _arms(*names, months=24):
 def test_comparison_runs_every_regime_on_the_same_seeds():
     arms = _arms("Organisational regulation", "System regulation")
     seen = []
-    c = run_comparison(arms, [1, 2, 3, 4], workers=0, progress=lambda d, t: seen.append((d, t)))
-    assert c.complete and seen[-1] == (8, 8) and len(seen) == 8
-    assert sorted(c.runs.groupby("arm")["seed"].apply(list).tolist()) == [[1, 2, 3, 4]] * 2
-    assert c.series["System regulation"]["cooperation"].shape == (4, 24)
+    c = run_comparison(arms, [1, 2, 3, 4, 5], workers=0, progress=lambda d, t: seen.append((d, t)))
+    assert c.complete and seen[-1] == (10, 10) and len(seen) == 10
+    assert sorted(c.runs.groupby("arm")["seed"].apply(list).tolist()) == [[1, 2, 3, 4, 5]] * 2
+    assert c.series["System regulation"]["cooperation"].shape == (5, 24)
     # a run is the model itself at that seed
     own = CollabModel(to_config(arms["System regulation"]), seed=3)
     own.run()
@@ -183,32 +265,98 @@ def test_comparison_runs_every_regime_on_the_same_seeds():
     assert set(summary.index.get_level_values(0)) == set(OUTCOMES)
 
 
-def test_cancelling_a_comparison_returns_what_finished():
+def test_a_cancelled_comparison_compares_only_seeds_every_regime_finished():
     cancel = threading.Event()
     c = run_comparison(_arms("Baseline", "High churn"), list(range(1, 11)), workers=0, cancel=cancel,
-                       progress=lambda d, t: cancel.set() if d == 3 else None)
-    assert c.cancelled and not c.complete and len(c.runs) == 3
+                       progress=lambda d, t: cancel.set() if d == 7 else None)
+    assert c.cancelled and not c.complete and len(c.runs) == 7
+    assert c.common_seeds == [1, 2, 3]  # seed 4 finished in one regime only
+    assert set(c.compared["seed"]) == {1, 2, 3} and len(c.compared) == 6
+    summary = c.summary().set_index(["outcome", "arm"])
+    assert (summary["seeds"] == 3).all()
+    base = c.compared.loc[c.compared["arm"] == "Baseline", "mean_cooperation"]
+    assert summary.loc[("mean_cooperation", "Baseline"), "mean"] == pytest.approx(base.mean())
+    assert c.series["High churn"]["cooperation"].shape == (3, 24)
+    line = results.seeds_line(c)
+    assert "3 of 10 seeds finished in every regime" in line and "7 of 20 runs" in line
+
+
+def test_a_caption_and_the_csvs_say_what_produced_the_results():
+    arms = compare_page.arms_for(["Organisational regulation", "Crisis, judged together"], 12, 11)
+    c = run_comparison(arms, list(range(1, 6)), workers=0)
+    cap = results.caption(c)
+    assert cap["Regime 1: Organisational regulation (reference)"] == (
+        "Regulation regime: Organisational (each body on its own books)")
+    assert "Structural gap (monthly, share of budget): 0.01" in cap["Regime 2: Crisis, judged together"]
+    assert cap["Seeds compared"].startswith("5 seeds") and cap["Each run"] == "12 months, 11 organisations"
+    assert cap["Model"] == f"collabsim {results.version()}"
+    import io
+
+    import pandas as pd
+    runs = pd.read_csv(io.StringIO(results.runs_csv(c)))
+    assert len(runs) == 10 and set(runs["seed"]) == {1, 2, 3, 4, 5} and runs["compared"].all()
+    assert (runs["months"] == 12).all() and (runs["organisations"] == 11).all()
+    crisis = runs[runs["arm"] == "Crisis, judged together"]
+    assert (crisis["lever:regulation.regime"] == "system").all()
+    assert (crisis["lever:budget.structural_gap"] == 0.01).all()
+    summary = pd.read_csv(io.StringIO(results.summary_csv(c)))
+    assert (summary["seeds_compared"] == 5).all() and summary["collabsim_version"].nunique() == 1
+
+
+def test_answers_give_direction_units_and_interval():
+    assert labels.answer("mean_cooperation", "System regulation", "Organisational regulation", 0.121, 0.102, 0.14,
+                         20) == ("System regulation raises cooperation by 12.1 points (95% CI 10.2 to 14.0) "
+                                 "compared with Organisational regulation, over 20 seeds paired by seed.")
+    assert labels.answer("final_system_balance", "B", "A", -340.0, -400.0, -280.0, 5).startswith(
+        "B lowers the system balance at the end by 340 budget units (95% CI 280 to 400)")
+    assert labels.answer("turnover_total", "B", "A", 0.5, -1.0, 2.0, 5).startswith(
+        "B makes no clear difference to leaders replaced: +0.5 leaders (95% CI -1.0 to 2.0)")
+    assert set(labels.UNITS) == set(OUTCOMES) == set(labels.SHORT_OUTCOME)
+    c = Comparison({"A": {}, "B": {}}, [1, 2, 3], "A")
+    import pandas as pd
+    c.runs = pd.DataFrame([{"arm": a, "seed": s, **{o: s * (1.0 if a == "A" else 2.0) for o in OUTCOMES}}
+                           for a in "AB" for s in (1, 2, 3)])
+    said = results.answers(c, ["mean_cooperation"])
+    assert said == [labels.answer("mean_cooperation", "B", "A", 2.0, *c.summary().set_index(
+        ["outcome", "arm"]).loc[("mean_cooperation", "B"), ["ci_low", "ci_high"]], 3)]
+    assert "makes no clear difference to cooperation: +200.0 points" in said[0]  # differences 1, 2, 3: wide CI
 
 
 def test_worker_processes_give_the_same_runs_as_in_process():
-    arms = _arms("Baseline", "Pooled budget", months=12)
-    here = run_comparison(arms, [1, 2], workers=0).runs.reset_index(drop=True)
-    there = run_comparison(arms, [1, 2], workers=1).runs.reset_index(drop=True)
+    arms = _arms("Baseline", "Pooled budget", months=6)
+    seeds = list(range(1, MIN_SEEDS + 1))
+    here = run_comparison(arms, seeds, workers=0).runs.reset_index(drop=True)
+    there = run_comparison(arms, seeds, workers=1).runs.reset_index(drop=True)
     assert here.equals(there)
 
 
-def test_a_comparison_needs_two_valid_regimes():
+def test_a_comparison_needs_two_valid_regimes_and_five_seeds():
     with pytest.raises(ValueError, match="two"):
-        run_comparison(_arms("Baseline"), [1, 2], workers=0)
+        run_comparison(_arms("Baseline"), [1, 2, 3, 4, 5], workers=0)
+    with pytest.raises(ValueError, match="seeds: at least 5"):
+        run_comparison(_arms("Baseline", "High churn"), [1, 2, 3, 4], workers=0)
     with pytest.raises(ConfigError):
-        run_comparison({"a": DEFAULTS, "b": {**DEFAULTS, "game.noise": 2.0}}, [1, 2], workers=0)
+        run_comparison({"a": DEFAULTS, "b": {**DEFAULTS, "game.noise": 2.0}}, [1, 2, 3, 4, 5], workers=0)
+
+
+def test_regime_names_are_shown_as_text_not_run_as_html():
+    name = """<img src=x onerror="document.title='INJECTED'">"""
+    c = Comparison({"Baseline": {}, name: {}}, [1, 2, 3], "Baseline")
+    import pandas as pd
+    c.runs = pd.DataFrame([{"arm": a, "seed": s, **{o: float(s + i) for o in OUTCOMES}}
+                           for i, a in enumerate(c.arms) for s in (1, 2, 3)])
+    for out in (compare_page.summary_html(c.summary(), "Baseline"), compare_page.caption_html(c),
+                compare_page.answers_html(c, list(OUTCOMES))):
+        assert "<img" not in out and "&lt;img src=x" in out
+    table = compare_page.summary_html(c.summary(), name)
+    assert "<img" not in table
 
 
 @pytest.fixture
 def no_saved_regimes():
-    SAVED.set({})
+    session.clear()
     yield
-    SAVED.set({})
+    session.clear()
 
 
 def test_saved_settings_become_a_regime_compare_mode_runs(no_saved_regimes):
@@ -217,8 +365,8 @@ def test_saved_settings_become_a_regime_compare_mode_runs(no_saved_regimes):
     assert regime_names()[-1] == "Stable and system" and regime_names()[0] == PRESETS[0].name
     assert regime_values("Stable and system") == mine and regime_values("Baseline") == preset_values("Baseline")
     line = describe("Stable and system")
-    assert "Regulation regime system" in line and "tenure" in line and "noise" not in line
-    c = run_comparison(compare_page.arms_for(["Baseline", "Stable and system"], 12, 12), [1, 2], workers=0)
+    assert "Regulation regime: System" in line and "tenure" in line and "noise" not in line
+    c = run_comparison(compare_page.arms_for(["Baseline", "Stable and system"], 12, 12), [1, 2, 3, 4, 5], workers=0)
     cfg = to_config(compare_page.arms_for(["Stable and system"], 12, 12)["Stable and system"])
     own = CollabModel(cfg, seed=2)
     own.run()
@@ -236,7 +384,7 @@ def test_bad_saves_are_refused_and_keep_what_was_saved(no_saved_regimes, name, v
     save("Kept", DEFAULTS)
     with pytest.raises(ConfigError, match=message):
         save(name, values)
-    assert list(SAVED.value) == ["Kept"]
+    assert list(saved()) == ["Kept"]
 
 
 # -- live view ---------------------------------------------------------------------------------
@@ -311,3 +459,18 @@ def test_page_assets_match_the_installed_solara():
     needed = assets.required()
     assert any(p.startswith("@widgetti/solara-vuetify") for p in needed)
     assert any(p.startswith("requirejs@") for p in needed)
+
+
+# -- the browser make test drives ----------------------------------------------------------------
+def test_the_browser_is_the_one_named_or_a_clear_one_line_stop(monkeypatch, capsys):
+    import sys
+
+    import browser
+
+    monkeypatch.setenv("COLLABSIM_CHROMIUM", sys.executable)
+    assert browser.executable() == sys.executable
+    monkeypatch.setenv("COLLABSIM_CHROMIUM", "/no/such/chromium")
+    assert browser.executable() is None
+    assert browser.main() == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "COLLABSIM_CHROMIUM" in err[0]

@@ -1,4 +1,5 @@
-"""Compare mode's runs: every regime over the same seeds, off the page's thread.
+"""Compare mode's runs: every regime over the same seeds, off the page's thread, on the
+project's one engine for many runs (``sim.engine``, as ``collabsim compare``).
 
 Runs go to worker processes (``spawn``: forking a server that runs threads can deadlock),
 so the web server keeps its own core and the page stays responsive while a batch runs;
@@ -7,39 +8,24 @@ matched pair across regimes (same network, same first draws), which is what the 
 statistics in ``webapp.stats`` need.
 """
 
-import multiprocessing
 import os
 import threading
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 
+from sim import engine
+from sim.sweep.executors import SerialExecutor, process_pool
+
+from .labels import OUTCOME_LABELS
 from .levers import to_config
 from .stats import mean_ci, paired_difference
 
-OUTCOMES = {
-    "mean_cooperation": "Mean cooperation",
-    "mean_trust": "Mean trust",
-    "mean_hawk_share": "Mean hawk share",
-    "final_system_balance": "System balance at the end",
-    "final_in_deficit": "Organisations in deficit at the end",
-    "turnover_total": "Leaders replaced",
-    "public_cost": "Public cost (support paid + deficits left)",
-}
+OUTCOMES = dict(OUTCOME_LABELS)
+MIN_SEEDS = 5  # fewer gives confidence intervals too wide to read (two seeds: a share's CI past 0 and 1)
 SERIES = ("cooperation", "mean_trust", "hawk_share", "system_balance")
-
-
-def run_one(job: tuple[str, int, dict]) -> tuple[str, int, dict, dict]:
-    """One regime at one seed, run as ``collabsim compare`` runs an arm: its outcomes and
-    its monthly series."""
-    from sim import compare
-
-    arm, seed, values = job
-    _, _, outcomes, series = compare.run_one((arm, seed, to_config(values), None))
-    return arm, seed, {k: float(outcomes[k]) for k in OUTCOMES}, {k: series[k] for k in SERIES}
 
 
 @dataclass
@@ -48,19 +34,34 @@ class Comparison:
     seeds: list[int]
     reference: str
     runs: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per (arm, seed)
-    series: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)  # arm -> name -> (seeds, months)
+    series: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)  # arm -> name -> (common seeds, months)
     cancelled: bool = False
 
     @property
     def complete(self) -> bool:
         return not self.cancelled and len(self.runs) == len(self.arms) * len(self.seeds)
 
+    @property
+    def common_seeds(self) -> list[int]:
+        """Seeds every regime finished: after a cancel, the only ones compared, so that every
+        mean and every difference rests on the same matched runs."""
+        done = self.runs.groupby("arm")["seed"].apply(set) if len(self.runs) else {}
+        if any(arm not in done for arm in self.arms):
+            return []
+        return sorted(set.intersection(*(done[arm] for arm in self.arms)))
+
+    @property
+    def compared(self) -> pd.DataFrame:
+        """The runs the statistics and figures use: those at the common seeds."""
+        return self.runs[self.runs["seed"].isin(self.common_seeds)]
+
     def summary(self) -> pd.DataFrame:
         """Per outcome and regime: mean with 95% CI, and the paired difference from the
-        reference regime with its 95% CI and p-value (seeds both regimes completed)."""
+        reference regime with its 95% CI and p-value, all over the common seeds."""
         rows = []
+        runs = self.compared
         for outcome, label in OUTCOMES.items():
-            wide = self.runs.pivot(index="seed", columns="arm", values=outcome)
+            wide = runs.pivot(index="seed", columns="arm", values=outcome)
             for arm in self.arms:
                 if arm not in wide:
                     continue
@@ -70,6 +71,7 @@ class Comparison:
                     both = wide[[self.reference, arm]].dropna()
                     if len(both):
                         row.update(paired_difference(both[self.reference], both[arm]))
+                row["seeds"] = len(wide)
                 rows.append(row)
         return pd.DataFrame(rows)
 
@@ -86,37 +88,30 @@ def run_comparison(arms: dict[str, dict], seeds: list[int], reference: str | Non
     ``cancel`` stops the batch early and returns what finished (``cancelled`` set)."""
     if len(arms) < 2:
         raise ValueError("pick at least two regimes to compare")
+    if len(set(seeds)) < MIN_SEEDS:
+        raise ValueError(f"seeds: at least {MIN_SEEDS} seeds per regime are needed, got {len(set(seeds))}")
     for values in arms.values():  # fail fast, in this thread, on settings that cannot run
         to_config(values)
     cancel = cancel or threading.Event()
-    jobs = [(arm, s, values) for s in seeds for arm, values in arms.items()]
+    jobs = [engine.Job(arm, to_config(values), list(seeds)) for arm, values in arms.items()]
+    total = len(jobs) * len(seeds)
     result = Comparison(dict(arms), list(seeds), reference or next(iter(arms)))
     rows, collected = [], {arm: {} for arm in arms}
-
-    def collect(out):
-        arm, seed, outcomes, series = out
-        rows.append({"arm": arm, "seed": seed, **outcomes})
-        collected[arm][seed] = series
-        if progress:
-            progress(len(rows), len(jobs))
-
     workers = default_workers() if workers is None else workers
-    if workers == 0:
-        for job in jobs:
-            if cancel.is_set():
-                break
-            collect(run_one(job))
-    else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            pending = {pool.submit(run_one, job) for job in jobs}
-            while pending and not cancel.is_set():
-                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    collect(fut.result())
-            for fut in pending:
-                fut.cancel()
-    result.cancelled = cancel.is_set() and len(rows) < len(jobs)
+    # Runs go to worker processes ("spawn": forking a server that runs threads can
+    # deadlock), or, with workers = 0, run in this thread.
+    executor = SerialExecutor() if workers == 0 else process_pool(workers)
+    try:
+        for run in engine.run_many(jobs, executor=executor, series=SERIES, progress=progress, cancel=cancel):
+            rows.append({"arm": run.key, "seed": run.seed, **{k: float(run.outcomes[k]) for k in OUTCOMES}})
+            collected[run.key][run.seed] = run.series
+    finally:
+        # On a cancel, return at once: runs still in a worker finish there unread,
+        # instead of holding the page until they end.
+        executor.shutdown(wait=not cancel.is_set(), cancel_futures=True)
+    result.cancelled = cancel.is_set() and len(rows) < total
     result.runs = pd.DataFrame(rows, columns=["arm", "seed", *OUTCOMES]).sort_values(["arm", "seed"], kind="stable")
-    result.series = {arm: {k: np.vstack([by_seed[s][k] for s in sorted(by_seed)]) for k in SERIES}
-                     for arm, by_seed in collected.items() if by_seed}
+    common = result.common_seeds
+    result.series = {arm: {k: np.vstack([by_seed[s][k] for s in common]) for k in SERIES}
+                     for arm, by_seed in collected.items() if common}
     return result

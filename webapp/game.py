@@ -1,8 +1,7 @@
 """Workshop games on the engine's own kernels: a participant against a strategy, and the
 evolution of a mixed population.
 
-Both call ``sim.kernels.decide / play`` and ``Information.update`` exactly as ``sim.match``
-does, so the strategy a participant meets, and the strategies that compete in the
+Both play through ``sim.match.Games``, as matches and tournaments do, so the strategy a participant meets, and the strategies that compete in the
 evolution, are the model's rules and not a re-implementation of them.
 """
 
@@ -11,30 +10,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import kernels
-from sim.match import play_match
-from sim.match import see_all
-from sim.strategies import ALLC, CODES, COOPERATE, NAMES
+from sim.match import Games, play_match
+from sim.strategies import ALLC, CODES, NAMES
 
 # The participant's opponent uses the same settings as a match in the tournament.
 MATCH = {k: p.default for k, p in inspect.signature(play_match).parameters.items()
          if p.default is not inspect.Parameter.empty}
-
-DESCRIPTIONS = {
-    "allc": "Dove: always collaborates",
-    "alld": "Hawk: always protects its own budget",
-    "tft": "Copycat (tit-for-tat): collaborates first, then does what you did last round",
-    "gtft": "Forgiving copycat: like copycat, but forgives a third of defections",
-    "grudger": "Grudger: collaborates until you defect once, then never again",
-    "wsls": "Win-stay, lose-shift (Pavlov): repeats its move if it did well, else switches",
-    "random": "Coin-flipper: collaborates half the time at random",
-    "trust": "Trust-based leader: the more it trusts you, the likelier it collaborates",
-}
-SHORT = {"allc": "Dove", "alld": "Hawk", "tft": "Copycat", "gtft": "Forgiving copycat", "grudger": "Grudger",
-         "wsls": "Pavlov", "random": "Coin-flipper", "trust": "Trust-based"}
-COLOURS = {"allc": "#56B4E9", "alld": "#D55E00", "tft": "#009E73", "gtft": "#8fd175", "grudger": "#7a4f9a",
-           "wsls": "#E69F00", "random": "#999999", "trust": "#0072B2"}
-
 
 @dataclass(frozen=True)
 class Round:
@@ -58,32 +39,25 @@ class HumanMatch:
         self.payoffs = tuple(float(p) for p in payoffs)
         self.noise = float(noise)
         self.rng = np.random.default_rng(seed)
-        self.strategy = np.array([ALLC, CODES[opponent]], dtype=np.int8)  # side 0 is overridden each round
-        self.src, self.dst = np.array([0], np.int64), np.array([1], np.int64)
-        self.last = np.full((1, 2), -1, dtype=np.int8)
-        self.seen = np.full((1, 2), -1, dtype=np.int8)
-        self.grudge = np.zeros((1, 2), dtype=np.bool_)
-        self.trust = np.full((1, 2), MATCH["trust0"])
-        self.bias = np.array(MATCH["bias"], dtype=np.float64)
-        self.table = np.tile(np.asarray(self.payoffs), (2, 1))
+        # Side 0 is the person: its move is set each round, so its rule is never asked.
+        self.games = Games([ALLC, CODES[opponent]], [0], [1], self.payoffs, self.noise, MATCH["generosity"],
+                           MATCH["beta"], MATCH["trust0"], MATCH["trust_gain"], MATCH["trust_loss"], MATCH["bias"])
         self.rounds: list[Round] = []
 
     def play(self, move: int) -> Round:
         """The participant plays ``move`` (1 collaborate, 0 defect); returns the round."""
-        u = self.rng.random((1, 4))
-        intended = np.zeros((1, 2), dtype=np.int8)
-        kernels.decide(self.strategy, self.src, self.dst, self.last, self.seen, self.grudge, self.trust, self.bias,
-                       MATCH["generosity"], MATCH["beta"], 0.0, u, intended)
-        intended[0, 0] = move
-        moves = np.where(u[:, 2:] < self.noise, 1 - intended, intended).astype(np.int8)
-        score, money = np.zeros(2), np.zeros(2)
-        kernels.play(moves, self.src, self.dst, self.table, 0.0, 0.0, score, money)
-        see_all(moves, self.seen, self.trust, self.last, self.grudge, MATCH["trust_gain"],
-                           MATCH["trust_loss"])
-        r = Round((int(move), int(intended[0, 1])), (int(moves[0, 0]), int(moves[0, 1])),
+        g = self.games
+        score = g.round(self.rng.random((1, 4)), {(0, 0): int(move)})
+        r = Round((int(move), int(g.intended[0, 1])), (int(g.moves[0, 0]), int(g.moves[0, 1])),
                   (float(score[0]), float(score[1])))
         self.rounds.append(r)
         return r
+
+    def set_payoffs(self, payoffs, noise: float) -> None:
+        """New payoffs and mistake rate from the next round on; the rounds played keep theirs."""
+        self.payoffs = tuple(float(p) for p in payoffs)
+        self.noise = self.games.noise = float(noise)
+        self.games.set_payoffs(self.payoffs)
 
     @property
     def totals(self) -> tuple[float, float]:
@@ -107,7 +81,7 @@ class Evolution:
         self.names = [s for s in counts]
         self.rounds, self.noise = int(rounds), float(noise)
         self.replace = max(1, min(int(replace), len(self.strategy) // 2))
-        self.table = np.tile(np.asarray(payoffs, dtype=np.float64), (len(self.strategy), 1))
+        self.payoffs = payoffs
         self.src, self.dst = (a.astype(np.int64) for a in np.triu_indices(len(self.strategy), 1))
         self.generation = 0
         self.scores = np.zeros(len(self.strategy))
@@ -120,21 +94,11 @@ class Evolution:
 
     def play_round_robin(self) -> np.ndarray:
         """Each member's total payoff over all its matches this generation."""
-        e = len(self.src)
-        last = np.full((e, 2), -1, dtype=np.int8)
-        seen = np.full((e, 2), -1, dtype=np.int8)
-        grudge = np.zeros((e, 2), dtype=np.bool_)
-        trust = np.full((e, 2), MATCH["trust0"])
-        bias = np.zeros(len(self.strategy))
-        moves = np.zeros((e, 2), dtype=np.int8)
-        score, money, total = (np.zeros(len(self.strategy)) for _ in range(3))
+        games = Games(self.strategy, self.src, self.dst, self.payoffs, self.noise, MATCH["generosity"],
+                      MATCH["beta"], MATCH["trust0"], MATCH["trust_gain"], MATCH["trust_loss"])
+        total = np.zeros(len(self.strategy))
         for _ in range(self.rounds):
-            u = self.rng.random((e, 4))
-            kernels.decide(self.strategy, self.src, self.dst, last, seen, grudge, trust, bias,
-                           MATCH["generosity"], MATCH["beta"], self.noise, u, moves)
-            kernels.play(moves, self.src, self.dst, self.table, 0.0, 0.0, score, money)
-            see_all(moves, seen, trust, last, grudge, MATCH["trust_gain"], MATCH["trust_loss"])
-            total += score
+            total += games.round(self.rng.random((len(self.src), 4)))
         return total
 
     def step(self) -> None:
@@ -154,5 +118,102 @@ class Evolution:
                 for s in self.names if (self.played == CODES[s]).any()}
 
 
-def cooperate_label(move: int) -> str:
-    return "collaborate" if move == COOPERATE else "defect"
+class HiddenPartners:
+    """Story chapter 2: the participant meets partners one after another, each for a fixed
+    number of rounds that the room is not told (so no one can plan the last round), and
+    each partner's strategy is revealed when its match ends.
+
+    As in "The Evolution of Trust", the line-up is fixed so that every room meets the same
+    lessons: a copycat, one that always defects, one that always collaborates, a grudger.
+    """
+
+    LINEUP: tuple[tuple[str, int], ...] = (("tft", 6), ("alld", 5), ("allc", 4), ("grudger", 7))
+
+    def __init__(self, payoffs=(3.0, 0.0, 5.0, 1.0), noise: float = 0.0, lineup=None):
+        self.lineup = tuple(lineup or self.LINEUP)
+        self.payoffs, self.noise = tuple(payoffs), float(noise)
+        self.index = 0
+        self.match = HumanMatch(self.lineup[0][0], self.payoffs, self.noise, seed=0)
+        self.done: list[tuple[str, int, tuple[float, float]]] = []  # (strategy, rounds, totals) per finished match
+
+    @property
+    def opponent(self) -> str:
+        return self.lineup[self.index][0]
+
+    @property
+    def length(self) -> int:
+        return self.lineup[self.index][1]
+
+    @property
+    def over(self) -> bool:
+        """This partner's match has reached its (hidden) length: time for the reveal."""
+        return len(self.match.rounds) >= self.length
+
+    @property
+    def finished(self) -> bool:
+        return self.over and self.index == len(self.lineup) - 1
+
+    def play(self, move: int) -> Round | None:
+        if self.over:
+            return None
+        r = self.match.play(move)
+        if self.over:
+            self.done.append((self.opponent, self.length, self.match.totals))
+        return r
+
+    def next_partner(self) -> None:
+        if self.over and not self.finished:
+            self.index += 1
+            self.match = HumanMatch(self.opponent, self.payoffs, self.noise, seed=self.index)
+
+    def set_payoffs(self, payoffs, noise: float) -> None:
+        self.payoffs, self.noise = tuple(payoffs), float(noise)
+        self.match.set_payoffs(payoffs, noise)
+
+
+class RoundRobin:
+    """Story chapter 3: a round-robin tournament played one match at a time, so a room can
+    watch who beats whom. The final table is ``sim.match.tournament``'s (same matches, same
+    seeds), which a test checks."""
+
+    def __init__(self, strategies: list[str], rounds: int = 200, repetitions: int = 1,
+                 payoffs=(3.0, 0.0, 5.0, 1.0), noise: float = 0.0):
+        self.strategies = list(strategies)
+        self.rounds, self.repetitions = int(rounds), int(repetitions)
+        self.payoffs, self.noise = tuple(payoffs), float(noise)
+        self.pairs = [(a, b) for i, a in enumerate(self.strategies) for b in self.strategies[i + 1:]]
+        self.results: dict[tuple[str, str], tuple[float, float]] = {}  # mean scores of (a, b) over repetitions
+        self.wins = {s: 0 for s in self.strategies}
+        self.totals = {s: 0.0 for s in self.strategies}
+
+    @property
+    def finished(self) -> bool:
+        return len(self.results) == len(self.pairs)
+
+    def advance(self) -> tuple[str, str] | None:
+        """Play the next pair's matches; returns the pair, or None when all have played."""
+        if self.finished:
+            return None
+        a, b = self.pairs[len(self.results)]
+        scores = [play_match(a, b, self.rounds, payoffs=self.payoffs, noise=self.noise, seed=r).scores
+                  for r in range(self.repetitions)]
+        for sa, sb in scores:
+            self.totals[a] += sa
+            self.totals[b] += sb
+            self.wins[a] += sa > sb
+            self.wins[b] += sb > sa
+        self.results[(a, b)] = (float(np.mean([x[0] for x in scores])), float(np.mean([x[1] for x in scores])))
+        return a, b
+
+    def table(self) -> list[tuple[str, float, int]]:
+        """(strategy, mean score per match, matches won), best first: as ``sim.match.tournament``."""
+        matches = max(1, (len(self.strategies) - 1) * self.repetitions)
+        rows = [(s, self.totals[s] / matches, self.wins[s]) for s in self.strategies]
+        return sorted(rows, key=lambda row: -row[1])
+
+    def winner_is_nice(self) -> bool:
+        """Is the top strategy one that is never the first to defect?"""
+        return self.table()[0][0] in NICE
+
+
+NICE = {"allc", "tft", "gtft", "grudger", "wsls"}  # never the first to defect (without mistakes)

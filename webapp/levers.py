@@ -51,10 +51,10 @@ LEVERS: tuple[Lever, ...] = (
     Lever(HORIZON, "Months to run", "Footprint", 12, 480, 12, integer=True),
     Lever("strategies.mix", "Decision rules", "Footprint", choices=tuple(STRATEGY_MIXES)),
     Lever(TENURE, "Acute CEO tenure (months; other types scale with it)", "Leadership", 6, 180, 1, integer=True,
-          help="NHS leaders stay about three years, council leaders longer (KF L1797, L1869)"),
+          help="NHS leaders stay about three years, council leaders longer (King's Fund report)"),
     Lever("leadership.trust_loss", "Trust lost when a leader leaves", "Leadership", 0, 1, 0.05),
     Lever("leadership.election_every", "Council elections every (months; 0 = none)", "Leadership", 0, 60, 12,
-          integer=True, help="Councils hold back for the 3 months before each election (IHM L289-291)"),
+          integer=True, help="Councils hold back for the 3 months before each election (IHM report)"),
     Lever("leadership.internal_succession", "Chance the successor is internal", "Leadership", 0, 1, 0.05),
     Lever("regulation.regime", "Regulation regime", "Regulation", choices=("none", "organisational", "system")),
     Lever("regulation.detection", "Chance a breach is detected", "Regulation", 0, 1, 0.05),
@@ -75,14 +75,14 @@ LEVERS: tuple[Lever, ...] = (
     Lever("game.P", "P: both defect", "Game", -5, 10, 0.5),
     Lever("game.V", "V: prize (hawk-dove)", "Game", 0.5, 10, 0.5),
     Lever("game.C", "C: cost of a fight (hawk-dove)", "Game", 0.5, 10, 0.5),
-    Lever("game.noise", "Mistake rate (noise)", "Game", 0, 0.2, 0.005),
+    Lever("game.noise", "Mistake rate (a move is flipped by accident)", "Game", 0, 0.2, 0.005),
     Lever("trust.gain", "Trust gained when a partner collaborates", "Trust", 0, 0.5, 0.01),
     Lever("trust.loss", "Trust lost when a partner defects", "Trust", 0, 0.8, 0.01),
     Lever("information.misread", "Chance a partner's move is misread", "Information", 0, 0.3, 0.01),
     Lever("information.shared_information", "Shared information (share of misreading removed)", "Information",
-          0, 1, 0.05, help="A shared financial framework: \"one version of the truth\" (IHM L104-121)"),
+          0, 1, 0.05, help="A shared financial framework: \"one version of the truth\" (IHM report)"),
     Lever("capacity.relationships", "Collaborations managers can carry a month (0 = no limit)", "Leadership",
-          0, 12, 1, help="Beyond it, collaborations stall (IHM L676-682)"),
+          0, 12, 1, help="Beyond it, collaborations stall (IHM report)"),
     Lever("learning.rule", "Learning rule", "Learning", choices=("none", "fermi", "best", "proportional")),
     Lever("learning.rate", "Learning rate", "Learning", 0, 0.5, 0.01),
 )
@@ -102,6 +102,12 @@ def _default(key: str) -> Any:
 
 
 DEFAULTS: dict[str, Any] = {lever.key: _default(lever.key) for lever in LEVERS}
+
+
+def is_dilemma(R: float, S: float, T: float, P: float) -> bool:
+    """A prisoner's dilemma: temptation beats reward beats punishment beats the sucker's
+    payoff, and taking turns to exploit pays less than collaborating (2R > T + S)."""
+    return T > R > P > S and 2 * R > T + S
 
 
 def tenure_table(months: float) -> dict[str, float]:

@@ -15,10 +15,10 @@ import solara
 
 from sim.config import ConfigError
 
-from . import svg
-from .levers import DEFAULTS, GROUPS, LEVERS, PRESET_BY_NAME, PRESETS, preset_values
+from . import labels, session, svg
+from .levers import DEFAULTS, GROUPS, LEVERS, PRESET_BY_NAME, PRESETS, is_dilemma, preset_values
 from .liverun import LiveRun, Pacer
-from .saved import SAVED, save
+from .saved import save, saved
 from .widgets import Slider
 
 OPEN_GROUPS = ("Leadership", "Regulation", "Payment")
@@ -39,10 +39,11 @@ class Live:
         self.frame.value += 1
 
 
-def use_live(values: dict) -> Live:
+def use_live(values: dict, key: str) -> Live:
     """A live run that rebuilds (month 0, same seed) whenever ``values`` change, and a play
-    loop that runs while ``playing`` is set."""
-    run = solara.use_memo(lambda: LiveRun(values), [])
+    loop that runs while ``playing`` is set. The run is kept for the browser session under
+    ``key``, so leaving the page and coming back finds it at the month it had reached."""
+    run = session.kept(f"{key}.run", lambda: LiveRun(values))
     live = Live(run, solara.use_reactive(0), solara.use_reactive(False), solara.use_reactive(10),
                 solara.use_reactive(None))
 
@@ -103,32 +104,40 @@ def RunControls(live: Live):
             solara.Text(f"{steps:.1f} months/s, {frames:.1f} frames/s", style={"color": "#666"})
 
 
-def _kpis(view: dict) -> str:
+def _kpis(view: dict, compact: bool = False) -> str:
     s = view["series"]
     if not s["cooperation"]:
         items = [("Month", "0")]
+    elif compact:  # one row on a projector; the month is beside the run controls
+        items = [("Cooperation", f"{s['cooperation'][-1]:.0%}"), ("Hawks", f"{s['hawk_share'][-1]:.0%}"),
+                 ("Trust", f"{s['mean_trust'][-1]:.2f}"), ("Balance", f"{s['system_balance'][-1]:+.0f}"),
+                 ("In deficit", str(int(s["in_deficit"][-1])))]
     else:
         items = [("Month", str(view["month"])), ("Cooperation", f"{s['cooperation'][-1]:.0%}"),
-                 ("Hawks", f"{s['hawk_share'][-1]:.0%}"), ("Mean trust", f"{s['mean_trust'][-1]:.2f}"),
-                 ("System balance", f"{s['system_balance'][-1]:+.0f}"),
+                 ("Hawks (defected in most games)", f"{s['hawk_share'][-1]:.0%}"),
+                 ("Mean trust (0 to 1)", f"{s['mean_trust'][-1]:.2f}"),
+                 ("System balance (budget units)", f"{s['system_balance'][-1]:+.0f}"),
                  ("Leaders replaced", str(int(s["turnover_total"][-1]))),
                  ("In deficit", str(int(s["in_deficit"][-1])))]
     return '<div class="kpis">' + "".join(
         f'<div class="kpi"><div class="v">{v}</div><div class="l">{label}</div></div>' for label, v in items) + "</div>"
 
 
-def charts(view: dict, horizon: int) -> list[str]:
+def charts(view: dict, horizon: int, width: int = 640) -> list[str]:
     """The live time series: cooperation, hawk share and trust; system balance; turnover."""
     s, before = view["series"], view["previous"]
-    first = {"cooperation": (s["cooperation"], "#27ae60"), "hawk share": (s["hawk_share"], "#c0392b"),
+    first = {"cooperation": (s["cooperation"], "#27ae60"), "hawks": (s["hawk_share"], "#c0392b"),
              "mean trust": (s["mean_trust"], "#2c3e50")}
-    if before:
-        first["cooperation before the change"] = (before["cooperation"], "#27ae60", "3 4")
+    money = {"system balance": (s["system_balance"], "#0072B2")}
+    if before:  # the run before the last lever change, dotted, for each line it can be set against
+        first["cooperation before the change (dotted)"] = (before["cooperation"], "#27ae60", "3 4")
+        first["trust before the change (dotted)"] = (before["mean_trust"], "#2c3e50", "3 4")
+        money["balance before the change (dotted)"] = (before["system_balance"], "#0072B2", "3 4")
     return [
-        svg.line_chart_svg("Cooperation, hawks and trust", first, horizon, (0.0, 1.0), height=CHART_HEIGHT),
-        svg.line_chart_svg("System balance (money; an acute trust's monthly budget = 100)",
-                           {"system balance": (s["system_balance"], "#0072B2")}, horizon, zero_line=True,
-                           height=CHART_HEIGHT),
+        svg.line_chart_svg("Cooperation, hawks and trust", first, horizon, (0.0, 1.0), height=CHART_HEIGHT,
+                           width=width),
+        svg.line_chart_svg("System balance (budget units)" if width < 640 else f"System balance ({labels.MONEY})",
+                           money, horizon, zero_line=True, height=CHART_HEIGHT, width=width),
         svg.line_chart_svg("Leaders replaced (cumulative) and organisations in deficit",
                            {"leaders replaced": (s["turnover_total"], "#7a4f9a"),
                             "in deficit": (s["in_deficit"], "#c0392b")}, horizon, height=CHART_HEIGHT),
@@ -136,24 +145,28 @@ def charts(view: dict, horizon: int) -> list[str]:
 
 
 @solara.component
-def Dashboard(live: Live):
-    """Key numbers, the network and the time series of the live run."""
+def Dashboard(live: Live, compact: bool = False):
+    """Key numbers, the network and the time series of the live run. ``compact`` (the
+    workshop story) fits a projector's 1280x720: smaller key numbers, two charts drawn
+    narrower so their text reads larger."""
     live.frame.get()
     view = live.run.snapshot()
-    solara.HTML(unsafe_innerHTML=_kpis(view), classes=["kpi-row"])
+    solara.HTML(unsafe_innerHTML=_kpis(view, compact), classes=["kpi-row", *(["compact"] if compact else [])])
     with solara.Columns([11, 9], gutters_dense=True):
         with solara.Column(gap="4px"):
             solara.HTML(unsafe_innerHTML=svg.network_svg(view), classes=["network-panel"])
             solara.HTML(unsafe_innerHTML=svg.legend_html())
         with solara.Column(gap="4px"):
-            for chart in charts(view, live.run.horizon):
+            for chart in charts(view, live.run.horizon, width=440 if compact else 640)[: 2 if compact else 3]:
                 solara.HTML(unsafe_innerHTML=chart, classes=["chart-panel"])
 
 
 @solara.component
 def LeverInput(lever, value, on_value):
     if lever.is_select:
-        solara.Select(lever.label, values=list(lever.choices), value=value, on_value=on_value)
+        shown = {labels.choice(c): c for c in lever.choices}
+        solara.Select(lever.label, values=list(shown), value=labels.choice(value),
+                      on_value=lambda label: on_value(shown[label]))
     else:
         value = int(value) if lever.integer else float(value)
         Slider(lever.label, value, lever.min, lever.max, lever.step, on_value=on_value, integer=lever.integer)
@@ -175,6 +188,9 @@ def _shown(lever, values: dict) -> bool:
 def LeverPanel(values: solara.Reactive[dict]):
     """Every lever, grouped; a change restarts the run from month 0 with the same seed."""
     current = values.value
+    if current.get("game.kind", "pd") == "pd" and not is_dilemma(*(current[f"game.{k}"] for k in "RSTP")):
+        solara.Warning("These payoffs are not a prisoner's dilemma (it needs T > R > P > S and 2R > T + S): "
+                       "the model runs them, but the reports' dilemma is gone.", classes=["not-a-dilemma"])
     for group in GROUPS:
         with solara.Details(group, expand=group in OPEN_GROUPS):
             for lever in LEVERS:
@@ -198,7 +214,7 @@ def PresetPicker(values: solara.Reactive[dict], preset: solara.Reactive[str]):
     p = PRESET_BY_NAME[preset.value]
     changed = {**DEFAULTS, **values.value} != preset_values(p.name)
     Notice(f"<b>Notice:</b> {p.notice}" + (" <i>(levers changed since)</i>" if changed else "")
-           + f'<br><small style="color:#666">Source: {p.source}</small>')
+           + f'<br><small style="color:#666">Source: {labels.plain_source(p.source)}</small>')
 
 
 @solara.component
@@ -218,23 +234,27 @@ def SaveRegime(values: solara.Reactive[dict]):
         solara.Button("Save for Compare", on_click=keep, disabled=not name.value.strip())
     if message.value:
         solara.Text(message.value, style={"font-size": "0.85em"})
-    elif SAVED.value:
-        solara.Text(f"Saved: {', '.join(SAVED.value)}", style={"font-size": "0.85em", "color": "#666"})
+    elif saved():
+        solara.Text(f"Saved: {', '.join(saved())}", style={"font-size": "0.85em", "color": "#666"})
 
 
 @solara.component
 def LivePage():
     solara.Title("collabsim: live footprint")
-    values = solara.use_reactive(preset_values(PRESETS[0].name))
-    preset = solara.use_reactive(PRESETS[0].name)
-    live = use_live(values.value)
-    with solara.Sidebar():
-        PresetPicker(values, preset)
-        solara.Text("Changing a lever restarts the run from month 0 with the same seed; the dotted line "
-                    "shows cooperation in the run before the change.", style={"font-size": "0.85em"})
-        LeverPanel(values)
-        SaveRegime(values)
-    if live.error.value:
-        solara.Error(live.error.value)
-    RunControls(live)
-    Dashboard(live)
+    values = session.use_kept("live.values", preset_values(PRESETS[0].name))
+    preset = session.use_kept("live.preset", PRESETS[0].name)
+    live = use_live(values.value, "live")
+    # The levers sit in a column of the page, not in Solara's sidebar: below about 1264 px
+    # wide the sidebar becomes a drawer that opens over the run controls.
+    with solara.Columns([4, 8], classes=["live-layout"]):
+        with solara.Column(classes=["lever-column"]):
+            PresetPicker(values, preset)
+            solara.Text("Changing a lever restarts the run from month 0 with the same seed; dotted lines "
+                        "show the run before the change.", style={"font-size": "0.85em"})
+            LeverPanel(values)
+            SaveRegime(values)
+        with solara.Column():
+            if live.error.value:
+                solara.Error(live.error.value)
+            RunControls(live)
+            Dashboard(live)

@@ -95,9 +95,9 @@ class LiveRun:
 
     def series(self) -> dict[str, list]:
         with self.lock:
-            vars_ = self.model.datacollector.model_vars
-            out = {name: list(vars_[name]) for name in SERIES}
-            out["month"] = list(range(1, len(out["cooperation"]) + 1))
+            cols = self.model.recorder.columns()
+            out = {name: cols[name].tolist() for name in SERIES}
+            out["month"] = cols["step"].tolist()
             return out
 
     def snapshot(self) -> dict[str, Any]:
@@ -105,11 +105,9 @@ class LiveRun:
         with self.lock:
             m = self.model
             n = len(m.types)
-            deg = np.maximum(m.degree, 1)
             played = m.steps > 0
-            coop = (np.bincount(m.src, m.moves[:, 0], n) + np.bincount(m.dst, m.moves[:, 1], n)) / deg
-            trust_out = (np.bincount(m.src, m.trust[:, 0], n) + np.bincount(m.dst, m.trust[:, 1], n)) / deg
-            trust_in = (np.bincount(m.src, m.trust[:, 1], n) + np.bincount(m.dst, m.trust[:, 0], n)) / deg
+            coop = m.node_cooperation()
+            trust_out, trust_in = m.node_trust()
             return {
                 "month": int(m.steps),
                 "pos": self.pos,

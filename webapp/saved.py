@@ -1,5 +1,6 @@
 """Regimes a user builds on the live view's levers and saves by name, so that compare mode
-can run them beside the presets. Kept per browser session (a Solara reactive), never on disk.
+can run them beside the presets. Kept per browser session (``webapp.session``: every tab of
+the browser sees them), never on disk.
 """
 
 from typing import Any
@@ -8,9 +9,19 @@ import solara
 
 from sim.config import ConfigError
 
-from .levers import DEFAULTS, HORIZON, LEVER_BY_KEY, PRESET_BY_NAME, preset_values, to_config
+from . import session
+from .levers import PRESET_BY_NAME, preset_values, to_config
+from .results import describe_changes
 
-SAVED: solara.Reactive[dict[str, dict[str, Any]]] = solara.reactive({})
+# Bumped on every save, so that a page showing saved regimes redraws; the regimes themselves
+# are in the session's store.
+CHANGED: solara.Reactive[int] = solara.reactive(0)
+
+
+def saved() -> dict[str, dict[str, Any]]:
+    """This browser session's saved regimes, name -> app settings."""
+    CHANGED.get()
+    return session.kept("saved regimes", dict)
 
 
 def save(name: str, values: dict[str, Any]) -> str:
@@ -22,24 +33,24 @@ def save(name: str, values: dict[str, Any]) -> str:
     if name in PRESET_BY_NAME:
         raise ConfigError(f"regime name: {name!r} is a preset's name; choose another")
     to_config(values)
-    SAVED.set({**SAVED.value, name: dict(values)})
+    saved()[name] = dict(values)
+    CHANGED.value += 1
     return name
 
 
 def regime_values(name: str) -> dict[str, Any]:
     """App settings for a preset or a saved regime."""
-    return dict(SAVED.value[name]) if name in SAVED.value else preset_values(name)
+    mine = saved()
+    return dict(mine[name]) if name in mine else preset_values(name)
 
 
 def regime_names() -> list[str]:
-    return [*PRESET_BY_NAME, *SAVED.value]
+    return [*PRESET_BY_NAME, *saved()]
 
 
 def describe(name: str) -> str:
     """One line for compare mode: a preset's notice, or what a saved regime changes."""
-    if name not in SAVED.value:
+    mine = saved()
+    if name not in mine:
         return PRESET_BY_NAME[name].notice
-    changed = [f"{LEVER_BY_KEY[k].label} {v}" for k, v in SAVED.value[name].items()
-               if k in LEVER_BY_KEY and k not in (HORIZON, "network.n_orgs", "experiment.seed")
-               and v != DEFAULTS.get(k)]
-    return "your settings: " + ("; ".join(changed) if changed else "the defaults")
+    return "your settings: " + describe_changes(mine[name])

@@ -30,4 +30,48 @@ table.summary td:first-child, table.summary th:first-child { text-align: left; }
         font-weight: 600; }
 .chip.c { background: #27ae60; } .chip.d { background: #c0392b; } .chip.m { outline: 3px dashed #222; }
 .score { font-size: 2.2em; font-weight: 700; }
+.chips .who { width: 6.5em; display: inline-block; }
+.history .chips + .chips { margin-top: 4px; }
+table.matrix { border-collapse: collapse; font-size: 1.05em; margin: 0.3em 0; }
+table.matrix td, table.matrix th { padding: 0.3em 0.9em; border: 1px solid #bbb; text-align: center; }
+.story-text { font-size: 1.25rem; line-height: 1.4; display: block; margin: 0.2em 0 0.4em 0; }
+.chapter h2 { margin: 0.2em 0; }
+.chapter-nav .v-btn { text-transform: none !important; font-size: 0.95rem !important; }
+.chapter .v-btn { text-transform: none !important; }
+.partner-line { font-size: 1.3rem; font-weight: 600; margin: 0.3em 0; }
+.reveal { font-size: 1.3rem; border-left: 6px solid #005EB8; background: #eef5fc; padding: 0.4em 0.8em;
+          margin: 0.5em 0; }
+.round-text, .lesson, .payoff-note { font-size: 1.2rem; display: block; margin: 0.3em 0; }
+.payoff-note { color: #8a5a00; }
+.busy { font-size: 1.15rem; color: #444; }
+table.beat-grid { border-collapse: collapse; font-size: 0.95em; }
+table.beat-grid td, table.beat-grid th { padding: 0.2em 0.5em; border: 1px solid #ddd; text-align: center; }
+table.beat-grid th { font-weight: 600; font-size: 0.85em; }
+table.beat-grid td.won { background: #d5f0dd; } table.beat-grid td.lost { background: #f8d7d3; }
+table.beat-grid td.draw { background: #eee; } table.beat-grid td.self { background: #fafafa; }
+.projector .network-panel svg { max-height: 52vh; }
+.compare-results.stale .compare-answers, .compare-results.stale .compare-summary,
+.compare-results.stale .compare-caption, .compare-results.stale .compare-figure { opacity: 0.4; filter: grayscale(1); }
+ul.answers { font-size: 1.1em; margin: 0.4em 0; }
+table.caption { font-size: 0.9em; border-collapse: collapse; margin: 0.4em 0; }
+table.caption th { text-align: left; padding: 0.1em 1em 0.1em 0; color: #444; font-weight: 600; vertical-align: top; }
+table.caption td { padding: 0.1em 0; }
+.lever-column { max-height: calc(100vh - 140px); overflow-y: auto; padding-right: 4px; }
+.mode-toggle { margin-left: auto; }
+.mode-toggle .v-btn { font-size: 0.85rem !important; height: 32px !important; }
+.chapter-nav .v-btn { font-size: 0.85rem !important; padding: 0 0.6em !important; letter-spacing: 0 !important; }
+.chapter-side .notice { font-size: 1.2rem; }
+.chapter .v-btn.big { height: 2.6em !important; }
+.chapter h2 { font-size: 1.7rem; }
+.kpi-row.compact .kpi .v, .projector .kpi-row.compact .kpi .v { font-size: 1.3em; }
+.kpi-row.compact .kpis { margin: 0; gap: 0.2em 1.2em; }
+.chapter .one-run { font-size: 0.85rem; }
+.kpi-row.compact .kpi .l { font-size: 0.75em; }
+.chapter .network-panel svg { max-height: 46vh; }
+.chapter .legend { font-size: 0.8em; line-height: 1.6; }
+.one-run { font-size: 0.95rem; color: #555; margin: 0.2em 0; }
+.chapter .scenario-button { height: 2.4em !important; }
+.chapter table.beat-grid { font-size: 0.7em; }
+.chapter table.ranking { font-size: 0.75em; }
+.chapter table.ranking td, .chapter table.ranking th { padding: 0.2em 0.5em; }
 """

@@ -13,6 +13,8 @@ import numpy as np
 
 from sim.config import ORG_TYPES
 
+from .labels import SHORT
+
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 TYPE_COLOURS = {
     "acute": "#0072B2",
@@ -90,7 +92,7 @@ def network_svg(view: dict, width: int = 640, height: int = 520) -> str:
             attrs["stroke_dasharray"] = "4 3"
         tip = (f"{view['names'][i]} ({TYPE_LABELS[kind]})\n"
                f"{'Hawk' if hawk else 'Dove'} this month: collaborated in {view['cooperation'][i]:.0%} of its games\n"
-               f"Strategy: {view['strategy'][i]}\n"
+               f"Decision rule: {SHORT.get(view['strategy'][i], view['strategy'][i])}\n"
                f"Budget {size[i]:.0f}/month; balance {view['balance'][i]:+.1f}\n"
                f"Trust in partners {view['trust_out'][i]:.2f}; partners' trust in it {view['trust_in'][i]:.2f}\n"
                f"Leader in post {view['tenure'][i]} months"
@@ -106,8 +108,10 @@ def legend_html() -> str:
     types = "".join(f'<span style="{sw}background:{c}"></span>{TYPE_LABELS[t]}' for t, c in TYPE_COLOURS.items())
     grad = ", ".join(trust_colour(t) for t in (0, 0.25, 0.5, 0.75, 1))
     return (f'<div class="legend">{types}<br>'
-            '<span style="margin-left:0.8em">● dove (collaborated in most games) &nbsp; ▲ hawk</span>'
+            '<span style="margin-left:0.8em">● dove: collaborated in most games this month &nbsp; ▲ hawk: defected in '
+            'most games this month</span>'
             ' &nbsp; size = budget &nbsp; <span style="color:#c0392b">red outline = in deficit</span>'
+            ' &nbsp; <span style="border:2px dashed #222;padding:0 0.3em">dashed outline</span> = special measures'
             f' &nbsp; trust: <span style="display:inline-block;width:5em;height:0.7em;'
             f'background:linear-gradient(to right, {grad})"></span> low → high</div>')
 
@@ -130,11 +134,23 @@ def _fmt(v: float) -> str:
 
 
 def line_chart_svg(title: str, series: dict[str, tuple], x_max: int, y_range: tuple[float, float] | None = None,
-                   width: int = 640, height: int = 230, zero_line: bool = False, x_label: str = "month") -> str:
+                   width: int = 640, height: int = 230, zero_line: bool = False, x_label: str = "month",
+                   x_start: int = 1) -> str:
     """A line chart of monthly series: ``series`` maps a label to (values, colour) or
-    (values, colour, dash pattern); value k is drawn at x = k + 1. The x axis runs to
-    ``x_max`` so the frame stays still while a run grows into it."""
-    left, right, top, bottom = 58, 14, 40, 30
+    (values, colour, dash pattern); value k is drawn at x = k + ``x_start`` (months count
+    from 1, generations from 0). The x axis runs to ``x_max`` so the frame stays still while
+    a run grows into it. The legend wraps onto as many rows as it needs."""
+    left, right, bottom = 58, 14, 30
+    rows, x = [[]], left
+    for label in series:
+        w = 28 + 6.6 * len(label)
+        if rows[-1] and x + w > width - right:
+            rows.append([])
+            x = left
+        rows[-1].append((label, x))
+        x += w
+    top = 26 + 16 * len(rows)
+    height = height + 16 * (len(rows) - 1)
     ys = {label: np.asarray(spec[0], float) for label, spec in series.items()}
     finite = np.concatenate([y[np.isfinite(y)] for y in ys.values()] + [np.array([])])
     if y_range is None:
@@ -145,7 +161,8 @@ def line_chart_svg(title: str, series: dict[str, tuple], x_max: int, y_range: tu
         lo, hi = lo - pad, hi + pad
     else:
         lo, hi = y_range
-    x0, x1 = 0.0, float(max(x_max, max((len(y) for y in ys.values()), default=1), 1))
+    x0 = 0.0
+    x1 = float(max(x_max, max((len(y) for y in ys.values()), default=1) - 1 + x_start, 1))
     pw, ph = width - left - right, height - top - bottom
 
     def px(v):
@@ -170,20 +187,21 @@ def line_chart_svg(title: str, series: dict[str, tuple], x_max: int, y_range: tu
         if t == int(t):
             parts.append(f'<text x="{px(t):.1f}" y="{height - 10}" font-size="12" text-anchor="middle">{int(t)}</text>')
     parts.append(f'<text x="4" y="{height - 10}" font-size="11" fill="#666">{escape(x_label)} →</text>')
-    legend_x = left
+    place = {label: (x, 27 + 16 * r) for r, row in enumerate(rows) for label, x in row}
     for label, spec in series.items():
         colour, dash = spec[1], (spec[2] if len(spec) > 2 else "")
+        legend_x, legend_y = place[label]
         y = ys[label]
         ok = np.isfinite(y)
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         if ok.any():
-            xs = np.arange(1, len(y) + 1)[ok]
+            xs = np.arange(x_start, len(y) + x_start)[ok]
             pts = " ".join(f"{px(a):.1f},{py(b):.1f}" for a, b in zip(xs, y[ok]))
             parts.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2.5"{dash_attr} '
                          f'stroke-linejoin="round"><title>{escape(label)}</title></polyline>')
-        parts.append(f'<line x1="{legend_x}" x2="{legend_x + 14}" y1="27" y2="27" stroke="{colour}" stroke-width="4"'
-                     f'{dash_attr}/><text x="{legend_x + 18}" y="31" font-size="12">{escape(label)}</text>')
-        legend_x += 28 + 6.6 * len(label)
+        parts.append(f'<line x1="{legend_x}" x2="{legend_x + 14}" y1="{legend_y}" y2="{legend_y}" stroke="{colour}" '
+                     f'stroke-width="4"{dash_attr}/><text x="{legend_x + 18}" y="{legend_y + 4}" font-size="12">'
+                     f'{escape(label)}</text>')
     parts.append(f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#999"/>')
     parts.append("</svg>")
     return "".join(parts)

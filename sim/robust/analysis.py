@@ -3,7 +3,8 @@ which each arm is better than the reference, regret, and where the answer flips.
 
 A world's value of an outcome for an arm is its mean over the world's seeds; the arms of a
 world share those seeds, so a world's difference is a paired difference. "Better" follows
-the outcome's direction (``LOWER_IS_BETTER``; every other outcome is better higher). The
+the outcome's direction in the outcome registry (``sim.metrics``; outcomes it does not list,
+such as window means, are better higher). The
 share of worlds comes with a Wilson 95% interval: the worlds are a sample from the
 uncertainty ranges, so the interval is about how many worlds were drawn, and the spread of
 the differences across worlds is the answer's dependence on the assumptions.
@@ -23,19 +24,18 @@ import numpy as np
 import pandas as pd
 
 from .. import results
+from ..metrics import SUMMARY_BY_NAME
 from .plan import WINDOW_OUTCOMES, Robust
 
-LOWER_IS_BETTER = {
-    "public_cost", "final_in_deficit", "final_deficit_total", "turnover_total", "intervention_cost_total",
-    "fines_total", "final_balance_dispersion", "final_hawk_share", "mean_hawk_share", "savings_shortfall",
-    "mean_stalled", "trust_drop", "trust_rebuild_time",
-}
+LOWER_IS_BETTER_TOO = {"trust_drop", "trust_rebuild_time"}  # the defection shock's outcomes
 
 MIN_COVERAGE = 0.5  # a PRIM box must hold at least half of the worlds of interest
 
 
 def better_sign(outcome: str) -> int:
-    return -1 if outcome in LOWER_IS_BETTER else 1
+    summary = SUMMARY_BY_NAME.get(outcome)
+    lower = summary.better == "lower" if summary else outcome in LOWER_IS_BETTER_TOO
+    return -1 if lower else 1
 
 
 def wilson(k: int, n: int) -> tuple[float, float]:

@@ -32,8 +32,6 @@ from .. import config as cfgmod
 from .. import sizes
 from ..config import Config, ConfigError
 
-METHODS = ("grid", "latin", "sobol")
-
 
 class Range(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
