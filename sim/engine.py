@@ -10,6 +10,7 @@ this process, a process pool, or Dask. Results come back as each batch finishes,
 progress counted in runs; a ``cancel`` event stops the work between batches.
 """
 
+import itertools
 import math
 import threading
 from concurrent.futures import FIRST_COMPLETED, wait
@@ -68,13 +69,16 @@ def run_batch(config: Config, seeds: list[int], series: tuple[str, ...] | None =
 
 def batches(jobs: list[Job], workers: int = 1, max_batch: int = MAX_BATCH) -> list[tuple[Job, list[int]]]:
     """Cut every job's seeds into batches: large enough to amortise Python's cost, small
-    enough that every worker gets several (for balance, progress and a quick cancel)."""
+    enough that every worker gets several (for balance, progress and a quick cancel). Jobs
+    take turns, first seeds first, so that work stopped early has run the same seeds in
+    every job (matched pairs for a comparison)."""
     from .model import batchable
 
     total = sum(len(j.seeds) for j in jobs)
     size = max(1, min(max_batch, math.ceil(total / (4 * max(1, workers)))))
-    return [(job, job.seeds[i:i + n]) for job in jobs for n in [size if batchable(job.config) else 1]
-            for i in range(0, len(job.seeds), n)]
+    per_job = [[(job, job.seeds[i:i + n]) for n in [size if batchable(job.config) else 1]
+                for i in range(0, len(job.seeds), n)] for job in jobs]
+    return [b for turn in itertools.zip_longest(*per_job) for b in turn if b is not None]
 
 
 def run_many(jobs: list[Job], workers: int | None = 1, dask: str | None = None, executor=None,
@@ -95,12 +99,17 @@ def run_many(jobs: list[Job], workers: int | None = 1, dask: str | None = None, 
 
 
 def _drive(ex, slots, jobs, total, series, window, progress, cancel, max_batch):
+    from .sweep.executors import SerialExecutor
+
     todo = batches(jobs, slots, max_batch)
     todo.reverse()
+    # Keep workers fed with about twice as many batches as they can run; this process runs
+    # a batch as it is submitted, so there one at a time (a cancel then stops at once).
+    ahead = 1 if isinstance(ex, SerialExecutor) else 2 * slots
     running, done = set(), 0
     try:
         while todo or running:
-            while todo and len(running) < 2 * slots and not (cancel and cancel.is_set()):
+            while todo and len(running) < ahead and not (cancel and cancel.is_set()):
                 job, seeds = todo.pop()
                 running.add(ex.submit(run_batch, job.config, seeds, series, window, job.key))
             if cancel and cancel.is_set():

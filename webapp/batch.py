@@ -83,9 +83,10 @@ def default_workers() -> int:
 
 def run_comparison(arms: dict[str, dict], seeds: list[int], reference: str | None = None, workers: int | None = None,
                    progress: Callable[[int, int], None] | None = None,
-                   cancel: threading.Event | None = None) -> Comparison:
+                   cancel: threading.Event | None = None, max_batch: int = engine.MAX_BATCH) -> Comparison:
     """Run every arm at every seed; ``progress(done, total)`` after each run. Setting
-    ``cancel`` stops the batch early and returns what finished (``cancelled`` set)."""
+    ``cancel`` stops the batch early and returns what finished (``cancelled`` set).
+    ``max_batch``: runs per model at most (1: progress and cancel run by run)."""
     if len(arms) < 2:
         raise ValueError("pick at least two regimes to compare")
     if len(set(seeds)) < MIN_SEEDS:
@@ -102,7 +103,8 @@ def run_comparison(arms: dict[str, dict], seeds: list[int], reference: str | Non
     # deadlock), or, with workers = 0, run in this thread.
     executor = SerialExecutor() if workers == 0 else process_pool(workers)
     try:
-        for run in engine.run_many(jobs, executor=executor, series=SERIES, progress=progress, cancel=cancel):
+        for run in engine.run_many(jobs, executor=executor, series=SERIES, progress=progress, cancel=cancel,
+                                   max_batch=max_batch):
             rows.append({"arm": run.key, "seed": run.seed, **{k: float(run.outcomes[k]) for k in OUTCOMES}})
             collected[run.key][run.seed] = run.series
     finally:

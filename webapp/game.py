@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.match import Games, play_match
+from sim.match import Games, pair_seed, play_match
 from sim.strategies import ALLC, CODES, NAMES
 
 # The participant's opponent uses the same settings as a match in the tournament.
@@ -195,8 +195,9 @@ class RoundRobin:
         if self.finished:
             return None
         a, b = self.pairs[len(self.results)]
-        scores = [play_match(a, b, self.rounds, payoffs=self.payoffs, noise=self.noise, seed=r).scores
-                  for r in range(self.repetitions)]
+        ia, ib = self.strategies.index(a), self.strategies.index(b)
+        scores = [play_match(a, b, self.rounds, payoffs=self.payoffs, noise=self.noise,
+                             seed=pair_seed(0, ia, ib, r)).scores for r in range(self.repetitions)]
         for sa, sb in scores:
             self.totals[a] += sa
             self.totals[b] += sb

@@ -156,7 +156,7 @@ PRESETS: tuple[Preset, ...] = (
     Preset("Stable leadership", {TENURE: _tenure(3)},
            "Leaders stay three times as long: trust (green edges) builds up and hawks become rare.", "KF L1797, L1869"),
     Preset("High churn", {TENURE: _tenure(1 / 3)},
-           "Each new chief executive arrives as a stranger: edges keep fading, hawks spread and money runs out.",
+           "Each new chief executive arrives as a stranger: edges keep fading, hawks spread and more organisations end in deficit.",
            "KF L1797, L2074"),
     Preset("Reorganisation at month 60", {"leadership.reorganisations": [60], "leadership.reorganisation_share": 0.9},
            "At month 60 nine in ten leaders leave at once: watch trust drop in one step and take years to come back.",
