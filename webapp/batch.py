@@ -76,6 +76,22 @@ class Comparison:
         return pd.DataFrame(rows)
 
 
+_POOLS: dict[int, object] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def worker_pool(workers: int):
+    """The server's pool of ``workers`` processes, started on first use and kept: starting
+    spawned workers (imports, numba's cached kernels) costs seconds, a batch of runs
+    milliseconds. A cancelled comparison stops reading; a batch still in a worker finishes
+    there, unread."""
+    with _POOLS_LOCK:
+        pool = _POOLS.get(workers)
+        if pool is None or getattr(pool, "_broken", False) or getattr(pool, "_shutdown_thread", False):
+            pool = _POOLS[workers] = process_pool(workers)
+        return pool
+
+
 def default_workers() -> int:
     """Worker processes: leave one core to the web server, but use at least one."""
     return max(1, (os.cpu_count() or 1) - 1)
@@ -101,16 +117,11 @@ def run_comparison(arms: dict[str, dict], seeds: list[int], reference: str | Non
     workers = default_workers() if workers is None else workers
     # Runs go to worker processes ("spawn": forking a server that runs threads can
     # deadlock), or, with workers = 0, run in this thread.
-    executor = SerialExecutor() if workers == 0 else process_pool(workers)
-    try:
-        for run in engine.run_many(jobs, executor=executor, series=SERIES, progress=progress, cancel=cancel,
-                                   max_batch=max_batch):
-            rows.append({"arm": run.key, "seed": run.seed, **{k: float(run.outcomes[k]) for k in OUTCOMES}})
-            collected[run.key][run.seed] = run.series
-    finally:
-        # On a cancel, return at once: runs still in a worker finish there unread,
-        # instead of holding the page until they end.
-        executor.shutdown(wait=not cancel.is_set(), cancel_futures=True)
+    executor = SerialExecutor() if workers == 0 else worker_pool(workers)
+    for run in engine.run_many(jobs, executor=executor, series=SERIES, progress=progress, cancel=cancel,
+                               max_batch=max_batch):
+        rows.append({"arm": run.key, "seed": run.seed, **{k: float(run.outcomes[k]) for k in OUTCOMES}})
+        collected[run.key][run.seed] = run.series
     result.cancelled = cancel.is_set() and len(rows) < total
     result.runs = pd.DataFrame(rows, columns=["arm", "seed", *OUTCOMES]).sort_values(["arm", "seed"], kind="stable")
     common = result.common_seeds
