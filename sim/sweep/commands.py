@@ -7,35 +7,15 @@ import pandas as pd
 
 
 def sweep(args) -> int:
-    from ..output import check_writable
-    from .executors import open_executor
-    from .runner import SweepError, check_folder, prepared, run
     from .spec import load
-    from . import store
 
     plan = load(args.config, allow_large=args.allow_large)
     target = Path(args.out or plan.base["output"]["dir"]) / plan.name
-    check_writable(target, "--out" if args.out else "output.dir")
-    check_dask_target(args.dask, args.workers)
-    check_folder(plan, store.Folder(target), args.resume)  # before anything is written
-    where = _where(args.workers, args.dask)
-    try:
-        with prepared(plan, target, args.resume, args.retry_errors) as ready:
-            for note in ready.notes:
-                print(f"collabsim: {note}", file=sys.stderr)
-            done = ready.done
-            print(f"{plan.name}: {plan.spec.method}, {len(plan.points)} points x {plan.seeds} seeds = {plan.n_runs} "
-                  "runs" + (f" ({done} already done)" if done else "") + f", {where}; results: {target}",
-                  file=sys.stderr)
-            with open_executor(args.workers, args.dask) as (executor, capacity):
-                counts = run(plan, target, executor, capacity, retry_errors=args.retry_errors, ready=ready)
-    except SweepError as exc:
-        print(f"collabsim: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"collabsim: interrupted; finished runs are kept in {target}; run the same command with --resume "
-              "to finish the sweep", file=sys.stderr)
-        return 130
+    counts = execute(plan, target, args, lambda done: (
+        f"{plan.name}: {plan.spec.method}, {len(plan.points)} points x {plan.seeds} seeds = {plan.n_runs} runs"
+        + (f" ({done} already done)" if done else "")), retry_errors=args.retry_errors)
+    if isinstance(counts, int):
+        return counts
     if len(plan.points) <= 40:
         _print_points(target)
     else:
@@ -45,6 +25,38 @@ def sweep(args) -> int:
               "(run them again with --resume --retry-errors)", file=sys.stderr)
         return 1
     return 0
+
+
+def execute(plan, target: Path, args, headline, retry_errors: bool = False, before=None) -> dict | int:
+    """Run a planned sweep (a sweep, or a robust run's worlds) into ``target`` as the command
+    line does: check the output folder and the Dask target, hold the folder's lock, say what
+    will run, run on the executor ``args`` ask for. Returns the counts, or the exit status
+    when the sweep stopped (1: a run could not be carried out; 130: interrupted).
+    ``headline(done)`` says what will run; ``before()`` is called once the folder is held."""
+    from ..output import check_writable
+    from . import store
+    from .executors import open_executor
+    from .runner import SweepError, check_folder, prepared, run
+
+    check_writable(target, "--out" if args.out else "output.dir")
+    check_dask_target(args.dask, args.workers)
+    check_folder(plan, store.Folder(target), args.resume)  # before anything is written
+    try:
+        with prepared(plan, target, args.resume, retry_errors) as ready:
+            for note in ready.notes:
+                print(f"collabsim: {note}", file=sys.stderr)
+            print(f"{headline(ready.done)}, {_where(args.workers, args.dask)}; results: {target}", file=sys.stderr)
+            if before:
+                before()
+            with open_executor(args.workers, args.dask) as (executor, capacity):
+                return run(plan, target, executor, capacity, retry_errors=retry_errors, ready=ready)
+    except SweepError as exc:
+        print(f"collabsim: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"collabsim: interrupted; finished runs are kept in {target}; run the same command with --resume "
+              "to finish", file=sys.stderr)
+        return 130
 
 
 def check_dask_target(dask: str | None, workers: int | None) -> None:
