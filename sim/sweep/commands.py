@@ -16,6 +16,12 @@ def sweep(args) -> int:
     plan = load(args.config, allow_large=args.allow_large)
     target = Path(args.out or plan.base["output"]["dir"]) / plan.name
     check_writable(target, "--out" if args.out else "output.dir")
+    from ..sizes import check_disk
+
+    steps = max((point.get("experiment.steps", plan.base["experiment"]["steps"]) for point in plan.points),
+                default=plan.base["experiment"]["steps"])
+    check_disk("sweep.seeds" if plan.seeds > 1 else "sweep.parameters", plan.n_runs, steps, target,
+               args.allow_large, str(args.config))
     check_dask_target(args.dask, args.workers)
     check_folder(plan, store.Folder(target), args.resume)  # before anything is written
     where = _where(args.workers, args.dask)
