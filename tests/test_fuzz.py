@@ -246,8 +246,11 @@ def run_case(kind: str, data: dict, touched: list[str], encoding: str, out_kind:
     except Exception:
         TALLY["tracebacks"] += 1
         raise
+    took = time.perf_counter() - started
     TALLY["cases"] += 1
-    TALLY["seconds"] += time.perf_counter() - started
+    TALLY[f"{kind} cases"] += 1
+    TALLY["seconds"] += took
+    TALLY["slowest case (s)"] = max(TALLY["slowest case (s)"], round(took, 2))
     err = err_buf.getvalue()
     assert rc in (0, 2), (rc, err)
     assert "Traceback" not in err
