@@ -24,10 +24,10 @@ from . import strategies
 ORG_TYPES = ("acute", "mental_health", "community", "ccg", "council")
 STRATEGY_NAMES = strategies.NAMES  # the registry (sim/strategies.py) is the one list of strategies
 
-# No modelled quantity comes near a billion (an acute trust's monthly budget is 100; the
-# workshop's "leaders never leave" tenure is 1e9 months); bounding magnitudes there keeps
-# every sum and product in a run finite.
-LARGE = 1e9
+# No modelled quantity comes near 1e12 but "never" (validation's leaders who never leave
+# have a 1e12-month tenure; an acute trust's monthly budget is 100); bounding magnitudes
+# there keeps every sum and product in a run finite.
+LARGE = 1e12
 SMALL = 1e-6  # scales divided by (budget size, pressure scale, thresholds) stay above it
 MAX_INT = 2**63 - 1  # stored in 64-bit Parquet columns
 

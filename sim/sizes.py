@@ -110,3 +110,28 @@ def check_count(field: str, count: int, bytes_each: int, allow_large: bool = Fal
     raise ConfigError(f"invalid {source}:\n  {field}: {count:,} would need about {_size(count * bytes_each)} of memory "
                       f"to plan, more than the limit of {_size(memory_limit())} (half of this machine's, or "
                       "COLLABSIM_MEMORY_LIMIT_MB); make it smaller, or pass --allow-large")
+
+
+# A sweep run file: its series (a row per step, about 80 columns of 8 bytes, less after
+# compression) and the footer; measured files are smaller, so this errs on the safe side.
+BYTES_PER_RUN_FILE = 8_000
+BYTES_PER_RUN_STEP = 640
+
+
+def check_disk(field: str, runs: int, steps: int, folder, allow_large: bool = False, source: str = "config") -> None:
+    """Refuse a sweep whose run files would not fit on the disk that holds ``folder``."""
+    import shutil
+    from pathlib import Path
+
+    need = runs * (BYTES_PER_RUN_FILE + steps * BYTES_PER_RUN_STEP)
+    probe = Path(folder).absolute()
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        free = shutil.disk_usage(probe).free
+    except OSError:
+        return
+    if allow_large or need <= free:
+        return
+    raise ConfigError(f"invalid {source}:\n  {field}: {runs:,} runs would write about {_size(need)}, more than "
+                      f"the {_size(free)} free on the disk holding {probe}; make it smaller, or pass --allow-large")

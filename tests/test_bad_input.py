@@ -279,6 +279,12 @@ def test_a_huge_grid_is_refused_before_it_is_planned(cfg, tmp_path, capsys):
            "sweep.parameters", "10,000,000,000")
 
 
+def test_a_sweep_too_large_for_the_disk_is_refused(cfg, tmp_path, capsys):
+    refuse(capsys, ["sweep", cfg(SWEEP.replace("seeds = 1", f"seeds = {2**40}")), "--out", tmp_path / "o"],
+           "sweep.seeds", "free on the disk", "--allow-large")
+    assert not (tmp_path / "o").exists()
+
+
 def test_a_large_footprint_takes_memory_for_its_links_not_its_pairs():
     n = 4000  # 8 million pairs: drawn all at once they took over 300 MB
     tracemalloc.start()

@@ -34,11 +34,16 @@ def execute(plan, target: Path, args, headline, retry_errors: bool = False, befo
     when the sweep stopped (1: a run could not be carried out; 130: interrupted).
     ``headline(done)`` says what will run; ``before()`` is called once the folder is held."""
     from ..output import check_writable
+    from ..sizes import check_disk
     from . import store
     from .executors import open_executor
     from .runner import SweepError, check_folder, prepared, run
 
     check_writable(target, "--out" if args.out else "output.dir")
+    steps = max((point.get("experiment.steps", plan.base["experiment"]["steps"]) for point in plan.points),
+                default=plan.base["experiment"]["steps"])
+    check_disk("sweep.seeds" if plan.seeds > 1 else "sweep.parameters", plan.n_runs, steps, target,
+               getattr(args, "allow_large", False), str(args.config))
     check_dask_target(args.dask, args.workers)
     check_folder(plan, store.Folder(target), args.resume)  # before anything is written
     try:
