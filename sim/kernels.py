@@ -29,6 +29,12 @@ ROUNDS, PARTNER_C, SEEN_1, SEEN_2, PROBE_EXPLOIT = range(5)
 MEMORY = 5  # rounds played; partner cooperations seen; partner's move seen 1 and 2 rounds ago; prober verdict
 
 
+def needs_memory(codes) -> bool:
+    """Whether any of the strategy ``codes`` is a short-memory rule (tf2t, prober, majorities)."""
+    kinds = np.array([registry.REGISTRY[c].kind for c in codes], dtype=np.int64)
+    return bool(np.any(kinds >= TWO_TATS))
+
+
 def new_memory(n_edges: int) -> np.ndarray:
     """Blank short-memory state for ``n_edges`` edges (nothing played yet)."""
     memory = np.zeros((n_edges, 2, MEMORY), dtype=np.int32)
@@ -36,13 +42,17 @@ def new_memory(n_edges: int) -> np.ndarray:
     return memory
 
 
-@njit(cache=True)
-def _intended_move(kind, probs, my_last, their_last, grudge, mem, trust, bias, beta, u):
+NO_MEMORY = new_memory(0)
+
+
+@njit(cache=True, inline="always")  # inlined: no call or array-view reference counting per side
+def _intended_move(kind, probs, code, my_last, their_last, grudge, memory, e, s, trust, bias, beta, u):
+    # Whole arrays and indices, not row views: views cost reference counting per side.
     if kind == MEMORY_ONE:
         if my_last < 0 or their_last < 0:
-            p = probs[0]
+            p = probs[code, 0]
         else:
-            p = probs[1 + 2 * (1 - my_last) + (1 - their_last)]
+            p = probs[code, 1 + 2 * (1 - my_last) + (1 - their_last)]
         return COOPERATE if u < p else DEFECT
     if kind == GRUDGE:
         return DEFECT if grudge else COOPERATE
@@ -50,23 +60,23 @@ def _intended_move(kind, probs, my_last, their_last, grudge, mem, trust, bias, b
         p = 1.0 / (1.0 + np.exp(-beta * (trust - 0.5 + bias)))
         return COOPERATE if u < p else DEFECT
     if kind == TWO_TATS:
-        return DEFECT if mem[SEEN_1] == DEFECT and mem[SEEN_2] == DEFECT else COOPERATE
+        return DEFECT if memory[e, s, SEEN_1] == DEFECT and memory[e, s, SEEN_2] == DEFECT else COOPERATE
     if kind == PROBE:
-        r = mem[ROUNDS]
+        r = memory[e, s, ROUNDS]
         if r == 0:
             return DEFECT
         if r < 3:
             return COOPERATE
         if r == 3:
-            mem[PROBE_EXPLOIT] = 1 if mem[SEEN_2] == COOPERATE and mem[SEEN_1] == COOPERATE else 0
-        if mem[PROBE_EXPLOIT] == 1:
+            memory[e, s, PROBE_EXPLOIT] = 1 if memory[e, s, SEEN_2] == COOPERATE and memory[e, s, SEEN_1] == COOPERATE else 0
+        if memory[e, s, PROBE_EXPLOIT] == 1:
             return DEFECT
-        return DEFECT if mem[SEEN_1] == DEFECT else COOPERATE
-    defections = mem[ROUNDS] - mem[PARTNER_C]
+        return DEFECT if memory[e, s, SEEN_1] == DEFECT else COOPERATE
+    defections = memory[e, s, ROUNDS] - memory[e, s, PARTNER_C]
     if kind == MAJORITY_SOFT:
-        return COOPERATE if mem[PARTNER_C] >= defections else DEFECT
+        return COOPERATE if memory[e, s, PARTNER_C] >= defections else DEFECT
     if kind == MAJORITY_HARD:
-        return COOPERATE if mem[PARTNER_C] > defections else DEFECT
+        return COOPERATE if memory[e, s, PARTNER_C] > defections else DEFECT
     return DEFECT
 
 
@@ -77,22 +87,25 @@ def decide_rules(strategy, kinds, probs, src, dst, last, seen, grudge, memory, t
     ``kinds`` (K,) and ``probs`` (K, 5) come from ``sim.strategies.rule_table``: a memory-one
     rule cooperates with probability probs[code, 0] in the first round and
     probs[code, 1 + outcome] after outcome (CC, CD, DC, DD) of the last round as this side saw
-    it. ``memory`` (E, 2, MEMORY) is updated in place. ``u`` (E, 4): column s is the side's
+    it. ``memory`` (E, 2, MEMORY) is updated in place; an empty one (0, 2, MEMORY) keeps no
+    memory, for runs in which no short-memory rule can play (it saves the per-side updates). ``u`` (E, 4): column s is the side's
     decision draw, column 2 + s its execution-error draw; with probability ``noise`` the
     intended move is flipped (a mistake).
     """
+    track = memory.shape[0] > 0  # an empty memory: no short-memory rule can play
+    blank = np.zeros((1, 2, MEMORY), dtype=np.int32)
     for e in range(src.shape[0]):
         for s in range(2):
-            mem = memory[e, s]
-            if seen[e, s] >= 0:  # fold last round's seen move into the short memory
-                mem[ROUNDS] += 1
-                mem[PARTNER_C] += seen[e, s]
-                mem[SEEN_2] = mem[SEEN_1]
-                mem[SEEN_1] = seen[e, s]
+            if track and seen[e, s] >= 0:  # fold last round's seen move into the short memory
+                memory[e, s, ROUNDS] += 1
+                memory[e, s, PARTNER_C] += seen[e, s]
+                memory[e, s, SEEN_2] = memory[e, s, SEEN_1]
+                memory[e, s, SEEN_1] = seen[e, s]
             node = src[e] if s == 0 else dst[e]
             code = strategy[node]
-            move = _intended_move(kinds[code], probs[code], last[e, s], seen[e, s], grudge[e, s], mem,
-                                  trust[e, s], bias[node], beta, u[e, s])
+            move = _intended_move(kinds[code], probs, code, last[e, s], seen[e, s], grudge[e, s],
+                                  memory if track else blank, e if track else 0, s, trust[e, s], bias[node], beta,
+                                  u[e, s])
             if u[e, 2 + s] < noise:
                 move = 1 - move
             moves[e, s] = move
@@ -103,10 +116,10 @@ def decide(strategy, src, dst, last, seen, grudge, trust, bias, generosity, beta
     ``new_memory``) is needed only when a short-memory rule (tf2t, prober, the majority
     rules) plays; without it those rules would forget each round, so that is refused."""
     kinds, probs = registry.rule_table(float(generosity))
-    if memory is None:
-        if strategy.size and np.any(kinds[strategy] >= TWO_TATS):
+    if memory is None or memory.shape[0] < src.shape[0]:
+        if src.shape[0] and np.any(kinds[strategy] >= TWO_TATS):
             raise ValueError("decide: short-memory strategies need memory=kernels.new_memory(n_edges)")
-        memory = new_memory(src.shape[0])
+        memory = NO_MEMORY
     decide_rules(strategy, kinds, probs, src, dst, last, seen, grudge, memory, trust, bias, beta, noise, u, moves)
 
 

@@ -84,7 +84,10 @@ class CollabModel(Model):
         self.seen = np.full((e, 2), -1, dtype=np.int8)
         self.grudge = np.zeros((e, 2), dtype=np.bool_)
         self.trust = np.full((e, 2), config.trust.initial)
-        self.memory = kernels.new_memory(e)  # short-memory rules' counters (tf2t, prober, majorities)
+        # Short-memory rules' counters (tf2t, prober, majorities); none when no such rule is in
+        # the mix (learning and mutation draw only from the mix, so none can appear later).
+        mix = config.strategies.mix
+        self.memory = kernels.new_memory(e if kernels.needs_memory([CODES[s] for s in mix if mix[s] > 0]) else 0)
         self.mutual = np.zeros(e, dtype=np.bool_)  # both sides cooperated this month
 
         self.base_payoffs = np.array(config.game.payoffs(), dtype=np.float64)

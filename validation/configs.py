@@ -7,7 +7,7 @@ Each builder returns a validated ``sim.config.Config``.
 
 from sim.config import ORG_TYPES, Config, validate
 
-NEVER = 1e9  # months: a leader's mean tenure that no run comes near (the largest allowed)
+NEVER = 1e9  # months: a leader's mean tenure that no run comes near
 
 
 def pure_game(**sections) -> Config:
