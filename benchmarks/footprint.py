@@ -68,8 +68,11 @@ def measure(repeat: int = 15, runs: int = 256) -> dict:
     out = {"organisations": m.network.n_nodes, "relationships": m.network.n_edges, "months": steps}
     out["collabsim_ms"] = best(one, repeat) * 1e3
     out["mesa_ms"] = best(mesa, repeat) * 1e3
-    batch = 64
+    batch = engine.MAX_BATCH
+    out["batch"] = batch
     out["batched_ms"] = best(lambda: engine.run_batch(cfg, list(range(batch))), 3) / batch * 1e3
+    out["by_batch"] = {b: best(lambda b=b: engine.run_batch(cfg, list(range(b))), 3) / b * 1e3
+                       for b in (1, 16, 64, 256, 1024)}
     jobs = [engine.Job("baseline", cfg, list(range(runs)))]
     serial = SerialExecutor()
     out["serial_unbatched_rps"] = runs_per_second([engine.Job("b", cfg, list(range(runs // 4)))], serial, 1)
@@ -105,8 +108,12 @@ def report(r: dict) -> str:
         f"| idiomatic Mesa (`mesa_idiomatic.py`: per-edge work only, no levers, no outcomes) | {r['mesa_ms']:.1f} "
         "| 1x |",
         f"| collabsim, one run alone | {r['collabsim_ms']:.2f} | {ratio:.1f}x faster |",
-        f"| collabsim, batched (64 runs in one model, each its own streams) | {r['batched_ms']:.3f} "
+        f"| collabsim, batched ({r['batch']} runs in one model, each its own streams) | {r['batched_ms']:.3f} "
         f"| {batched_ratio:.0f}x faster |",
+        "",
+        "| runs in one model | " + " | ".join(str(b) for b in r["by_batch"]) + " |",
+        "|---|" + "---:|" * len(r["by_batch"]),
+        "| ms per run | " + " | ".join(f"{v:.2f}" for v in r["by_batch"].values()) + " |",
         "",
         "| runs per second | |",
         "|---|---:|",
@@ -135,11 +142,11 @@ def profile(batch: int) -> None:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", action="store_true", help="profile 20 single runs and one batch of 64")
+    parser.add_argument("--profile", action="store_true", help="profile 20 single runs and one batch of 256")
     args = parser.parse_args()
     if args.profile:
         profile(1)
-        profile(64)
+        profile(engine.MAX_BATCH)
         return
     print(report(measure()))
 

@@ -22,7 +22,8 @@ import numpy as np
 from . import metrics
 from .config import Config
 
-MAX_BATCH = 64  # runs per model: past this, a batch's arrays outgrow the cache for no gain
+MAX_BATCH = 256  # runs per model: past this Python's per-month cost is already spread thin
+# (ms per run by batch size: benchmarks/README.md, from benchmarks/footprint.py)
 
 
 @dataclass
