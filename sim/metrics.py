@@ -28,12 +28,18 @@ COLLAPSE = 0.2  # cooperation at or below this, to the end of the run, is collap
 
 @dataclass(frozen=True)
 class Series:
-    """A monthly outcome: ``compute(model, recorder)`` gives one value per replicate."""
+    """A monthly outcome, one value per replicate: either column ``sum`` of the month's
+    per-replicate sums (``Recorder.sums``) divided by the recorder's ``per`` count (edges,
+    sides, ...), or ``compute(model, recorder)``. ``needs``: a component without which the
+    outcome is 0 every month."""
 
     name: str
     label: str
     unit: str
-    compute: Callable
+    compute: Callable | None = None
+    sum: int = -1
+    per: str = ""
+    needs: str = ""
 
 
 @dataclass(frozen=True)
@@ -49,23 +55,12 @@ class Summary:
     headline: bool = False
 
 
-def _component(m, name):
-    return getattr(m, name, None)
-
-
 def _capacity_stalled(m, rec):
-    cap = _component(m, "capacity")
-    if cap is None:
-        return np.zeros(m.replicates)
-    return m.per_replicate(cap.stalled.sum(axis=1), "edge") / rec.sides
+    return m.per_replicate(m.capacity.stalled.sum(axis=1), "edge") / rec.sides
 
 
 def _governance(m, rec, attr):
-    gov = _component(m, "governance")
-    if gov is None:
-        return np.zeros(m.replicates)
-    values = getattr(gov, attr).astype(np.float64)
-    return np.bincount(rec.footprint_replicate, values, m.replicates)
+    return np.bincount(rec.footprint_replicate, getattr(m.governance, attr).astype(np.float64), m.replicates)
 
 
 # Columns of ``Recorder.sums``: per-replicate sums of the month, from ``kernels.replicate_sums``.
@@ -73,38 +68,35 @@ def _governance(m, rec, attr):
  HAWKS) = range(13)
 
 
-def _sum(col, per=None):
-    if per is None:
-        return lambda m, r: r.sums[:, col]
-    return lambda m, r: r.sums[:, col] / getattr(r, per)
-
-
 SERIES = (
-    Series("cooperation", "Cooperation", "share of moves", _sum(COOP, "sides")),
-    Series("mutual_cooperation", "Mutual cooperation", "share of relationships", _sum(MUTUAL, "edges")),
-    Series("mean_trust", "Mean trust", "0 to 1", _sum(TRUST, "sides")),
+    Series("cooperation", "Cooperation", "share of moves", sum=COOP, per="sides"),
+    Series("mutual_cooperation", "Mutual cooperation", "share of relationships", sum=MUTUAL, per="edges"),
+    Series("mean_trust", "Mean trust", "0 to 1", sum=TRUST, per="sides"),
     Series("hawk_share", "Hawk share", "share of organisations that defected in most games this month",
-           _sum(HAWKS, "n_playing")),
-    Series("system_balance", "System balance", "money (acute monthly budget = 100)", _sum(BALANCE)),
-    Series("earned_balance", "Balance earned", "money: the system balance less support received", _sum(EARNED)),
-    Series("balance_dispersion", "Balance dispersion", "sd of balance / monthly budget", _sum(DISPERSION)),
-    Series("in_deficit", "Organisations in deficit", "organisations", _sum(IN_DEFICIT)),
-    Series("deficit_total", "Deficits outstanding", "money", _sum(DEFICITS)),
-    Series("special_measures", "Organisations in special measures", "organisations", _sum(SPECIAL)),
+           sum=HAWKS, per="n_playing"),
+    Series("system_balance", "System balance", "money (acute monthly budget = 100)", sum=BALANCE),
+    Series("earned_balance", "Balance earned", "money: the system balance less support received", sum=EARNED),
+    Series("balance_dispersion", "Balance dispersion", "sd of balance / monthly budget", sum=DISPERSION),
+    Series("in_deficit", "Organisations in deficit", "organisations", sum=IN_DEFICIT),
+    Series("deficit_total", "Deficits outstanding", "money", sum=DEFICITS),
+    Series("special_measures", "Organisations in special measures", "organisations", sum=SPECIAL),
     Series("turnover", "Leaders replaced this month", "leaders", lambda m, r: m.leadership.left),
     Series("turnover_total", "Leaders replaced", "leaders", lambda m, r: m.leadership.left_total),
-    Series("patient_benefit", "Patient benefit this month", "mutually cooperating relationships", _sum(MUTUAL)),
+    Series("patient_benefit", "Patient benefit this month", "mutually cooperating relationships", sum=MUTUAL),
     Series("patient_benefit_total", "Patient benefit",
            "relationship-months of mutual cooperation (days at home, KF L661)",
            lambda m, r: r.cumulative("patient_benefit")),
-    Series("fines_total", "Fines paid to the centre", "money (a transfer, not a cost)", _sum(FINES)),
-    Series("intervention_cost_total", "Special-measures support", "money", _sum(BAILOUTS)),
-    Series("funding_total", "Transitional funding", "money", _sum(FUNDING)),
+    Series("fines_total", "Fines paid to the centre", "money (a transfer, not a cost)", sum=FINES),
+    Series("intervention_cost_total", "Special-measures support", "money", sum=BAILOUTS),
+    Series("funding_total", "Transitional funding", "money", sum=FUNDING),
     Series("plans_in_force", "Footprints with a plan in force", "share of footprints",
-           lambda m, r: _governance(m, r, "in_force") / r.footprints),
-    Series("savings_planned", "Savings promised", "money", lambda m, r: _governance(m, r, "savings_planned")),
-    Series("savings_realised", "Savings delivered", "money", lambda m, r: _governance(m, r, "savings_realised")),
-    Series("stalled", "Moves stalled", "share of moves (no management capacity)", _capacity_stalled),
+           lambda m, r: _governance(m, r, "in_force") / r.footprints, needs="governance"),
+    Series("savings_planned", "Savings promised", "money", lambda m, r: _governance(m, r, "savings_planned"),
+           needs="governance"),
+    Series("savings_realised", "Savings delivered", "money", lambda m, r: _governance(m, r, "savings_realised"),
+           needs="governance"),
+    Series("stalled", "Moves stalled", "share of moves (no management capacity)", _capacity_stalled,
+           needs="capacity"),
 )
 SERIES_NAMES = tuple(s.name for s in SERIES)
 SHARE_COLUMNS = tuple(f"share_{s}" for s in NAMES)
@@ -132,8 +124,21 @@ class Recorder:
         self.pair_code = (pair + (m.edge_replicate * t * t)[:, None]).ravel()
         self.pair_games = np.bincount(self.pair_code, minlength=R * t * t).reshape(R, t * t)
         self.width = len(SERIES) + len(SHARE_COLUMNS) + len(PAIR_COLUMNS)
-        self.data = np.empty((max(m.config.experiment.steps, 1), R, self.width))
+        self.data = np.zeros((max(m.config.experiment.steps, 1), R, self.width))
         self.sums = np.zeros((R, 13))
+        # Outcomes read off the sums in one step: their columns and reciprocal denominators
+        # (computed once; a zero denominator gives NaN, as 0 / 0 would). Outcomes of absent
+        # components stay 0; the rest are computed month by month.
+        summed = [(k, s) for k, s in enumerate(SERIES) if s.sum >= 0]
+        self._summed_at = np.array([k for k, _ in summed])
+        self._summed_from = np.array([s.sum for _, s in summed])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self._scale = np.stack([1.0 / getattr(self, s.per) if s.per else np.ones(R) for _, s in summed], axis=1)
+            self._inv_nodes = 1.0 / self.nodes[:, None]
+            self._inv_games = np.where(self.pair_games > 0, 1.0 / np.maximum(self.pair_games, 1), np.nan)
+        self._scale[~np.isfinite(self._scale)] = np.nan
+        self._computed = [(k, s.compute) for k, s in enumerate(SERIES)
+                          if s.sum < 0 and (not s.needs or hasattr(m, s.needs))]
         self._scratch = np.zeros(len(m.types))
         self.n = 0
         self._index = {s.name: k for k, s in enumerate(SERIES)}
@@ -148,21 +153,19 @@ class Recorder:
 
     def record(self) -> None:
         if self.n == len(self.data):
-            self.data = np.concatenate([self.data, np.empty_like(self.data)])
+            self.data = np.concatenate([self.data, np.zeros_like(self.data)])
         m, row = self.model, self.data[self.n]
         kernels.replicate_sums(m.node_bounds, m.edge_bounds, m.src, m.dst, m.moves, m.trust, m.degree, m.balance,
                                m.size, m.bailouts, m.funding, m.fines_paid, m.special_measures, self._scratch,
                                self.sums)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            for k, s in enumerate(SERIES):
-                row[:, k] = s.compute(m, self)
-            k = len(SERIES)
-            K = len(NAMES)
-            shares = np.bincount(m.node_replicate * K + m.strategy, minlength=m.replicates * K)
-            row[:, k:k + K] = shares.reshape(m.replicates, K) / self.nodes[:, None]
-            k += K
-            coop = np.bincount(self.pair_code, m.moves.ravel(), self.pair_games.size).reshape(self.pair_games.shape)
-            row[:, k:] = np.where(self.pair_games > 0, coop / np.maximum(self.pair_games, 1), np.nan)
+        row[:, self._summed_at] = self.sums[:, self._summed_from] * self._scale
+        for k, compute in self._computed:
+            row[:, k] = compute(m, self)
+        k, K = len(SERIES), len(NAMES)
+        shares = np.bincount(m.node_replicate * K + m.strategy, minlength=m.replicates * K)
+        row[:, k:k + K] = shares.reshape(m.replicates, K) * self._inv_nodes
+        coop = np.bincount(self.pair_code, m.moves.ravel(), self.pair_games.size).reshape(self.pair_games.shape)
+        row[:, k + K:] = coop * self._inv_games
         self.n += 1
         if self.agent_every and m.steps % self.agent_every == 0:
             for r, frames in enumerate(self.agent_frames):
