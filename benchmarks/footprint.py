@@ -6,6 +6,7 @@ app's compare (2 regimes x 20 seeds).
 
     .venv/bin/python benchmarks/footprint.py             # print the table
     .venv/bin/python benchmarks/footprint.py --profile   # where the time goes (cProfile)
+    .venv/bin/python benchmarks/footprint.py --per-step  # one run alone, per month
 
 ``benchmarks/engine.py`` (``make bench``) runs this too and puts the table in README.md.
 """
@@ -140,10 +141,33 @@ def profile(batch: int) -> None:
     pstats.Stats(prof).sort_stats("tottime").print_stats(15)
 
 
+def per_step() -> dict:
+    """Microseconds per month of one run alone, default output, at 24 and 1,000 organisations
+    (runs on any revision of the model: only ``sim.config`` and ``CollabModel`` are used)."""
+    out = {}
+    for label, data, steps in (("24 organisations", {}, 120),
+                               ("1,000 organisations", {"network": {"n_orgs": 25, "footprints": 40}}, 60)):
+        cfg = config.validate(data)
+        CollabModel(cfg, seed=1).run(3)
+        times = []
+        for r in range(5):
+            m = CollabModel(cfg, seed=r)
+            t = time.perf_counter()
+            m.run(steps)
+            times.append((time.perf_counter() - t) / steps)
+        out[label] = min(times) * 1e6
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", action="store_true", help="profile 20 single runs and one batch of 256")
+    parser.add_argument("--per-step", action="store_true", help="microseconds per month at 24 and 1,000 organisations")
     args = parser.parse_args()
+    if args.per_step:
+        for label, us in per_step().items():
+            print(f"{label}: {us:.0f} us per month")
+        return
     if args.profile:
         profile(1)
         profile(engine.MAX_BATCH)
