@@ -156,6 +156,15 @@ def test_a_new_outcome_is_one_registry_entry(monkeypatch, capsys, tmp_path):
     assert cli.main(["compare", str(cfg), "--out", str(tmp_path / "out"), "--workers", "1"]) in (0, None)
     report = (tmp_path / "out" / "x" / "compare" / "report.md").read_text()
     assert "Trust in percent (points)" in report
+    # ... and in the app's compare mode, with its unit read from the registry.
+    from webapp import batch, labels
+
+    for table in ("UNITS", "OUTCOME_LABELS", "SHORT_OUTCOME"):
+        monkeypatch.setattr(labels, table, getattr(labels, table).copy())
+    monkeypatch.setattr(batch, "OUTCOMES", labels.OUTCOME_LABELS)
+    labels._from_registry()
+    assert batch.OUTCOMES["final_trust_x100"] == "Trust in percent (points)"
+    assert labels.UNITS["final_trust_x100"] == labels.Unit("count", "points")
 
 
 def test_per_replicate_sums_match_the_plain_totals():

@@ -111,12 +111,12 @@ def _from_registry() -> None:
     """Every headline outcome of the registry (``sim.metrics``) that the tables above do not
     word by hand is shown too, with the registry's label and a unit read from its unit text:
     a new outcome is one registry entry."""
-    from sim.metrics import SUMMARY_BY_NAME, headline
+    from sim import metrics
 
-    for name in headline():
-        if name in OUTCOME_LABELS:
+    for s in metrics.SUMMARIES:
+        if not s.headline or s.name in OUTCOME_LABELS:
             continue
-        s = SUMMARY_BY_NAME[name]
+        name = s.name
         unit = s.unit.split(" (")[0].split(":")[0]
         kind = ("share" if unit.startswith("share") else "money" if unit.startswith("money")
                 else "scale" if unit == "0 to 1" else "count")
