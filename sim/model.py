@@ -37,8 +37,8 @@ class CollabModel(Model):
         if seeds is None:
             seeds = [config.experiment.seed if seed is None else int(seed)]
         if len(seeds) > 1 and not batchable(config):
-            raise ValueError("learning.rule = 'proportional' and learning.schedule = 'asynchronous' look across the "
-                             "whole model; run such configs one seed per model")
+            raise ValueError("learning.rule = 'proportional' or learning.schedule = 'asynchronous' looks across the "
+                             "whole model; run such a config one seed per model")
         self.seeds = [int(s) for s in seeds]
         super().__init__(rng=self.seeds[0])
         self.config = config
