@@ -49,7 +49,8 @@ class Component:
         return self.model.stream(self.name)
 
     def phases(self) -> list[str]:
-        return [p for p in PHASES if getattr(type(self), p, None) is not getattr(Component, p, None)]
+        """The phases this component takes part in: those it defines a method for."""
+        return [p for p in PHASES if hasattr(self, p)]
 
 
 def guarded(model, component, method):
