@@ -287,9 +287,13 @@ def test_compare_captions_greys_out_cancels_and_shows_names_as_text(server, cont
     slider(tab, "Seeds per regime").focus()
     tab.keyboard.press("End")
     expect(tab.locator(".control-label", has_text="Seeds per regime (at least 5): 100")).to_be_visible()
+    for name in ("Months:", "Organisations:"):  # the longest runs, so the work outlasts the click on Cancel
+        slider(tab, name).focus()
+        tab.keyboard.press("End")
+    expect(tab.locator(".control-label", has_text="Months: 240")).to_be_visible()
     tab.get_by_role("button", name="Run", exact=True).click()
-    tab.wait_for_function(  # 15 runs or more
-        "(document.querySelector('.compare-progress') || {}).textContent?.match(/^(1[5-9]|[2-9]\\d) /)",
+    tab.wait_for_function(  # 15 runs or more of this run's 300 (3 regimes x 100 seeds)
+        "(document.querySelector('.compare-progress') || {}).textContent?.match(/^(1[5-9]|[2-9]\\d) \\/ 300 /)",
         timeout=300_000)
     start = time.perf_counter()
     tab.get_by_role("button", name="Cancel").click()

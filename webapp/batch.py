@@ -20,7 +20,7 @@ from sim import engine
 from sim.sweep.executors import SerialExecutor, process_pool
 
 from .labels import OUTCOME_LABELS
-from .levers import to_config
+from .levers import HORIZON, to_config
 from .stats import mean_ci, paired_difference
 
 OUTCOMES = OUTCOME_LABELS  # the same table: a headline outcome added to the registry shows here too
@@ -77,6 +77,7 @@ class Comparison:
 
 
 _POOLS: dict[int, object] = {}
+_WARM_UP = to_config({HORIZON: 1})  # a one-month run of the defaults
 _POOLS_LOCK = threading.Lock()
 
 
@@ -92,6 +93,17 @@ def worker_pool(workers: int):
         return pool
 
 
+def warm(workers: int | None = None) -> None:
+    """Start the worker pool and have each worker import the model and load its kernels, so
+    that the first comparison a room asks for is as quick as the next (called when the
+    Compare page opens; returns at once)."""
+    n = default_workers() if workers is None else workers
+    if n:
+        pool = worker_pool(n)
+        for _ in range(n):
+            pool.submit(engine.run_batch, _WARM_UP, [0])
+
+
 def default_workers() -> int:
     """Worker processes: leave one core to the web server, but use at least one."""
     return max(1, (os.cpu_count() or 1) - 1)
@@ -99,7 +111,7 @@ def default_workers() -> int:
 
 def run_comparison(arms: dict[str, dict], seeds: list[int], reference: str | None = None, workers: int | None = None,
                    progress: Callable[[int, int], None] | None = None,
-                   cancel: threading.Event | None = None, max_batch: int = 10) -> Comparison:
+                   cancel: threading.Event | None = None, max_batch: int = 5) -> Comparison:
     """Run every arm at every seed; ``progress(done, total)`` after each run. Setting
     ``cancel`` stops the batch early and returns what finished (``cancelled`` set).
     ``max_batch``: runs per model at most (1: progress and cancel run by run; the default

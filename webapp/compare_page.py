@@ -9,7 +9,7 @@ from html import escape
 
 import solara
 
-from . import figures, labels, results, session
+from . import batch, figures, labels, results, session
 from .batch import MIN_SEEDS, OUTCOMES, default_workers, run_comparison
 from .levers import HORIZON
 from .saved import describe, regime_names, regime_values
@@ -127,6 +127,7 @@ def ComparePage():
     progress = solara.use_reactive((0, 0))
     error = solara.use_reactive(None)
     cancel = solara.use_ref(threading.Event())
+    solara.use_effect(batch.warm, [])  # start the worker pool while the room reads the page
     names = regime_names()
     chosen_now = [n for n in chosen.value if n in names]
     ref = reference.value if reference.value in chosen_now else (chosen_now or [""])[0]
