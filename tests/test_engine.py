@@ -5,8 +5,10 @@ one registry entry."""
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sim import engine, metrics
+from sim import engine, kernels, metrics
 from sim.model import CollabModel
 from sim.pipeline import Component, guarded
 from sim.streams import generator
@@ -182,11 +184,6 @@ def test_per_replicate_sums_match_the_plain_totals():
 
 
 # -- the fast path's kernels against plain references ---------------------------------------
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from sim import kernels  # noqa: E402
-
 
 @settings(max_examples=60, deadline=None)
 @given(st.integers(1, 30), st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29)), max_size=40))
