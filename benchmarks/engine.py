@@ -58,7 +58,7 @@ def kernel_step(m: CollabModel):
         m.rng.random(out=u)
         kernels.decide(m.strategy, m.src, m.dst, m.last, m.seen, m.grudge, m.trust, bias, cfg.strategies.generosity,
                        cfg.strategies.beta, cfg.game.noise, u, m.moves)
-        kernels.play(m.moves, m.src, m.dst, payoff, cfg.game.shift, cfg.game.surplus, m.score, m.money)
+        kernels.play(m.moves, m.src, m.dst, payoff, cfg.game.shift, cfg.game.surplus, m.score, m.money, kernels.EVERY_DEAL)
         see_all(m.moves, m.seen, m.trust, m.last, m.grudge, cfg.trust.gain, cfg.trust.loss)
 
     return step
@@ -76,7 +76,7 @@ def bare_step(m: CollabModel):
     def step():
         m.rng.random(out=u)
         fused_step(m.src, m.dst, trust, last, seen, grudge, bias, payoff, cfg.strategies.beta, cfg.game.noise,
-                   cfg.trust.gain, cfg.trust.loss, cfg.game.shift, cfg.game.surplus, u, score, money)
+                   cfg.trust.gain, cfg.trust.loss, cfg.game.shift, cfg.game.surplus, u, score, money, kernels.EVERY_DEAL)
 
     return step
 
@@ -140,7 +140,7 @@ def breakdown(n: int) -> dict:
         "draws": lambda: m.rng.random(out=u),
         "decide": lambda: kernels.decide(m.strategy, m.src, m.dst, m.last, m.seen, m.grudge, m.trust, bias,
                                          cfg.strategies.generosity, cfg.strategies.beta, cfg.game.noise, u, m.moves),
-        "play": lambda: kernels.play(m.moves, m.src, m.dst, payoff, cfg.game.shift, cfg.game.surplus, m.score, m.money),
+        "play": lambda: kernels.play(m.moves, m.src, m.dst, payoff, cfg.game.shift, cfg.game.surplus, m.score, m.money, kernels.EVERY_DEAL),
         "observe and update": lambda: see_all(m.moves, m.seen, m.trust, m.last, m.grudge, cfg.trust.gain,
                                               cfg.trust.loss),
     }

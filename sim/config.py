@@ -222,7 +222,7 @@ class RegulationConfig(Section):
 
     regime: Literal["none", "organisational", "system"] = "none"
     detection: Probability = 0.5  # chance per month that a breach is detected
-    fine: NonNegative = 0.01  # money fine per detected breach, as a share of monthly budget
+    fine: NonNegative = 0.02  # money fine per month a breach is detected, as a share of monthly budget
     intervention_threshold: Scale = 0.3  # deficit (share of monthly budget) that triggers special measures
     special_measures_months: Months = 12
     replace_leader: Probability = 0.2  # chance special measures replaces the leader

@@ -7,6 +7,9 @@ Layout shared by all kernels (MODEL.md section 2):
   move, -1 before the first round), ``seen`` (the partner's last move as the side saw it,
   -1 before the first round), ``grudge`` (the side has seen its partner defect), ``trust``
   (the side's trust in its partner, in [0, 1]);
+- per-edge ``deal`` (E,) bool: whether the edge's game takes place this month. A stall or a
+  side holding back is "no deal" (issue 14): no payoff, no money, nothing seen, trust as it
+  was. An empty ``deal`` means every edge plays (runs in which nothing stalls).
 - per-node ``payoff`` has shape (N, 4): the R, S, T, P that node receives, after policies.
 
 Kernels are deterministic functions of their inputs: randomness arrives as arrays of
@@ -43,6 +46,7 @@ def new_memory(n_edges: int) -> np.ndarray:
 
 
 NO_MEMORY = new_memory(0)
+EVERY_DEAL = np.ones(0, dtype=np.bool_)  # ``deal`` for runs in which nothing stalls
 
 
 @njit(cache=True, inline="always")  # inlined: no call or array-view reference counting per side
@@ -124,19 +128,22 @@ def decide(strategy, src, dst, last, seen, grudge, trust, bias, generosity, beta
 
 
 @njit(cache=True)
-def play(moves, src, dst, payoff, shift, surplus, score, money):
+def play(moves, src, dst, payoff, shift, surplus, score, money, deal):
     """Evaluate every edge's stage game; returns the number of mutually cooperating edges.
 
     ``score`` (N,) receives each node's summed game payoff (its utility, which drives
     learning); ``money`` (N,) its summed money flow. Money moves only between the two sides
     of an edge (a defector shifts ``shift`` of cost onto a cooperating partner: "there is
     only one sum of money", NT), except that mutual cooperation creates ``surplus``, split
-    equally.
+    equally. An edge with no deal (``deal[e]`` false) plays no game.
     """
     score[:] = 0.0
     money[:] = 0.0
     n_cc = 0
+    every = deal.shape[0] == 0
     for e in range(src.shape[0]):
+        if not every and not deal[e]:
+            continue
         a = moves[e, 0]
         b = moves[e, 1]
         i = src[e]
@@ -157,7 +164,7 @@ def play(moves, src, dst, payoff, shift, surplus, score, money):
 
 
 @njit(cache=True)
-def observe(moves, misread, pledged, detection, u, seen, found_out):
+def observe(moves, misread, pledged, detection, u, seen, found_out, deal):
     """Fill ``seen`` (E, 2) with what each side sees of its partner's move this step.
 
     Moves are public by default: a side sees its partner's move, misreading it (seeing the
@@ -165,9 +172,14 @@ def observe(moves, misread, pledged, detection, u, seen, found_out):
     public pledge to collaborate (IHM L266-271, KF L2288-2297): a partner's defection is
     found out with probability ``detection`` (``found_out``) and otherwise taken for the
     cooperation pledged. ``u`` (E, 2) holds each side's draw; it is read only when
-    ``misread`` > 0 or ``pledged``, so it may be empty otherwise.
+    ``misread`` > 0 or ``pledged``, so it may be empty otherwise. Where there was no deal
+    (``deal[e]`` false) nothing is seen: ``seen`` keeps the last game's.
     """
+    every = deal.shape[0] == 0
     for e in range(moves.shape[0]):
+        if not every and not deal[e]:
+            found_out[e, 0] = found_out[e, 1] = False
+            continue
         for s in range(2):
             theirs = moves[e, 1 - s]
             found_out[e, s] = False
@@ -181,13 +193,17 @@ def observe(moves, misread, pledged, detection, u, seen, found_out):
 
 
 @njit(cache=True)
-def update_relationships(moves, seen, found_out, trust, last, grudge, gain, loss, breach_loss):
+def update_relationships(moves, seen, found_out, trust, last, grudge, gain, loss, breach_loss, deal):
     """After the game, from what each side saw: trust moves toward 1 after the partner
     cooperated (by ``gain`` of the gap) and toward 0 after it defected (by ``loss`` of the
     level, or ``breach_loss`` when a broken pledge was found out); with loss > gain betrayal
     weighs more than goodwill (KF L2295) and trust builds slowly (NT). A seen defection is
-    remembered for good (grudge); each side's own move becomes its last move."""
+    remembered for good (grudge); each side's own move becomes its last move. An edge with
+    no deal this month (``deal[e]`` false) is left as it was."""
+    every = deal.shape[0] == 0
     for e in range(moves.shape[0]):
+        if not every and not deal[e]:
+            continue
         for s in range(2):
             if seen[e, s] == COOPERATE:
                 trust[e, s] += gain * (1.0 - trust[e, s])

@@ -76,7 +76,8 @@ class Games:
         np.copyto(self.moves, np.where(u[:, 2:] < self.noise, 1 - self.intended, self.intended))
         for e, side in exempt:
             self.moves[e, side] = self.intended[e, side]
-        kernels.play(self.moves, self.src, self.dst, self.table, 0.0, 0.0, self.score, self._money)
+        kernels.play(self.moves, self.src, self.dst, self.table, 0.0, 0.0, self.score, self._money,
+                     kernels.EVERY_DEAL)
         see_all(self.moves, self.seen, self.trust, self.last, self.grudge, self.gain, self.loss)
         return self.score
 
@@ -85,8 +86,8 @@ def see_all(moves, seen, trust, last, grudge, gain: float, loss: float) -> None:
     """After a round: every move seen as made (no misreading, no pledges); trust, grudges and
     memories follow, through the model's own kernels."""
     found_out = np.zeros(moves.shape, dtype=np.bool_)
-    kernels.observe(moves, 0.0, False, 0.0, np.empty((0, 2)), seen, found_out)
-    kernels.update_relationships(moves, seen, found_out, trust, last, grudge, gain, loss, 0.0)
+    kernels.observe(moves, 0.0, False, 0.0, np.empty((0, 2)), seen, found_out, kernels.EVERY_DEAL)
+    kernels.update_relationships(moves, seen, found_out, trust, last, grudge, gain, loss, 0.0, kernels.EVERY_DEAL)
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,10 @@ class CollabModel(Model):
         self.components = [cls(self) for cls in COMPONENTS if cls.wanted(config)]
         for c in self.components:
             setattr(self, c.name, c)
+        # Whether each edge's game takes place this month: only components that can stall a
+        # relationship ("no deal", not a defection) declare it; otherwise every edge plays.
+        self.deal = np.ones(e, dtype=np.bool_) if any("deal" in c.writes for c in self.components) \
+            else kernels.EVERY_DEAL
         self.accountability = max(config.budget.joint_accountability, *(c.accountability for c in self.components))
         self.hooks = {p: [guarded(self, c, getattr(c, p)) if check_writes else getattr(c, p)
                           for c in self.components if p in c.phases()] for p in PHASES}
@@ -165,11 +169,13 @@ class CollabModel(Model):
         return self.disposition + st.incentive_weight * advantage - st.foundation_independence * self.network.foundation
 
     def constrain(self) -> None:
+        self.deal.fill(True)
         self._run_hooks("constrain", self.moves)
 
     def play(self) -> None:
         g = self.config.game
-        kernels.play(self.moves, self.src, self.dst, self.table, g.shift, g.surplus, self.score, self.money)
+        kernels.play(self.moves, self.src, self.dst, self.table, g.shift, g.surplus, self.score, self.money,
+                     self.deal)
         np.logical_and(self.moves[:, 0], self.moves[:, 1], out=self.mutual)
         self._node_cache = -1
 
@@ -212,7 +218,7 @@ class CollabModel(Model):
         """Every array of model state, by name (what components may declare in ``writes``;
         the payoff table is not state: every ``perceive`` hook may change it)."""
         names = ("balance", "pressure", "special_measures", "fines_paid", "bailouts", "funding", "strategy", "score",
-                 "money", "disposition", "appointed", "internal", "moves", "last", "seen", "grudge", "trust")
+                 "money", "disposition", "appointed", "internal", "moves", "last", "seen", "grudge", "trust", "deal")
         return {k: getattr(self, k) for k in names}
 
     def per_replicate(self, values: np.ndarray, on: str = "node") -> np.ndarray:

@@ -133,17 +133,20 @@ def decide(strategy, src, dst, last, seen, grudge, trust, bias, generosity, beta
     return moves, histories
 
 
-def play(moves, src, dst, payoff, shift, surplus, n_nodes):
+def play(moves, src, dst, payoff, shift, surplus, n_nodes, deal=()):
     """(score, money, number of mutually cooperating edges) for one step.
 
     score[i]: the sum of node i's own payoffs over its games; money[i]: its net money flow.
     Mutual cooperation creates ``surplus``, half to each side; a defector facing a cooperator
-    takes ``shift`` from it; mutual defection moves no money.
+    takes ``shift`` from it; mutual defection moves no money. An edge whose ``deal`` is false
+    (a stall: no deal) plays no game; an empty ``deal`` means every edge plays.
     """
     score = [0.0] * n_nodes
     money = [0.0] * n_nodes
     mutual = 0
     for e in range(len(src)):
+        if len(deal) and not deal[e]:
+            continue
         i, j = int(src[e]), int(dst[e])
         a, b = int(moves[e][0]), int(moves[e][1])
         score[i] += float(payoff[i][PAYOFF_INDEX[(a, b)]])
@@ -161,9 +164,10 @@ def play(moves, src, dst, payoff, shift, surplus, n_nodes):
     return score, money, mutual
 
 
-def observe(moves, misread, pledged, detection, u):
+def observe(moves, misread, pledged, detection, u, deal=(), seen_before=None):
     """(seen, found_out): what each side sees of its partner's move this step, as lists of
-    [side 0, side 1].
+    [side 0, side 1]. Where there was no deal (``deal[e]`` false) nothing is seen: the side
+    keeps ``seen_before[e]`` and finds nothing out.
 
     Public moves (``pledged`` false): the side sees its partner's move, or the opposite when
     its draw u[e][side] < ``misread``. Pledged moves: a partner's cooperation is seen as
@@ -172,6 +176,10 @@ def observe(moves, misread, pledged, detection, u):
     """
     seen, found_out = [], []
     for e in range(len(moves)):
+        if len(deal) and not deal[e]:
+            seen.append([int(seen_before[e][0]), int(seen_before[e][1])])
+            found_out.append([False, False])
+            continue
         s_row, f_row = [], []
         for side in (0, 1):
             theirs = int(moves[e][1 - side])
@@ -190,8 +198,9 @@ def observe(moves, misread, pledged, detection, u):
     return seen, found_out
 
 
-def update_relationships(moves, seen, found_out, trust, last, grudge, gain, loss, breach_loss):
-    """(trust, last, grudge) after a step's games, each as lists of [side 0, side 1].
+def update_relationships(moves, seen, found_out, trust, last, grudge, gain, loss, breach_loss, deal=()):
+    """(trust, last, grudge) after a step's games, each as lists of [side 0, side 1]; an edge
+    with no deal this month (``deal[e]`` false) keeps them as they were.
 
     From what each side saw of its partner: trust closes ``gain`` of the gap to 1 when the
     partner was seen to cooperate, and loses ``loss`` of its level when it was seen to defect
@@ -204,6 +213,11 @@ def update_relationships(moves, seen, found_out, trust, last, grudge, gain, loss
         for side in (0, 1):
             tau = float(trust[e][side])
             held = bool(grudge[e][side])
+            if len(deal) and not deal[e]:  # no deal: as it was
+                t_row.append(tau)
+                l_row.append(int(last[e][side]))
+                g_row.append(held)
+                continue
             if int(seen[e][side]) == COOPERATE:
                 tau = tau + gain * (1.0 - tau)
             else:

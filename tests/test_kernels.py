@@ -176,14 +176,19 @@ def test_decide_over_several_rounds_matches_reference(args):
 def play_inputs(draw, surplus=AMOUNT):
     n, src, dst = draw(graphs())
     return dict(moves=moves_array(draw, len(src)), src=src, dst=dst, payoff=floats(draw, (n, 4), PAYOFF),
-                shift=draw(AMOUNT), surplus=draw(surplus), n=n)
+                shift=draw(AMOUNT), surplus=draw(surplus), n=n, deal=deals(draw, len(src)))
+
+
+def deals(draw, e):
+    """Which edges play this month: all (empty) or a drawn mask (stalls are no deal)."""
+    return draw(st.one_of(st.just(kernels.EVERY_DEAL), hnp.arrays(np.bool_, e)))
 
 
 def run_play(args):
     score = np.full(args["n"], 123.0)  # garbage: play must start from zero
     money = np.full(args["n"], -45.0)
     n_cc = kernels.play(args["moves"], args["src"], args["dst"], args["payoff"], args["shift"], args["surplus"],
-                        score, money)
+                        score, money, args["deal"])
     return score, money, n_cc
 
 
@@ -192,10 +197,11 @@ def run_play(args):
 def test_play_matches_reference(args):
     score, money, n_cc = run_play(args)
     exp_score, exp_money, exp_cc = ref.play(args["moves"], args["src"], args["dst"], args["payoff"], args["shift"],
-                                            args["surplus"], args["n"])
+                                            args["surplus"], args["n"], args["deal"])
     assert np.array_equal(score, np.array(exp_score))
     assert np.array_equal(money, np.array(exp_money))
-    assert n_cc == exp_cc == int(np.sum((args["moves"][:, 0] == 1) & (args["moves"][:, 1] == 1)))
+    played = args["deal"] if len(args["deal"]) else True
+    assert n_cc == exp_cc == int(np.sum((args["moves"][:, 0] == 1) & (args["moves"][:, 1] == 1) & played))
 
 
 @SETTINGS
@@ -221,15 +227,16 @@ def observe_inputs(draw):
     e = draw(st.integers(0, 60))
     misread, detection = draw(PROB), draw(PROB)
     return dict(moves=moves_array(draw, e), misread=misread, pledged=draw(st.booleans()), detection=detection,
-                u=draws_with_ties(draw, (e, 2), misread, detection))
+                u=draws_with_ties(draw, (e, 2), misread, detection), deal=deals(draw, e))
 
 
 def run_observe(args, **override):
     args = {**args, **override}
     e = len(args["moves"])
-    seen = np.full((e, 2), 7, dtype=np.int8)  # garbage: every entry must be written
+    seen = np.full((e, 2), 7, dtype=np.int8)  # garbage: every entry of an edge that played must be written
     found_out = np.ones((e, 2), dtype=np.bool_)
-    kernels.observe(args["moves"], args["misread"], args["pledged"], args["detection"], args["u"], seen, found_out)
+    kernels.observe(args["moves"], args["misread"], args["pledged"], args["detection"], args["u"], seen, found_out,
+                    args["deal"])
     return seen, found_out
 
 
@@ -237,7 +244,8 @@ def run_observe(args, **override):
 @given(observe_inputs())
 def test_observe_matches_reference(args):
     seen, found_out = run_observe(args)
-    exp_seen, exp_found = ref.observe(args["moves"], args["misread"], args["pledged"], args["detection"], args["u"])
+    exp_seen, exp_found = ref.observe(args["moves"], args["misread"], args["pledged"], args["detection"], args["u"],
+                                      args["deal"], np.full(seen.shape, 7))
     assert np.array_equal(seen, as_array(exp_seen, np.int8, seen.shape))
     assert np.array_equal(found_out, as_array(exp_found, np.bool_, found_out.shape))
 
@@ -246,6 +254,7 @@ def test_observe_matches_reference(args):
 @given(observe_inputs())
 def test_public_moves_are_seen_as_made_or_all_misread(args):
     partner = args["moves"][:, ::-1]
+    args["deal"] = kernels.EVERY_DEAL
     seen, found_out = run_observe(args, pledged=False, misread=0.0, u=np.empty((0, 2)))  # no draws needed
     assert np.array_equal(seen, partner) and not found_out.any()
     seen, _ = run_observe(args, pledged=False, misread=1.0)
@@ -255,6 +264,7 @@ def test_public_moves_are_seen_as_made_or_all_misread(args):
 @SETTINGS
 @given(observe_inputs())
 def test_pledged_defections_are_found_out_or_believed(args):
+    args["deal"] = kernels.EVERY_DEAL
     partner = args["moves"][:, ::-1]
     seen, found_out = run_observe(args, pledged=True, misread=0.0, detection=1.0)
     assert np.array_equal(seen, partner) and np.array_equal(found_out, partner == 0)
@@ -271,12 +281,12 @@ def update_inputs(draw):
     found_out = draw(hnp.arrays(np.bool_, (e, 2))) & (seen == 0)  # only a seen defection is found out
     return dict(moves=moves_array(draw, e), seen=seen, found_out=found_out, trust=floats(draw, (e, 2), UNIT),
                 last=last, grudge=draw(hnp.arrays(np.bool_, (e, 2))), gain=draw(UNIT), loss=draw(UNIT),
-                breach_loss=draw(UNIT))
+                breach_loss=draw(UNIT), deal=deals(draw, e))
 
 
 def run_update(args, trust, last, grudge):
     kernels.update_relationships(args["moves"], args["seen"], args["found_out"], trust, last, grudge, args["gain"],
-                                 args["loss"], args["breach_loss"])
+                                 args["loss"], args["breach_loss"], args["deal"])
 
 
 @SETTINGS
@@ -286,7 +296,7 @@ def test_update_relationships_matches_reference(args):
     run_update(args, trust, last, grudge)
     exp_trust, exp_last, exp_grudge = ref.update_relationships(
         args["moves"], args["seen"], args["found_out"], args["trust"], args["last"], args["grudge"], args["gain"],
-        args["loss"], args["breach_loss"])
+        args["loss"], args["breach_loss"], args["deal"])
     assert np.array_equal(trust, as_array(exp_trust, np.float64, trust.shape))
     assert np.array_equal(last, as_array(exp_last, np.int8, last.shape))
     assert np.array_equal(grudge, as_array(exp_grudge, np.bool_, grudge.shape))
@@ -295,6 +305,7 @@ def test_update_relationships_matches_reference(args):
 @SETTINGS
 @given(update_inputs(), st.integers(1, 30), st.randoms(use_true_random=False))
 def test_trust_stays_in_unit_interval(args, steps, rnd):
+    args["deal"] = kernels.EVERY_DEAL  # every edge plays (an edge with no deal is left as it was: reference test)
     trust, last, grudge = args["trust"].copy(), args["last"].copy(), args["grudge"].copy()
     e = len(trust)
     for _ in range(steps):

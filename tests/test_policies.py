@@ -90,19 +90,6 @@ def test_organisational_regulation_fines_each_body_in_deficit():
     assert m.fines_paid.sum() == pytest.approx(0.05 * m.size[:3].sum())
 
 
-def test_regimes_change_what_a_leader_weighs():
-    g = make_config().game
-    org = model(**{"regulation.regime": "organisational", "regulation.detection": 0.5})
-    sysm = model(**{"regulation.regime": "system", "regulation.detection": 0.5})
-    k = 0.5 * 10.0  # detection x money weight
-    t_org, t_sys = org.payoff_table(), sysm.payoff_table()
-    org.regulation.perceive(t_org)
-    sysm.regulation.perceive(t_sys)
-    np.testing.assert_allclose(t_org[0], [3 + k * g.surplus / 2, 0 - k * g.shift, 5 + k * g.shift, 1])
-    np.testing.assert_allclose(t_sys[0], [3 + k * g.surplus, 0, 5, 1])
-    assert sysm.accountability == 1.0 and org.accountability == 0.0
-
-
 def test_special_measures_clear_the_deficit_and_count_its_cost():
     m = model(**{"regulation.regime": "organisational", "regulation.detection": 0.0,
                  "regulation.intervention_threshold": 0.1, "regulation.replace_leader": 1.0,
@@ -235,6 +222,27 @@ def test_councils_hold_back_only_in_the_months_before_an_election():
         if not m.moves.all():
             held_back.append(m.steps)
     assert held_back == [10, 11, 22, 23]  # elections at months 12 and 24
+
+
+def test_holding_back_is_no_deal_not_a_defection():
+    """In the window a council's relationships play no game: no payoff, no money, and
+    trust and what each side last saw stay as they were (a stall is not a betrayal)."""
+    m = model(**{"leadership.election_every": 12, "leadership.election_window": 2,
+                 "strategies.mix": {"allc": 1.0}, "game.noise": 0.0, "network.n_orgs": 30, **STILL})
+    council = m.types == ORG_TYPES.index("council")
+    edges = council[m.src] | council[m.dst]
+    m.run(9)
+    trust, seen = m.trust.copy(), m.seen.copy()
+    m.step()  # month 10: councils hold back
+    assert not m.deal[edges].any() and m.deal[~edges].all()
+    assert np.array_equal(m.trust[edges], trust[edges]) and np.array_equal(m.seen[edges], seen[edges])
+    assert (m.trust[~edges] > trust[~edges]).all()  # the others cooperated and gained trust
+    # Every other relationship cooperated: each node earns half the surplus per such edge.
+    n = len(m.types)
+    games = np.bincount(m.src[~edges], minlength=n) + np.bincount(m.dst[~edges], minlength=n)
+    np.testing.assert_allclose(m.money, 0.5 * m.config.game.surplus * games)
+    np.testing.assert_allclose(m.score, m.config.game.R * games)
+    assert (m.money[council] == 0).all()
 
 
 def test_an_election_window_as_long_as_the_cycle_is_refused():

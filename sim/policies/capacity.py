@@ -6,7 +6,9 @@ been run on goodwill and long hours" (IHM L676-682); NT: "limited managerial ban
 An organisation can carry ``relationships`` collaborations a month. One that means to
 collaborate on more (a CCG or council with many partners, a body in several footprints)
 delivers each of them with probability relationships / collaborations intended; the rest
-stall, and its partners see a defection.
+stall. A stall is "no deal", not a defection (issue 14): that month the relationship plays
+no game, moves no money and its trust stays as it was; the stalled side is counted as not
+having collaborated.
 """
 
 import numpy as np
@@ -18,7 +20,7 @@ from ..strategies import COOPERATE, DEFECT
 class Capacity(Component):
     name = "capacity"
     section = "capacity"
-    writes = ("moves",)
+    writes = ("moves", "deal")
 
     @classmethod
     def wanted(cls, config) -> bool:
@@ -37,3 +39,4 @@ class Capacity(Component):
         u = self.stream.uniform(self.sides.shape, m.edge_bounds)
         np.logical_and(moves == COOPERATE, u >= deliver[self.sides], out=self.stalled)
         moves[self.stalled] = DEFECT
+        m.deal &= ~self.stalled.any(axis=1)

@@ -36,8 +36,8 @@ class Information(Component):
         m = self.model
         u = self.stream.uniform((len(m.src), 2), m.edge_bounds) if self.active else self._none
         kernels.observe(m.moves, self.misread, self.cfg.pledges, self.cfg.detection, u, m.seen,
-                        self.found_out)
+                        self.found_out, m.deal)
         t = m.config.trust
         kernels.update_relationships(m.moves, m.seen, self.found_out, m.trust, m.last, m.grudge, t.gain, t.loss,
-                                     self.cfg.breach_loss)
+                                     self.cfg.breach_loss, m.deal)
 

@@ -9,6 +9,19 @@
   defection under pressure is shared (joint accountability, KF L1582-1593); the regulator
   "backs off" a footprint that balances (NT): no fine falls on it.
 
+How the regime reaches a leader's decision (MODEL.md section 2): only through the fine a
+leader can expect. A detected breach costs ``fine`` x the monthly budget; a leader reads it
+as a cost per unit of shortfall on the books it is judged on, spread over the deficit at
+which pressure is full (``budget.pressure_scale`` x budget): expected fine per unit of
+judged money ``k = detection x fine / pressure_scale``. Each game outcome's money on the
+judged books (own books: the surplus share, the shift lost or taken; the footprint's books:
+only the shared surplus) is weighed at ``money_weight x k`` payoff units. Under ``system``
+the expected fine also makes the cost of mutual defection under pressure shared
+(``accountability = min(1, money_weight x k)``): full once a unit of shortfall costs the
+leader a payoff unit. With ``fine = 0`` or ``detection = 0`` the regime changes no
+decision; it then acts only through special measures (support and replaced leaders), and
+with an unreachable ``intervention_threshold`` not at all (tests/test_lever_consequence.py).
+
 Both acting regimes put an organisation whose deficit passes ``intervention_threshold``
 (as a share of its monthly budget) into special measures: turnaround support clears the
 deficit and the leader may be replaced. Under ``system`` this happens only where the
@@ -35,11 +48,12 @@ class Regulation(Component):
     def __init__(self, model):
         super().__init__(model)
         self.system = self.cfg.regime == "system"
-        self.accountability = 1.0 if self.system else 0.0
-        g = model.config.game
+        g, weight = model.config.game, model.config.strategies.money_weight
+        expected_fine = self.cfg.detection * self.cfg.fine / model.config.budget.pressure_scale  # per unit of shortfall
+        self.accountability = min(1.0, weight * expected_fine) if self.system else 0.0
         # Money per game outcome (R, S, T, P columns) that the regime judges a body on.
         judged = [g.surplus, 0.0, 0.0, 0.0] if self.system else [g.surplus / 2, -g.shift, g.shift, 0.0]
-        self.judged = model.config.strategies.money_weight * self.cfg.detection * np.array(judged)
+        self.judged = weight * expected_fine * np.array(judged)
         self.months_left = np.zeros(len(model.types), dtype=np.int64)
         fp = model.network.footprint
         self._first = np.unique(fp, return_index=True)[1]  # one member per footprint
