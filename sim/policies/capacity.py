@@ -9,6 +9,10 @@ delivers each of them with probability relationships / collaborations intended; 
 stall. A stall is "no deal", not a defection (issue 14): that month the relationship plays
 no game, moves no money and its trust stays as it was; the stalled side is counted as not
 having collaborated.
+
+How it reaches a decision: it does not change what a leader chooses, only whether a chosen
+collaboration happens; partners then decide on what they last saw. With capacity at least
+the collaborations intended nothing stalls.
 """
 
 import numpy as np

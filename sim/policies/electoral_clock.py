@@ -3,7 +3,8 @@ with elections every ``election_every`` months, councils hold back on all their 
 ``election_window`` months before each one: "Councillors saying 'don't do anything until
 after May' is a problem" (IHM L289-291). Holding back is "no deal", not a defection
 (issue 14): the council's relationships play no game, move no money and keep their trust;
-the council is counted as not collaborating."""
+the council is counted as not collaborating. It changes no choice outside the window: it
+overrides the council's moves in it, and its partners decide on what they last saw."""
 
 import numpy as np
 

@@ -10,6 +10,10 @@ a contract negotiation that almost tosses out what we've agreed" (KF L2288-2297)
 pledge is found out with probability ``detection`` and then costs ``breach_loss`` of the
 victim's trust ("they will be found out", IHM L266-271); otherwise the pledge is believed.
 With neither, every move is seen as made and no draws are taken.
+
+How it reaches a decision: only through what a side sees. A misread or believed move changes
+trust, grudges and the last move a reactive rule answers; payoffs are untouched. With
+``misread = 0`` and no pledges, or ``shared_information = 1``, every move is seen as made.
 """
 
 import numpy as np

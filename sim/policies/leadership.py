@@ -8,6 +8,12 @@ at once can reset a partnership (KF L2311). A successor keeps only part of the
 predecessor's relationships (trust moves toward a stranger's), more when promoted from
 inside (KF L2074, L2473). ``succeed`` is the one way to replace leaders; the regulator uses
 it too, with draws from its own stream.
+
+How it reaches a decision: no payoff changes. Tenure sets how often a relationship's trust
+is pulled toward a stranger's (``trust_loss``, ``internal_keep``, ``trust.stranger``), and
+the trust rule's choice follows that trust; a successor's disposition is drawn afresh. With
+``trust_loss = 0`` successions change no relationship, and leave decisions to the new
+leader's disposition alone.
 """
 
 import numpy as np
