@@ -151,7 +151,7 @@ class StrategyConfig(Section):
 class TrustConfig(Section):
     """Directed trust (MODEL.md section 2.3): slow to build, quick to lose."""
 
-    initial: Probability = 0.8  # trust in the relationships a footprint starts with
+    initial: Probability = 0.5  # a new footprint: relationships "still new" (NT L455-462, L551-554)
     stranger: Probability = 0.3  # trust between a new leader and partners they have not worked with
     gain: Probability = 0.1  # share of the gap to 1 closed after the partner cooperates
     loss: Probability = 0.2  # share of trust lost after the partner defects

@@ -47,7 +47,7 @@ SHIPPED: tuple[Uncertainty, ...] = (
     _u("strategies.beta", 5.0, 20.0, "assumption: how sharply cooperation responds to trust"),
     _u("strategies.foundation_independence", 0.0, 0.2,
        "KF L1896-1907 (foundation trusts value independence); size assumption"),
-    _u("trust.initial", 0.6, 0.95,
+    _u("trust.initial", 0.3, 0.9,
        "NT L553-554 (relationships 'still new' in some areas) vs KF L471 (some have worked together for five "
        "years); values assumption"),
     _u("trust.stranger", 0.1, 0.7,
