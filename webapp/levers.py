@@ -151,7 +151,7 @@ def _tenure(factor: float) -> int:
 # experiments/*.toml for the scenario; the line says what to watch, and the check in
 # tests/test_app_logic.py runs each one to make sure the line is true of the model.
 PRESETS: tuple[Preset, ...] = (
-    Preset("Baseline", {}, "Typical NHS turnover: partnerships mostly hold, but every new leader costs some trust.",
+    Preset("Baseline", {}, "A new footprint with typical NHS turnover: partnerships mostly hold, but every new leader costs some trust.",
            "MODEL.md defaults"),
     Preset("Stable leadership", {TENURE: _tenure(3)},
            "Leaders stay three times as long: trust (green edges) builds up and hawks become rare.", "KF L1797, L1869"),
