@@ -249,6 +249,7 @@ class GovernanceConfig(Section):
     voice: Literal["size", "equal"] = "size"  # majority vote weighted by budget (IHM L392-408) or not
     plan_dividend: NonNegative = 0.5  # extra share of the cooperation surplus while a plan is in force
     optimism_bias: NonNegative = 0.0  # plans promise achievable savings x (1 + bias) (IHM L829-836)
+    promises_in_budgets: bool = False  # budgets book plans' promises; the shortfall is charged at term end
 
 
 class LearningConfig(Section):

@@ -1,0 +1,82 @@
+"""Behavioural mechanisms of the reports (issue 14) and governance acting through its own
+parameters (issue 13 item 2), each pinned on small hand-computed cases."""
+
+import numpy as np
+import pytest
+
+from sim.config import ORG_TYPES
+from sim.model import CollabModel
+
+from helpers import make_config
+
+STILL = {"leadership.mean_tenure": {t: 1e9 for t in ORG_TYPES}}
+DOVES = {"strategies.mix": {"allc": 1.0}, "game.noise": 0.0, "network.n_orgs": 12, **STILL}
+
+
+def model(seed=1, **overrides):
+    return CollabModel(make_config(**overrides), seed=seed)
+
+
+def run(seed=3, steps=60, **overrides):
+    m = model(seed, **{"experiment.steps": steps, **overrides})
+    m.run()
+    return m
+
+
+def assert_same_decisions(a, b):
+    for name in ("moves", "trust", "strategy", "balance"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+
+
+# -- governance acts only through the plan dividend at stake ---------------------------------
+PLANS = {"governance.decision": "majority", "governance.plan_every": 6}
+
+
+def test_a_plan_with_no_dividend_changes_no_decision():
+    off = run()
+    zero = model(3, **{"experiment.steps": 60, **PLANS, "governance.plan_dividend": 0.0,
+                       "governance.optimism_bias": 0.5, "governance.promises_in_budgets": True})
+    agreed = 0
+    for _ in range(60):
+        zero.step()
+        agreed += int(zero.governance.in_force.sum())
+    assert agreed > 0  # plans were in force, with nothing at stake
+    assert_same_decisions(zero, off)
+    # ... while a dividend at stake does change decisions (the test can fail).
+    paid = run(**PLANS, **{"governance.plan_dividend": 0.5})
+    assert not np.array_equal(paid.trust, off.trust)
+
+
+def test_the_dividend_at_stake_is_what_a_leader_adds_to_mutual_cooperation():
+    m = model(**{**DOVES, **PLANS, "governance.plan_every": 1, "governance.plan_dividend": 0.5})
+    m.step()
+    assert m.governance.in_force.all()
+    table = m.payoff_table()
+    m.governance.perceive(table)
+    # R + money_weight x plan_dividend x surplus / 2 = 3 + 10 x 0.5 x 0.2 / 2
+    np.testing.assert_allclose(table[:, 0], 3.5)
+    np.testing.assert_allclose(table[:, 1:], [[0.0, 5.0, 1.0]] * len(table))
+
+
+# -- optimism bias that acts: promises booked into budgets -----------------------------------
+def test_budgets_book_the_promise_and_the_shortfall_arrives_at_the_term_end():
+    kw = {**DOVES, **PLANS, "governance.plan_every": 3, "governance.optimism_bias": 0.5,
+          "budget.structural_gap": 0.0}
+    booked, plain = model(**{**kw, "governance.promises_in_budgets": True}), model(**kw)
+    d = 0.5 * 0.2 / 2 * booked.degree  # each organisation's plan dividend a month: every edge collaborates
+    for month in range(1, 7):
+        booked.step(), plain.step()
+        assert np.array_equal(booked.moves, plain.moves)
+        # Plan agreed at the end of month 3; months 4 and 5 book 1.5 d instead of d; month 6
+        # books 1.5 d and is charged the shortfall 3 x 1.5 d - 3 d.
+        ahead = {4: 0.5 * d, 5: 1.0 * d, 6: 0.0 * d}.get(month, 0.0 * d)
+        np.testing.assert_allclose(booked.balance - plain.balance, ahead, atol=1e-12, err_msg=f"month {month}")
+    np.testing.assert_allclose(booked.governance.shortfall_charged, 1.5 * d)
+    assert booked.governance.savings_planned.sum() == pytest.approx(1.5 * booked.governance.savings_realised.sum())
+
+
+def test_without_bias_and_with_steady_collaboration_booking_changes_nothing():
+    kw = {**DOVES, **PLANS, "governance.plan_every": 3, "experiment.steps": 12}
+    booked, plain = run(**{**kw, "governance.promises_in_budgets": True}), run(**kw)
+    np.testing.assert_allclose(booked.balance, plain.balance)
+    np.testing.assert_allclose(booked.governance.shortfall_charged, 0.0, atol=1e-12)
