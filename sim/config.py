@@ -252,6 +252,15 @@ class GovernanceConfig(Section):
     promises_in_budgets: bool = False  # budgets book plans' promises; the shortfall is charged at term end
 
 
+class DevelopmentConfig(Section):
+    """Organisational development: money spent to build trust (MODEL.md section 7; IHM L207-214,
+    KF L2054-2056). Off by default."""
+
+    spend: NonNegative = 0.0  # money a month, as a share of each organisation's monthly budget
+    months: Count = 0  # months the programme runs; 0 = the whole run
+    efficacy: NonNegative = 0.5  # trust gap closed per unit of money spent per relationship (small spends)
+
+
 class LearningConfig(Section):
     """Social learning of strategies (MODEL.md section 2.7; rules defined in sim/learning.py)."""
 
@@ -290,6 +299,7 @@ class Config(Section):
     regulation: RegulationConfig = Field(default_factory=RegulationConfig)
     incentives: IncentivesConfig = Field(default_factory=IncentivesConfig)
     governance: GovernanceConfig = Field(default_factory=GovernanceConfig)
+    development: DevelopmentConfig = Field(default_factory=DevelopmentConfig)
     learning: LearningConfig = Field(default_factory=LearningConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
 

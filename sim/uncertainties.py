@@ -80,6 +80,9 @@ SHIPPED: tuple[Uncertainty, ...] = (
     _u("leadership.internal_succession", 0.1, 0.5, "KF L2074 (succession by the deputy); share assumption"),
     _u("leadership.disposition_mean", 0.0, 0.5,
        "KF L1866-1868 ('most colleagues ... do want collaboration'); size assumption"),
+    _u("development.efficacy", 0.1, 2.0,
+       "IHM L207-214 (OD 'is essential'), KF L2054-2056 (system-wide programmes: 'that's how they learnt to trust "
+       "each other'); no report gives trust bought per pound: size assumption (acts only when development.spend > 0)"),
 )
 
 SETTINGS = ("shipped",)

@@ -80,3 +80,46 @@ def test_without_bias_and_with_steady_collaboration_booking_changes_nothing():
     booked, plain = run(**{**kw, "governance.promises_in_budgets": True}), run(**kw)
     np.testing.assert_allclose(booked.balance, plain.balance)
     np.testing.assert_allclose(booked.governance.shortfall_charged, 0.0, atol=1e-12)
+
+
+# -- organisational development ------------------------------------------------------------
+def test_development_spends_its_share_and_closes_the_trust_gap_as_the_formula_says():
+    kw = {**DOVES, "budget.structural_gap": 0.0, "budget.distress_cost": 0.0}  # money moves only by the spend
+    od = model(**{**kw, "development.spend": 0.01, "development.efficacy": 2.0, "development.months": 2})
+    plain = model(**kw)
+    cost = 0.01 * od.size
+    g = 1 - np.exp(-2.0 * cost / od.degree)  # share of the gap closed a month, per organisation
+    g_side = np.stack([g[od.src], g[od.dst]], axis=1)
+    expected = od.trust.copy()
+    for month in (1, 2, 3):
+        od.step(), plain.step()
+        assert np.array_equal(od.moves, plain.moves)  # doves: every move is cooperation anyway
+        expected = expected + 0.1 * (1 - expected)  # the partner cooperated: trust.gain
+        if month <= 2:  # the programme runs two months
+            expected = expected + g_side * (1 - expected)
+        np.testing.assert_allclose(od.trust, expected, rtol=1e-12)
+    np.testing.assert_allclose(od.balance - plain.balance, -2 * cost)
+    np.testing.assert_allclose(od.development.spent, 2 * cost)
+    assert (g_side > 0).all() and (g_side < 1).all()
+
+
+def test_development_returns_diminish_with_the_spend():
+    gains = []
+    for spend in (0.001, 0.002, 0.004, 0.008):
+        m = model(**{"development.spend": spend})
+        gains.append(m.development.gain[0, 0])
+    assert all(b > a for a, b in zip(gains, gains[1:]))
+    assert all(b < 2 * a for a, b in zip(gains, gains[1:]))  # doubling the money less than doubles the gain
+
+
+def test_development_raises_trust_and_cooperation_of_trust_based_leaders():
+    od = run(**{"development.spend": 0.005})
+    plain = run()
+    assert od.trust.mean() > plain.trust.mean() and od.moves.mean() > plain.moves.mean()
+
+
+def test_development_with_nothing_spent_changes_no_decision():
+    plain = run()
+    none = run(**{"development.spend": 0.0, "development.efficacy": 5.0})
+    assert not hasattr(none, "development")
+    assert_same_decisions(none, plain)

@@ -7,6 +7,7 @@ within each phase. A new lever is a module with a ``Component`` subclass, its co
 """
 
 from .capacity import Capacity
+from .development import Development
 from .electoral_clock import ElectoralClock
 from .governance import Governance
 from .incentives import Incentives
@@ -22,6 +23,7 @@ COMPONENTS = (
     Regulation,  # perceive: what the regime judges; review: fines, special measures
     Incentives,  # perceive/settle: payment regime, pooling, funding, membership fee
     Governance,  # perceive/settle/review: system plans and their dividend
+    Development,  # settle/review: organisational development spends money to build trust
     DefectionShock,  # constrain: a squeeze in which some break ranks
     ElectoralClock,  # constrain: councils hold back before elections
     Capacity,  # constrain: collaborations beyond management capacity stall
