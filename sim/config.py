@@ -252,6 +252,15 @@ class GovernanceConfig(Section):
     promises_in_budgets: bool = False  # budgets book plans' promises; the shortfall is charged at term end
 
 
+class LossAversionConfig(Section):
+    """Loss aversion of the "just about managing" (MODEL.md section 7; IHM L51-70). Off by
+    default (factor 1)."""
+
+    factor: Annotated[float, Field(ge=1.0, le=LARGE)] = 1.0  # the sucker's loss weighs this many times; 1 = off
+    margin: NonNegative = 0.05  # balance (share of monthly budget) below which an organisation has little to spare
+    crisis: Probability = 0.5  # pressure from which crisis, not loss aversion, drives the leader (IHM L51-55)
+
+
 class DevelopmentConfig(Section):
     """Organisational development: money spent to build trust (MODEL.md section 7; IHM L207-214,
     KF L2054-2056). Off by default."""
@@ -300,6 +309,7 @@ class Config(Section):
     incentives: IncentivesConfig = Field(default_factory=IncentivesConfig)
     governance: GovernanceConfig = Field(default_factory=GovernanceConfig)
     development: DevelopmentConfig = Field(default_factory=DevelopmentConfig)
+    loss_aversion: LossAversionConfig = Field(default_factory=LossAversionConfig)
     learning: LearningConfig = Field(default_factory=LearningConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
 

@@ -83,6 +83,14 @@ SHIPPED: tuple[Uncertainty, ...] = (
     _u("development.efficacy", 0.1, 2.0,
        "IHM L207-214 (OD 'is essential'), KF L2054-2056 (system-wide programmes: 'that's how they learnt to trust "
        "each other'); no report gives trust bought per pound: size assumption (acts only when development.spend > 0)"),
+    _u("loss_aversion.factor", 1.0, 2.5,
+       "IHM L51-62 (the 'just about managing' fear that 'even modest service changes could destabilise their "
+       "precarious balance'); size from outside the reports: losses weigh about 2.25 times gains (Tversky and "
+       "Kahneman 1992); 1 = none"),
+    _u("loss_aversion.margin", 0.0, 0.1,
+       "IHM L56-58 ('financial targets are largely being hit'): little to spare; share of monthly budget assumption"),
+    _u("loss_aversion.crisis", 0.3, 0.8,
+       "IHM L51-55 (crisis 'focusses minds'): pressure from which crisis takes over; assumption"),
 )
 
 SETTINGS = ("shipped",)

@@ -123,3 +123,44 @@ def test_development_with_nothing_spent_changes_no_decision():
     none = run(**{"development.spend": 0.0, "development.efficacy": 5.0})
     assert not hasattr(none, "development")
     assert_same_decisions(none, plain)
+
+
+# -- loss aversion of the just about managing --------------------------------------------
+def test_only_the_just_about_managing_weigh_the_sucker_s_loss_more():
+    m = model(**{"loss_aversion.factor": 2.0, "loss_aversion.margin": 0.05, "loss_aversion.crisis": 0.5})
+    n = len(m.size)
+    # Balances as shares of monthly budget: comfortable (+10%), just about (+1%, 0, -2%: pressure 0.2),
+    # in crisis (-8%: pressure 0.8).
+    shares = np.resize([0.10, 0.01, 0.0, -0.02, -0.08], n)
+    m.balance[:] = shares * m.size
+    m.update_pressure()
+    table = m.payoff_table()
+    plain = table.copy()
+    m.loss_aversion.perceive(table)
+    managing = np.isin(shares, [0.01, 0.0, -0.02])
+    assert np.array_equal(m.loss_aversion.managing(), managing)
+    # S = P - 2 (P - S) = 1 - 2 x (1 - 0) = -1 for those managing; the rest as the base game.
+    np.testing.assert_allclose(table[managing, 1], -1.0)
+    np.testing.assert_allclose(table[~managing, 1], 0.0)
+    np.testing.assert_array_equal(np.delete(table, 1, axis=1), np.delete(plain, 1, axis=1))
+
+
+def test_no_loss_to_weigh_when_the_sucker_does_better_than_mutual_defection():
+    m = model(**{"loss_aversion.factor": 3.0, "game.kind": "hawk_dove", "game.V": 4.0, "game.C": 2.0})
+    table = m.payoff_table()  # V > C: P = (V - C) / 2 = 1 > S = 0, a loss; make it a gain instead
+    table[:, 1] = 2.0
+    m.loss_aversion.perceive(table)
+    np.testing.assert_allclose(table[:, 1], 2.0)
+
+
+def test_loss_aversion_lowers_the_cooperation_of_trust_based_leaders():
+    averse = run(**{"loss_aversion.factor": 2.0})
+    plain = run()
+    assert averse.moves.mean() < plain.moves.mean()
+
+
+@pytest.mark.parametrize("setting", [{"loss_aversion.factor": 1.0, "loss_aversion.margin": 10.0},
+                                     {"loss_aversion.factor": 3.0, "loss_aversion.crisis": 0.0}])
+def test_loss_aversion_with_nothing_to_weigh_changes_no_decision(setting):
+    """Factor 1 (no aversion), or no organisation in the band (crisis at pressure 0)."""
+    assert_same_decisions(run(**setting), run())

@@ -72,6 +72,8 @@ LEVERS: tuple[Lever, ...] = (
           help="The shortfall arrives as a cost when the plan's term ends (IHM report)"),
     Lever("development.spend", "Organisational development (share of budget a month)", "Leadership", 0, 0.02, 0.001,
           help="Money spent on system-wide leadership programmes builds trust (IHM and King's Fund reports)"),
+    Lever("loss_aversion.factor", "Loss aversion of the just about managing (1 = none)", "Money", 1, 3, 0.05,
+          help="Organisations with little to spare fear that a change destabilises them (IHM report)"),
     Lever("budget.structural_gap", "Structural gap (monthly, share of budget)", "Money", 0, 0.02, 0.001),
     Lever("budget.joint_accountability", "Joint accountability", "Money", 0, 1, 0.05),
     Lever("game.kind", "Game", "Game", choices=("pd", "hawk_dove")),

@@ -13,6 +13,7 @@ from .governance import Governance
 from .incentives import Incentives
 from .information import Information
 from .leadership import Leadership
+from .loss_aversion import LossAversion
 from .learning import Learning
 from .regulation import Regulation
 from .self_interaction import SelfInteraction
@@ -23,6 +24,7 @@ COMPONENTS = (
     Regulation,  # perceive: what the regime judges; review: fines, special measures
     Incentives,  # perceive/settle: payment regime, pooling, funding, membership fee
     Governance,  # perceive/settle/review: system plans and their dividend
+    LossAversion,  # perceive: the just about managing weigh the sucker's loss more (after the levers' payoffs)
     Development,  # settle/review: organisational development spends money to build trust
     DefectionShock,  # constrain: a squeeze in which some break ranks
     ElectoralClock,  # constrain: councils hold back before elections
