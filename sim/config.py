@@ -252,6 +252,16 @@ class GovernanceConfig(Section):
     promises_in_budgets: bool = False  # budgets book plans' promises; the shortfall is charged at term end
 
 
+class StakeholdersConfig(Section):
+    """Clinicians, staff and the public can block a system plan (a service change), less
+    often when engaged (MODEL.md section 7; IHM L432-438, L486-490; NT L560-575). Off by
+    default; acts only where governance votes on plans."""
+
+    block: Probability = 0.0  # chance an agreed plan is blocked without engagement
+    engagement: NonNegative = 0.0  # money a month on engagement, as a share of each monthly budget
+    engagement_halving: Scale = 0.002  # engagement spend (share of budget) that halves the chance of a block
+
+
 class LossAversionConfig(Section):
     """Loss aversion of the "just about managing" (MODEL.md section 7; IHM L51-70). Off by
     default (factor 1)."""
@@ -310,6 +320,7 @@ class Config(Section):
     governance: GovernanceConfig = Field(default_factory=GovernanceConfig)
     development: DevelopmentConfig = Field(default_factory=DevelopmentConfig)
     loss_aversion: LossAversionConfig = Field(default_factory=LossAversionConfig)
+    stakeholders: StakeholdersConfig = Field(default_factory=StakeholdersConfig)
     learning: LearningConfig = Field(default_factory=LearningConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
 

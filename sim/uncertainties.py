@@ -91,6 +91,12 @@ SHIPPED: tuple[Uncertainty, ...] = (
        "IHM L56-58 ('financial targets are largely being hit'): little to spare; share of monthly budget assumption"),
     _u("loss_aversion.crisis", 0.3, 0.8,
        "IHM L51-55 (crisis 'focusses minds'): pressure from which crisis takes over; assumption"),
+    _u("stakeholders.block", 0.0, 0.6,
+       "IHM L432-438 ('without their willing involvement the whole exercise will stall'), NT L560-575 ('an "
+       "outraged local population'); chance assumption (acts only where plans are voted on)"),
+    _u("stakeholders.engagement_halving", 0.0005, 0.01,
+       "IHM L486-490 (staff engagement 'minimal to non-existent'); no report says what engagement buys: "
+       "assumption"),
 )
 
 SETTINGS = ("shipped",)

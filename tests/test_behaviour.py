@@ -164,3 +164,44 @@ def test_loss_aversion_lowers_the_cooperation_of_trust_based_leaders():
 def test_loss_aversion_with_nothing_to_weigh_changes_no_decision(setting):
     """Factor 1 (no aversion), or no organisation in the band (crisis at pressure 0)."""
     assert_same_decisions(run(**setting), run())
+
+
+# -- stakeholder veto ----------------------------------------------------------------------
+VOTES = {**DOVES, "governance.decision": "majority", "governance.plan_every": 1}
+
+
+def test_a_certain_block_stops_every_plan():
+    m = model(**{**VOTES, "stakeholders.block": 1.0})
+    for _ in range(3):
+        m.step()
+        assert not m.governance.in_force.any()
+    assert m.stakeholders.blocked.sum() == 3
+
+
+def test_engagement_halves_the_chance_of_a_block_per_halving_spent():
+    kw = {**VOTES, "stakeholders.block": 0.8, "stakeholders.engagement": 0.004,
+          "stakeholders.engagement_halving": 0.002}
+    runs = [model(seed=s, **kw) for s in range(300)]
+    assert runs[0].stakeholders.chance == pytest.approx(0.8 * 0.25)
+    for m in runs:
+        m.step()  # every forum agrees (doves): only stakeholders can stop the plan
+    rate = np.mean([m.stakeholders.blocked[0] for m in runs])
+    assert rate == pytest.approx(0.2, abs=0.07)  # binomial sd at n = 300 is 0.023
+
+
+def test_engagement_is_a_cost_of_its_share_of_each_budget():
+    kw = {**VOTES, "budget.structural_gap": 0.0, "budget.distress_cost": 0.0}
+    engaged = model(**{**kw, "stakeholders.engagement": 0.003})
+    plain = model(**kw)
+    for _ in range(4):
+        engaged.step(), plain.step()
+    np.testing.assert_allclose(engaged.balance - plain.balance, -4 * 0.003 * engaged.size)
+    np.testing.assert_allclose(engaged.stakeholders.spent, 4 * 0.003 * engaged.size)
+
+
+def test_a_block_with_no_dividend_at_stake_changes_no_decision():
+    base = {**PLANS, "governance.plan_dividend": 0.0}
+    assert_same_decisions(run(**{**base, "stakeholders.block": 0.7}), run(**base))
+    # ... while with a dividend at stake, blocking plans does change decisions.
+    paid = {**PLANS, "governance.plan_dividend": 0.5}
+    assert not np.array_equal(run(**{**paid, "stakeholders.block": 1.0}).trust, run(**paid).trust)

@@ -16,8 +16,8 @@ of them ``plan_dividend`` x ``game.surplus`` / 2 more money (``settle``), so the
 ``money_weight`` x that dividend to R, the payoff of mutual cooperation (``perceive``); the
 trust rule's payoff advantage of cooperating rises with it and so does the chance to
 cooperate (sim/model.py ``decision_bias``). ``decision``, ``forum_size``,
-``workable_forum`` and ``voice`` act only through whether a plan is in force, that is
-whether the dividend is at stake; a plan whose dividend is 0 changes no decision (tested).
+``workable_forum`` and ``voice``, and a block by stakeholders (sim/policies/stakeholders.py),
+act only through whether a plan is in force, that is whether the dividend is at stake; a plan whose dividend is 0 changes no decision (tested).
 Optimism bias never enters the payoff table: it moves money only when budgets count
 plans' promises (``promises_in_budgets``), and money reaches decisions only through
 pressure (the temptation of sim/model.py ``payoff_table``).
@@ -110,6 +110,9 @@ class Governance(Component):
         self.savings_planned += np.where(self.in_force, self.promised, 0.0)
         self.savings_realised += np.where(self.in_force, self.delivered, 0.0)
         self.in_force = agreed & decides
+        stakeholders = getattr(m, "stakeholders", None)
+        if stakeholders is not None:  # clinicians, staff or the public may block the change
+            self.in_force &= ~stakeholders.blocks(self.in_force)
         dividends = self._dividends()
         achievable = np.bincount(fp, dividends, n_fp) * cfg.plan_every
         self.promised = np.where(self.in_force, achievable * (1.0 + cfg.optimism_bias), 0.0)
