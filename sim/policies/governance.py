@@ -15,7 +15,8 @@ footprint has a plan in force, each relationship in which both sides collaborate
 of them ``plan_dividend`` x ``game.surplus`` / 2 more money (``settle``), so the leader adds
 ``money_weight`` x that dividend to R, the payoff of mutual cooperation (``perceive``); the
 trust rule's payoff advantage of cooperating rises with it and so does the chance to
-cooperate (sim/model.py ``decision_bias``). ``decision``, ``forum_size``,
+cooperate (sim/model.py ``decision_bias``; rules that ignore payoffs, such as tit-for-tat,
+are unmoved). ``decision``, ``forum_size``,
 ``workable_forum`` and ``voice``, and a block by stakeholders (sim/policies/stakeholders.py),
 act only through whether a plan is in force, that is whether the dividend is at stake; a plan whose dividend is 0 changes no decision (tested).
 Optimism bias never enters the payoff table: it moves money only when budgets count
