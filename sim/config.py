@@ -249,6 +249,35 @@ class GovernanceConfig(Section):
     voice: Literal["size", "equal"] = "size"  # majority vote weighted by budget (IHM L392-408) or not
     plan_dividend: NonNegative = 0.5  # extra share of the cooperation surplus while a plan is in force
     optimism_bias: NonNegative = 0.0  # plans promise achievable savings x (1 + bias) (IHM L829-836)
+    promises_in_budgets: bool = False  # budgets book plans' promises; the shortfall is charged at term end
+
+
+class StakeholdersConfig(Section):
+    """Clinicians, staff and the public can block a system plan (a service change), less
+    often when engaged (MODEL.md section 7; IHM L432-438, L486-490; NT L560-575). Off by
+    default; acts only where governance votes on plans."""
+
+    block: Probability = 0.0  # chance an agreed plan is blocked without engagement
+    engagement: NonNegative = 0.0  # money a month on engagement, as a share of each monthly budget
+    engagement_halving: Scale = 0.002  # engagement spend (share of budget) that halves the chance of a block
+
+
+class LossAversionConfig(Section):
+    """Loss aversion of the "just about managing" (MODEL.md section 7; IHM L51-70). Off by
+    default (factor 1)."""
+
+    factor: Annotated[float, Field(ge=1.0, le=LARGE)] = 1.0  # the sucker's loss weighs this many times; 1 = off
+    margin: NonNegative = 0.05  # balance (share of monthly budget) below which an organisation has little to spare
+    crisis: Probability = 0.5  # pressure from which crisis, not loss aversion, drives the leader (IHM L51-55)
+
+
+class DevelopmentConfig(Section):
+    """Organisational development: money spent to build trust (MODEL.md section 7; IHM L207-214,
+    KF L2054-2056). Off by default."""
+
+    spend: NonNegative = 0.0  # money a month, as a share of each organisation's monthly budget
+    months: Count = 0  # months the programme runs; 0 = the whole run
+    efficacy: NonNegative = 0.5  # trust gap closed per unit of money spent per relationship (small spends)
 
 
 class LearningConfig(Section):
@@ -289,6 +318,9 @@ class Config(Section):
     regulation: RegulationConfig = Field(default_factory=RegulationConfig)
     incentives: IncentivesConfig = Field(default_factory=IncentivesConfig)
     governance: GovernanceConfig = Field(default_factory=GovernanceConfig)
+    development: DevelopmentConfig = Field(default_factory=DevelopmentConfig)
+    loss_aversion: LossAversionConfig = Field(default_factory=LossAversionConfig)
+    stakeholders: StakeholdersConfig = Field(default_factory=StakeholdersConfig)
     learning: LearningConfig = Field(default_factory=LearningConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
 

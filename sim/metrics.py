@@ -97,6 +97,13 @@ SERIES = (
            needs="governance"),
     Series("stalled", "Moves stalled", "share of moves stalled for want of managers", _capacity_stalled,
            needs="capacity"),
+    Series("engagement_total", "Stakeholder engagement spent", "money, a cost to the organisations' budgets",
+           lambda m, r: m.per_replicate(m.stakeholders.spent), needs="stakeholders"),
+    Series("plans_blocked_total", "Plans blocked by stakeholders", "plans",
+           lambda m, r: np.bincount(r.footprint_replicate, m.stakeholders.blocked, m.replicates),
+           needs="stakeholders"),
+    Series("development_total", "Organisational development spent", "money, a cost to the organisations' budgets",
+           lambda m, r: m.per_replicate(m.development.spent), needs="development"),
 )
 SERIES_NAMES = tuple(s.name for s in SERIES)
 SHARE_COLUMNS = tuple(f"share_{s}" for s in NAMES)
@@ -256,6 +263,9 @@ SUMMARIES = (
     Summary("savings_shortfall", "Savings shortfall", "money",
             lambda s, cfg: float(s["savings_planned"][-1] - s["savings_realised"][-1]), "lower"),
     Summary("mean_stalled", "Moves stalled", "share of moves", _mean("stalled"), "lower"),
+    Summary("engagement_total", "Stakeholder engagement spent", "money", _last("engagement_total"), ""),
+    Summary("plans_blocked_total", "Plans blocked by stakeholders", "plans", _last("plans_blocked_total"), "lower"),
+    Summary("development_total", "Organisational development spent", "money", _last("development_total"), ""),
     Summary("time_to_stable_cooperation", "Months to stable cooperation", "months; none if not reached",
             _time_to(np.greater_equal, STABLE_COOPERATION), "lower"),
     Summary("time_to_collapse", "Months to collapse", "months; none if not reached",

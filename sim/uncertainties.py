@@ -80,6 +80,23 @@ SHIPPED: tuple[Uncertainty, ...] = (
     _u("leadership.internal_succession", 0.1, 0.5, "KF L2074 (succession by the deputy); share assumption"),
     _u("leadership.disposition_mean", 0.0, 0.5,
        "KF L1866-1868 ('most colleagues ... do want collaboration'); size assumption"),
+    _u("development.efficacy", 0.1, 2.0,
+       "IHM L207-214 (OD 'is essential'), KF L2054-2056 (system-wide programmes: 'that's how they learnt to trust "
+       "each other'); no report gives trust bought per pound: size assumption (acts only when development.spend > 0)"),
+    _u("loss_aversion.factor", 1.0, 2.5,
+       "IHM L51-62 (the 'just about managing' fear that 'even modest service changes could destabilise their "
+       "precarious balance'); size from outside the reports: losses weigh about 2.25 times gains (Tversky and "
+       "Kahneman 1992); 1 = none"),
+    _u("loss_aversion.margin", 0.0, 0.1,
+       "IHM L56-58 ('financial targets are largely being hit'): little to spare; share of monthly budget assumption"),
+    _u("loss_aversion.crisis", 0.3, 0.8,
+       "IHM L51-55 (crisis 'focusses minds'): pressure from which crisis takes over; assumption"),
+    _u("stakeholders.block", 0.0, 0.6,
+       "IHM L432-438 ('without their willing involvement the whole exercise will stall'), NT L560-575 ('an "
+       "outraged local population'); chance assumption (acts only where plans are voted on)"),
+    _u("stakeholders.engagement_halving", 0.0005, 0.01,
+       "IHM L486-490 (staff engagement 'minimal to non-existent'); no report says what engagement buys: "
+       "assumption"),
 )
 
 SETTINGS = ("shipped",)

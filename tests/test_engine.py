@@ -18,7 +18,9 @@ from helpers import make_config
 
 LEVERS = {  # every lever and mechanism switched on at once
     "regulation.regime": "system", "incentives.payment": "pooled_budget", "incentives.transitional_funding": 0.01,
-    "governance.decision": "majority", "governance.plan_every": 6, "capacity.relationships": 4.0,
+    "governance.decision": "majority", "governance.plan_every": 6, "governance.optimism_bias": 0.5,
+    "governance.promises_in_budgets": True, "development.spend": 0.005,
+    "loss_aversion.factor": 2.0, "stakeholders.block": 0.3, "stakeholders.engagement": 0.001, "capacity.relationships": 4.0,
     "information.misread": 0.1, "strategies.defection_shock": [5, 8], "leadership.election_every": 12,
     "learning.rule": "fermi", "learning.mutation": 0.01, "game.self_interaction": True,
     "strategies.mix": {"trust": 2, "tft": 1, "alld": 1, "gtft": 1}, "network.footprints": 2, "network.n_orgs": 12,

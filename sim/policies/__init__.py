@@ -7,21 +7,27 @@ within each phase. A new lever is a module with a ``Component`` subclass, its co
 """
 
 from .capacity import Capacity
+from .development import Development
 from .electoral_clock import ElectoralClock
 from .governance import Governance
 from .incentives import Incentives
 from .information import Information
 from .leadership import Leadership
+from .loss_aversion import LossAversion
 from .learning import Learning
 from .regulation import Regulation
 from .self_interaction import SelfInteraction
 from .shock import DefectionShock
+from .stakeholders import Stakeholders
 
 COMPONENTS = (
     SelfInteraction,  # settle: each node also plays itself
     Regulation,  # perceive: what the regime judges; review: fines, special measures
     Incentives,  # perceive/settle: payment regime, pooling, funding, membership fee
     Governance,  # perceive/settle/review: system plans and their dividend
+    Stakeholders,  # settle: engagement spend; governance asks it whether a plan is blocked
+    LossAversion,  # perceive: the just about managing weigh the sucker's loss more (after the levers' payoffs)
+    Development,  # settle/review: organisational development spends money to build trust
     DefectionShock,  # constrain: a squeeze in which some break ranks
     ElectoralClock,  # constrain: councils hold back before elections
     Capacity,  # constrain: collaborations beyond management capacity stall
