@@ -13,6 +13,7 @@ from .incentives import Incentives
 from .information import Information
 from .leadership import Leadership
 from .learning import Learning
+from .purse import Purse
 from .regulation import Regulation
 from .self_interaction import SelfInteraction
 from .shock import DefectionShock
@@ -20,7 +21,8 @@ from .shock import DefectionShock
 COMPONENTS = (
     SelfInteraction,  # settle: each node also plays itself
     Regulation,  # perceive: what the regime judges; review: fines, special measures
-    Incentives,  # perceive/settle: payment regime, pooling, funding, membership fee
+    Incentives,  # perceive/settle: pooling, funding, membership fee
+    Purse,  # perceive/settle: the commissioner pays providers under the payment regime (after pooling)
     Governance,  # perceive/settle/review: system plans and their dividend
     DefectionShock,  # constrain: a squeeze in which some break ranks
     ElectoralClock,  # constrain: councils hold back before elections
