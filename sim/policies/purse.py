@@ -63,7 +63,8 @@ class Purse(Component):
         # Each CCG commissions its footprint's providers jointly with the others, by budget.
         self.share = np.where(self.ccg, size / np.maximum(ccg_size[fp], 1e-300), 0.0)
         contracts = np.bincount(fp, self.contract, n_fp)
-        self.allocation = np.where(self.ccg, size + self.share * contracts[fp], 0.0)  # received a month
+        self.contracts_paid = self.share * contracts[fp]  # each CCG's share of the contracts, a month
+        self.allocation = np.where(self.ccg, size + self.contracts_paid, 0.0)  # received a month
         self.central_allocation = np.where(self.has_ccg, 0.0, contracts)  # the centre's, where no CCG
         # Cumulative accounts: what each CCG received and paid, what each provider was paid,
         # the money the purse moved into each organisation's books, and the centre's purse.
@@ -95,6 +96,12 @@ class Purse(Component):
         table[:, R] -= m.config.strategies.money_weight * at_stake / np.maximum(m.degree, 1)
 
     def settle(self):
+        self.allocated += self.allocation
+        if not self.moves_money:  # fixed payments: the contracts, nothing more
+            self.paid += self.contracts_paid
+            self.received += self.contract
+            self.central_paid += self.central_allocation
+            return
         m, fp, n_fp = self.model, self.footprint, self.n_fp
         deviation = np.zeros(len(m.types))  # each provider's payment this month less its contract
         if self.pbr:  # tariff income lost where activity was shared
@@ -107,11 +114,9 @@ class Purse(Component):
             deviation += np.maximum(-self.headroom - (deviation + pooled), 0.0)
         cost = np.bincount(fp, deviation, n_fp)  # what each footprint's commissioner paid beyond the contracts
         booked = deviation - self.share * cost[fp]  # providers gain what their CCGs lose
-        if self.moves_money:
-            m.money += booked
+        m.money += booked
         self.net += booked
-        self.allocated += self.allocation
-        self.paid += self.share * (np.bincount(fp, self.contract, n_fp) + cost)[fp]
+        self.paid += self.contracts_paid + self.share * cost[fp]
         self.received += self.contract + deviation
         lone = ~self.has_ccg
         self.central_paid += np.where(lone, self.central_allocation + cost, 0.0)
