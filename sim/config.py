@@ -179,7 +179,16 @@ class BudgetConfig(Section):
     acute trust's monthly budget as 100 (an assumption; the reports give no figures)."""
 
     size: dict[str, Scale] = _per_type(acute=100.0, mental_health=30.0, community=25.0, ccg=60.0, council=40.0)
-    structural_gap: NonNegative = 0.003  # monthly cost growth beyond income, as a share of size
+    structural_gap: NonNegative = 0.003  # monthly cost growth beyond income, as a share of size (gap_source = "constant")
+    # gap_source = "demand": each type's monthly gap comes from the reports' figures instead
+    # (sim/policies/demand.py): (demand_growth - funding_growth - efficiency x efficiency_delivered) / 12.
+    gap_source: Literal["constant", "demand"] = "constant"
+    demand_growth: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.027  # a year: NT L156-158 (2.7%, 2009-10 to 2014-15)
+    funding_growth: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.0  # a year, real terms (A: the reports give no figure)
+    efficiency: dict[str, Probability] = _per_type(
+        acute=0.02, mental_health=0.02, community=0.02, ccg=0.01, council=0.02
+    )  # required a year: providers 2% (tariff), commissioners 1% (NT L287-290); councils A
+    efficiency_delivered: Probability = 0.75  # share of the requirement plans deliver (A; NT L287-288, L629-630)
     pressure_scale: Scale = 0.1  # deficit (share of size) at which pressure reaches 1
     distress_cost: NonNegative = 0.01  # monthly cost of distress at full pressure, share of size (IHM L791)
     pressure_temptation: NonNegative = 2.0  # added to T at full pressure ("hunker down", KF L209)
@@ -189,6 +198,7 @@ class BudgetConfig(Section):
     @model_validator(mode="after")
     def _check(self):
         _check_types("budget.size", self.size, complete=True)
+        _check_types("budget.efficiency", self.efficiency, complete=True)
         return self
 
 
@@ -233,7 +243,10 @@ class IncentivesConfig(Section):
 
     payment: Literal["block_contract", "payment_by_results", "pooled_budget"] = "block_contract"
     pooling_share: Probability = 0.5  # pooled_budget: share of each payoff pooled across the footprint
-    pbr_temptation: NonNegative = 1.5  # payment_by_results: added to an acute trust's T (activity income)
+    # payment_by_results: tariff income an acute trust loses per relationship-month in which it
+    # shares activity with a (non-commissioner) partner, money (acute monthly budget = 100; A)
+    tariff: NonNegative = 0.15
+    foundation_floor: Probability = 0.0  # foundation trusts' income may not fall below this share of contract (KF L1904-1907); 0 = none
     transitional_funding: NonNegative = 0.0  # money per month, as a share of monthly budget
     transitional_months: Count = 24
     membership_fee: NonNegative = 0.0  # "skin in the game" (KF L1469): share of monthly budget paid in

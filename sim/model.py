@@ -20,7 +20,7 @@ from . import kernels, metrics, network, streams
 from .config import ORG_TYPES, Config
 from .payoffs import P, R, S, T
 from .pipeline import PHASES, guarded
-from .policies import COMPONENTS
+from .policies import COMPONENTS, demand
 from .strategies import CODES
 
 
@@ -61,6 +61,7 @@ class CollabModel(Model):
         # Organisations (node state).
         sizes = np.array([config.budget.size[t] for t in ORG_TYPES])
         self.size = sizes[self.types]
+        self.gap = demand.monthly_gap(config.budget)[self.types]  # monthly structural gap, share of size
         self.balance = np.zeros(n)  # cumulative surplus (+) or deficit (-), money as booked
         self.pressure = np.zeros(n)
         self.special_measures = np.zeros(n, dtype=np.bool_)
@@ -187,10 +188,10 @@ class CollabModel(Model):
         self._node_cache = -1  # per-node views computed before the trust update are stale
 
     def account(self) -> None:
-        """Costs grow by the structural gap, and an organisation in distress pays extra
+        """Costs grow by the structural gap (``sim.policies.demand``), and an organisation in distress pays extra
         (agency staff, emergency borrowing): left alone it goes "down a slide" (KF L2001-2006)."""
         b = self.config.budget
-        self.balance += self.money - (b.structural_gap + b.distress_cost * self.pressure) * self.size
+        self.balance += self.money - (self.gap + b.distress_cost * self.pressure) * self.size
         self.update_pressure()
 
     def update_pressure(self) -> None:

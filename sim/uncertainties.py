@@ -60,7 +60,16 @@ SHIPPED: tuple[Uncertainty, ...] = (
     _u("game.noise", 0.0, 0.05, "assumption: execution error"),
     _u("budget.structural_gap", 0.001, 0.005,
        "NT L156-158 (demand +2.4% to +4.4% a year) against NT L287-290 (efficiency 1-2% a year): a gap of "
-       "about 1-6% a year, 0.1-0.5% a month"),
+       "about 1-6% a year, 0.1-0.5% a month; acts where budget.gap_source = 'constant'"),
+    _u("budget.demand_growth", 0.024, 0.044,
+       "NT L156-158 (demand grew 2.7% a year 2009-10 to 2014-15; 2.4% for other and 4.4% for specialised "
+       "services expected to 2020-21); acts where budget.gap_source = 'demand'"),
+    _u("budget.funding_growth", 0.0, 0.02,
+       "assumption: real growth of income a year, which the reports do not give; acts where "
+       "budget.gap_source = 'demand'"),
+    _u("budget.efficiency_delivered", 0.4, 1.0,
+       "NT L287-288 (the 2% efficiency target is 'already greater than the historic rate'), NT L629-630 (plans "
+       "'not sufficient to close the gap'); share assumption; acts where budget.gap_source = 'demand'"),
     _u("budget.pressure_scale", 0.05, 0.2, "assumption: deficit (share of monthly budget) at full pressure"),
     _u("budget.distress_cost", 0.0, 0.02,
        "IHM L791 ('rapidly worsening debt crisis'), KF L2001-2006 (the slide before intervention); size "

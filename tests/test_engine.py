@@ -24,8 +24,10 @@ LEVERS = {  # every lever and mechanism switched on at once
     "information.misread": 0.1, "strategies.defection_shock": [5, 8], "leadership.election_every": 12,
     "learning.rule": "fermi", "learning.mutation": 0.01, "game.self_interaction": True,
     "strategies.mix": {"trust": 2, "tft": 1, "alld": 1, "gtft": 1}, "network.footprints": 2, "network.n_orgs": 12,
-    "experiment.steps": 30,
+    "experiment.steps": 30, "incentives.foundation_floor": 0.999, "budget.gap_source": "demand",
 }
+# ... and with payment by results in place of the pooled budget (the commissioner pays tariff).
+PBR_LEVERS = {**LEVERS, "incentives.payment": "payment_by_results", "incentives.tariff": 0.3}
 
 
 def alone(cfg, seed):
@@ -34,7 +36,7 @@ def alone(cfg, seed):
     return m
 
 
-@pytest.mark.parametrize("levers", [{}, LEVERS])
+@pytest.mark.parametrize("levers", [{}, LEVERS, PBR_LEVERS], ids=["defaults", "levers", "pbr_levers"])
 def test_a_run_in_a_batch_equals_the_run_alone(levers):
     cfg = make_config(**{"experiment.steps": 30, **levers})
     batch = CollabModel(cfg, seeds=[4, 11, 12])
@@ -107,8 +109,9 @@ def test_enabling_a_lever_leaves_every_other_component_s_draws_alone():
 
 
 def test_components_write_only_what_they_declare():
-    m = CollabModel(make_config(**LEVERS), seed=2, check_writes=True)
-    m.run(12)  # every hook ran under the guard without touching an undeclared array
+    for levers in (LEVERS, PBR_LEVERS):
+        m = CollabModel(make_config(**levers), seed=2, check_writes=True)
+        m.run(12)  # every hook ran under the guard without touching an undeclared array
 
     class Sneaky(Component):
         name = "sneaky"

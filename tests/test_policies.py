@@ -51,14 +51,25 @@ def test_pooling_turns_sucker_and_temptation_toward_their_average():
     assert m.accountability == 0.5
 
 
-def test_payment_by_results_tempts_acute_trusts_only():
-    m = model(**{"incentives.payment": "payment_by_results", "incentives.pbr_temptation": 1.5})
+def test_payment_by_results_weighs_on_acute_trusts_only():
+    """Sharing activity costs an acute trust the tariff (0.15) on each relationship with a
+    partner that can take it on (not a CCG, not another acute trust): the reward of mutual
+    collaboration falls by money_weight x the income at stake per relationship."""
+    m = model(**{"incentives.payment": "payment_by_results", "incentives.tariff": 0.15,
+                 "network.foundation_share": 0.0})
     table = m.payoff_table()
-    m.incentives.perceive(table)
+    m.purse.perceive(table)
     acute = m.types == ACUTE
     assert acute.any() and (~acute).any()
-    np.testing.assert_allclose(table[acute, 2], 6.5)
-    np.testing.assert_allclose(table[~acute, 2], 5.0)
+    takers = np.zeros(len(acute))
+    for i, j in zip(m.src, m.dst):  # a plain loop over the relationships
+        for a, b in ((i, j), (j, i)):
+            if acute[a] and ORG_TYPES[m.types[b]] not in ("acute", "ccg"):
+                takers[a] += 1
+    assert takers[acute].min() > 0
+    np.testing.assert_allclose(table[acute, 0], 3.0 - 10 * 0.15 * takers[acute] / m.degree[acute])
+    np.testing.assert_allclose(table[~acute, 0], 3.0)
+    np.testing.assert_allclose(table[:, 1:], [[0.0, 5.0, 1.0]] * len(table))
 
 
 def test_no_fine_falls_on_a_balanced_footprint_under_system_regulation():

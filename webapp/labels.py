@@ -45,6 +45,8 @@ CHOICES: dict[str, str] = {
     "block_contract": "Block contract",
     "payment_by_results": "Payment by results",
     "pooled_budget": "Pooled budget",
+    "constant": "A constant share of the budget",
+    "demand": "Demand growth less the efficiency plans deliver",
     "majority": "Majority vote",
     "veto": "Any member can veto",
     "pd": "Prisoner's dilemma",

@@ -64,6 +64,12 @@ LEVERS: tuple[Lever, ...] = (
     Lever("incentives.payment", "Payment regime", "Payment",
           choices=("block_contract", "payment_by_results", "pooled_budget")),
     Lever("incentives.pooling_share", "Pooling share (pooled budget)", "Payment", 0, 1, 0.05),
+    Lever("incentives.tariff", "Tariff income an acute trust loses per shared relationship (payment by results)",
+          "Payment", 0, 1, 0.05, help="Money a month, an acute trust's monthly budget = 100: what sharing "
+          "activity with a partner costs it in activity income (Nuffield Trust report)"),
+    Lever("incentives.foundation_floor", "Foundation trusts' income floor (share of contract)", "Payment",
+          0, 1, 0.005, help="Under payment by results or pooling, a foundation trust's monthly income may not "
+          "fall below this share of its contract; 0 = no floor (King's Fund report)"),
     Lever("incentives.transitional_funding", "Transitional funding (share of budget)", "Payment", 0, 0.02, 0.001),
     Lever("governance.decision", "System plan decisions", "Governance", choices=("none", "majority", "veto")),
     Lever("governance.optimism_bias", "Optimism bias of plans (share over-promised)", "Governance", 0, 1, 0.05,
@@ -79,6 +85,11 @@ LEVERS: tuple[Lever, ...] = (
     Lever("loss_aversion.factor", "Loss aversion of the just about managing (1 = none)", "Money", 1, 3, 0.05,
           help="Organisations with little to spare fear that a change destabilises them (IHM report)"),
     Lever("budget.structural_gap", "Structural gap (monthly, share of budget)", "Money", 0, 0.02, 0.001),
+    Lever("budget.gap_source", "Structural gap from", "Money", choices=("constant", "demand"),
+          help="'demand': from demand growth, funding growth and the efficiency plans deliver (Nuffield Trust report)"),
+    Lever("budget.demand_growth", "Demand growth a year (gap from demand)", "Money", 0, 0.06, 0.001),
+    Lever("budget.funding_growth", "Real funding growth a year (gap from demand)", "Money", 0, 0.05, 0.001),
+    Lever("budget.efficiency_delivered", "Share of the efficiency requirement plans deliver", "Money", 0, 1, 0.05),
     Lever("budget.joint_accountability", "Joint accountability", "Money", 0, 1, 0.05),
     Lever("game.kind", "Game", "Game", choices=("pd", "hawk_dove")),
     Lever("game.R", "R: both collaborate", "Game", -5, 10, 0.5),
@@ -191,8 +202,8 @@ PRESETS: tuple[Preset, ...] = (
            "than payment by results.",
            "NT"),
     Preset("Payment by results", {"incentives.payment": "payment_by_results"},
-           "Activity income tempts the acute trusts (blue) to defect: they collaborate less than under a block "
-           "contract.", "NT"),
+           "Sharing activity costs the acute trusts (blue) tariff income: they collaborate less than under a "
+           "block contract.", "NT L595-606"),
 )
 PRESET_BY_NAME = {p.name: p for p in PRESETS}
 

@@ -469,7 +469,7 @@ CHAPTERS: tuple[Chapter, ...] = (
             lambda game: ScenarioPair("story.regulation", ("Organisational regulation", "System regulation"))),
     Chapter("Pooled budgets",
             "How money flows changes what pays: activity income (payment by results) or one pooled budget.",
-            "Activity income tempts the acute trusts (blue) to defect; a pooled budget keeps more collaboration "
+            "Tariff income tempts the acute trusts (blue) to keep activity rather than share it; a pooled budget keeps more collaboration "
             "and more money in the system.",
             lambda game: ScenarioPair("story.payment", ("Payment by results", "Pooled budget"))),
     Chapter("Crisis",

@@ -15,6 +15,7 @@ from .information import Information
 from .leadership import Leadership
 from .loss_aversion import LossAversion
 from .learning import Learning
+from .purse import Purse
 from .regulation import Regulation
 from .self_interaction import SelfInteraction
 from .shock import DefectionShock
@@ -23,7 +24,8 @@ from .stakeholders import Stakeholders
 COMPONENTS = (
     SelfInteraction,  # settle: each node also plays itself
     Regulation,  # perceive: what the regime judges; review: fines, special measures
-    Incentives,  # perceive/settle: payment regime, pooling, funding, membership fee
+    Incentives,  # perceive/settle: pooling, funding, membership fee
+    Purse,  # perceive/settle: the commissioner pays providers under the payment regime (after pooling)
     Governance,  # perceive/settle/review: system plans and their dividend
     Stakeholders,  # settle: engagement spend; governance asks it whether a plan is blocked
     LossAversion,  # perceive: the just about managing weigh the sucker's loss more (after the levers' payoffs)
