@@ -59,6 +59,16 @@ def _capacity_stalled(m, rec):
     return m.per_replicate(m.capacity.stalled.sum(axis=1), "edge") / rec.sides
 
 
+def _investment(m, rec, attr):
+    return getattr(m.investment, attr).copy()
+
+
+def _investment_share(m, rec, attr):
+    inv = m.investment
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.bincount(inv.rep, getattr(inv, attr), m.replicates) / inv.count
+
+
 def _governance(m, rec, attr):
     return np.bincount(rec.footprint_replicate, getattr(m.governance, attr).astype(np.float64), m.replicates)
 
@@ -97,6 +107,16 @@ SERIES = (
            needs="governance"),
     Series("stalled", "Moves stalled", "share of moves stalled for want of managers", _capacity_stalled,
            needs="capacity"),
+    Series("investing", "Investment relationships investing", "share of investment relationships",
+           lambda m, r: _investment_share(m, r, "investing"), needs="investment"),
+    Series("investment_withdrawn", "Investment withdrawn under pressure", "share of investment relationships",
+           lambda m, r: _investment_share(m, r, "withdrawn"), needs="investment"),
+    Series("invested_total", "Money invested", "money paid in by investors",
+           lambda m, r: _investment(m, r, "invested_total"), needs="investment"),
+    Series("benefits_total", "Investment benefits realised", "money, benefits landed after the lag",
+           lambda m, r: _investment(m, r, "realised_total"), needs="investment"),
+    Series("savings_returned_total", "Shared savings returned", "money, beneficiaries to investors",
+           lambda m, r: _investment(m, r, "returned_total"), needs="investment"),
 )
 SERIES_NAMES = tuple(s.name for s in SERIES)
 SHARE_COLUMNS = tuple(f"share_{s}" for s in NAMES)
@@ -256,6 +276,13 @@ SUMMARIES = (
     Summary("savings_shortfall", "Savings shortfall", "money",
             lambda s, cfg: float(s["savings_planned"][-1] - s["savings_realised"][-1]), "lower"),
     Summary("mean_stalled", "Moves stalled", "share of moves", _mean("stalled"), "lower"),
+    Summary("mean_investing", "Investment relationships investing", "share of investment relationships",
+            _mean("investing")),
+    Summary("mean_investment_withdrawn", "Investment withdrawn under pressure", "share of investment relationships",
+            _mean("investment_withdrawn"), ""),
+    Summary("invested_total", "Money invested", "money", _last("invested_total"), ""),
+    Summary("benefits_total", "Investment benefits realised", "money", _last("benefits_total")),
+    Summary("savings_returned_total", "Shared savings returned", "money", _last("savings_returned_total"), ""),
     Summary("time_to_stable_cooperation", "Months to stable cooperation", "months; none if not reached",
             _time_to(np.greater_equal, STABLE_COOPERATION), "lower"),
     Summary("time_to_collapse", "Months to collapse", "months; none if not reached",

@@ -80,6 +80,15 @@ SHIPPED: tuple[Uncertainty, ...] = (
     _u("leadership.internal_succession", 0.1, 0.5, "KF L2074 (succession by the deputy); share assumption"),
     _u("leadership.disposition_mean", 0.0, 0.5,
        "KF L1866-1868 ('most colleagues ... do want collaboration'); size assumption"),
+    _u("investment.lag", 12, 36,
+       "KF L708-712 ('two and a half years' to get a significant change through), NT L556 ('the time required "
+       "to implement has been underestimated'); months assumption"),
+    _u("investment.multiple", 1.0, 4.0,
+       "assumption: benefit per unit invested in social care or community services (IHM L80-82 names a "
+       "'£20 million' investment but no return)"),
+    _u("investment.own_share", 0.0, 0.3,
+       "assumption: share of the benefit that falls in the investor's own sector; KF L1846-1848 ('How do you "
+       "share the benefits?') has it mostly elsewhere"),
 )
 
 SETTINGS = ("shipped",)

@@ -11,6 +11,7 @@ from .electoral_clock import ElectoralClock
 from .governance import Governance
 from .incentives import Incentives
 from .information import Information
+from .investment import Investment
 from .leadership import Leadership
 from .learning import Learning
 from .regulation import Regulation
@@ -22,6 +23,7 @@ COMPONENTS = (
     Regulation,  # perceive: what the regime judges; review: fines, special measures
     Incentives,  # perceive/settle: payment regime, pooling, funding, membership fee
     Governance,  # perceive/settle/review: system plans and their dividend
+    Investment,  # settle: invest here, benefit there, after a lag; councils withdraw under pressure
     DefectionShock,  # constrain: a squeeze in which some break ranks
     ElectoralClock,  # constrain: councils hold back before elections
     Capacity,  # constrain: collaborations beyond management capacity stall
