@@ -161,8 +161,12 @@ def resolve(raw: dict | None, base: dict) -> dict[str, Uncertainty]:
             problems.append(f"{name}: basis must be text: a report's figure with its line, or \"assumption\"")
             continue
         out[path] = Uncertainty(path, low, high, basis)
+    from .sweep.spec import _field
+
     for u in out.values():
+        whole = _field(u.path)[1] is int  # a whole-number field is sampled rounded (sim.robust.plan)
         for bound in (u.low, u.high):
+            bound = int(round(bound)) if whole else bound
             data = copy.deepcopy(base)
             cfgmod.set_path(data, u.path, bound)
             try:
