@@ -191,6 +191,13 @@ PRESETS: tuple[Preset, ...] = (
     Preset("Payment by results", {"incentives.payment": "payment_by_results"},
            "Activity income tempts the acute trusts (blue) to defect: they collaborate less than under a block "
            "contract.", "NT"),
+    Preset("Invest here, benefit there", {"investment.amount": 0.01, "investment.multiple": 3.0},
+           "Councils and community services could pay now to cut the acute trust's demand later, but would see none "
+           "of the saving: no one invests, and nothing changes.", "IHM L80-82, KF L1846-1848"),
+    Preset("Shared savings", {"investment.amount": 0.01, "investment.multiple": 3.0,
+                              "investment.shared_savings": 0.75},
+           "Three quarters of the saving goes back to the investor: leaders who expect to stay invest, and the "
+           "system ends with more money.", "KF L1846-1848, KF L708-712"),
 )
 PRESET_BY_NAME = {p.name: p for p in PRESETS}
 
