@@ -64,9 +64,9 @@ def _investment(m, rec, attr):
 
 
 def _investment_share(m, rec, attr):
+    """Share of a replicate's investment relationships; 0 where it has none (nothing invested)."""
     inv = m.investment
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.bincount(inv.rep, getattr(inv, attr), m.replicates) / inv.count
+    return np.bincount(inv.rep, getattr(inv, attr), m.replicates) / np.maximum(inv.count, 1)
 
 
 def _governance(m, rec, attr):

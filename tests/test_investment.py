@@ -72,6 +72,23 @@ def test_one_investment_with_lag_six_pays_what_the_formula_says(tmp_path):
     assert inv.returned_total[0] == pytest.approx(0.5 * 3.0 * 0.4 * 4)
     assert (after[-1] - before[-1]).sum() == pytest.approx(inv.realised_total[0] - inv.invested_total[0])
     np.testing.assert_array_equal(on.moves, off.moves)
+    # The outcomes registry reads the same totals month by month.
+    cols = on.recorder.columns()
+    np.testing.assert_allclose(cols["invested_total"], 0.4 * months)
+    np.testing.assert_allclose(cols["benefits_total"], np.cumsum(3.0 * landed))
+    np.testing.assert_allclose(cols["savings_returned_total"], np.cumsum(0.5 * 3.0 * landed))
+    np.testing.assert_array_equal(cols["investing"], 1.0)
+
+
+def test_a_footprint_without_investment_relationships_invests_nothing(tmp_path):
+    net = footprint(tmp_path, [("a", "b")], {"a": "acute", "b": "ccg"})
+    m = CollabModel(make_config(**{**STILL, **net, "investment.amount": 0.01, "investment.shared_savings": 1.0,
+                                   "investment.multiple": 4.0, "experiment.steps": 3}), seed=1)
+    m.run()
+    cols = m.recorder.columns()
+    assert len(m.investment.edges) == 0
+    np.testing.assert_array_equal(cols["investing"], 0.0)
+    np.testing.assert_array_equal(cols["invested_total"], 0.0)
 
 
 def test_the_leader_invests_only_when_the_benefit_it_will_see_beats_the_cost(tmp_path):
