@@ -86,9 +86,6 @@ LEVERS: tuple[Lever, ...] = (
     Lever("investment.amount", "Invest here, benefit there (share of budget a month; 0 = none)", "Investment",
           0, 0.05, 0.005, help="Councils, community and mental-health services pay now; the acute trust's demand "
                               "falls years later (IHM and King's Fund reports)"),
-    Lever("investment.lag", "Months until the benefit lands", "Investment", 1, 60, 1, integer=True,
-          help="Getting a significant change through took two and a half years (King's Fund report)"),
-    Lever("investment.multiple", "Benefit per unit invested", "Investment", 0, 5, 0.1),
     Lever("investment.shared_savings", "Share of the saving returned to the investor", "Investment", 0, 1, 0.05,
           help="A shared-savings agreement: \"How do you share the benefits?\" (King's Fund report)"),
     Lever("investment.withdraw_at", "Councils withdraw at pressure (0 = never)", "Investment", 0, 1, 0.05,
