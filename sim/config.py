@@ -293,6 +293,34 @@ class DevelopmentConfig(Section):
     efficacy: NonNegative = 0.5  # trust gap closed per unit of money spent per relationship (small spends)
 
 
+class InvestmentConfig(Section):
+    """Invest here, benefit there (MODEL.md sections 1 and 7; sim/policies/investment.py). Off
+    by default (``amount`` = 0)."""
+
+    investors: list[str] = Field(default_factory=lambda: ["council", "community", "mental_health"], max_length=5)
+    beneficiaries: list[str] = Field(default_factory=lambda: ["acute"], max_length=5)
+    amount: NonNegative = 0.0  # share of the investor's monthly budget put in per relationship a month; 0 = off
+    lag: Annotated[int, Field(ge=1, le=600)] = 24  # months until the benefit lands (KF L708-712, NT L556)
+    multiple: NonNegative = 2.0  # benefit as a multiple of the money invested (assumption)
+    own_share: Probability = 0.0  # share of the benefit that falls in the investor's own sector
+    shared_savings: Probability = 0.0  # share of the beneficiary's saving returned to the investor (KF L1848)
+    withdraw_at: Probability = 0.0  # pressure at which councils stop investing (NT L511-512); 0 = never
+
+    @model_validator(mode="after")
+    def _check(self):
+        for field in ("investors", "beneficiaries"):
+            values = getattr(self, field)
+            bad = sorted(set(values) - set(ORG_TYPES))
+            if bad:
+                raise ValueError(f"investment.{field}: unknown organisation type {bad[0]!r}; allowed: "
+                                 f"{', '.join(ORG_TYPES)}")
+        both = sorted(set(self.investors) & set(self.beneficiaries))
+        if both:
+            raise ValueError(f"investment.beneficiaries: {both[0]!r} is also an investor; a type can be one or "
+                             "the other")
+        return self
+
+
 class LearningConfig(Section):
     """Social learning of strategies (MODEL.md section 2.7; rules defined in sim/learning.py)."""
 
@@ -334,6 +362,7 @@ class Config(Section):
     development: DevelopmentConfig = Field(default_factory=DevelopmentConfig)
     loss_aversion: LossAversionConfig = Field(default_factory=LossAversionConfig)
     stakeholders: StakeholdersConfig = Field(default_factory=StakeholdersConfig)
+    investment: InvestmentConfig = Field(default_factory=InvestmentConfig)
     learning: LearningConfig = Field(default_factory=LearningConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
 

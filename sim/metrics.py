@@ -59,6 +59,16 @@ def _capacity_stalled(m, rec):
     return m.per_replicate(m.capacity.stalled.sum(axis=1), "edge") / rec.sides
 
 
+def _investment(m, rec, attr):
+    return getattr(m.investment, attr).copy()
+
+
+def _investment_share(m, rec, attr):
+    """Share of a replicate's investment relationships; 0 where it has none (nothing invested)."""
+    inv = m.investment
+    return np.bincount(inv.rep, getattr(inv, attr), m.replicates) / np.maximum(inv.count, 1)
+
+
 def _governance(m, rec, attr):
     return np.bincount(rec.footprint_replicate, getattr(m.governance, attr).astype(np.float64), m.replicates)
 
@@ -109,6 +119,16 @@ SERIES = (
            needs="stakeholders"),
     Series("development_total", "Organisational development spent", "money, a cost to the organisations' budgets",
            lambda m, r: m.per_replicate(m.development.spent), needs="development"),
+    Series("investing", "Investment relationships investing", "share of investment relationships",
+           lambda m, r: _investment_share(m, r, "investing"), needs="investment"),
+    Series("investment_withdrawn", "Investment withdrawn under pressure", "share of investment relationships",
+           lambda m, r: _investment_share(m, r, "withdrawn"), needs="investment"),
+    Series("invested_total", "Money invested", "money paid in by investors",
+           lambda m, r: _investment(m, r, "invested_total"), needs="investment"),
+    Series("benefits_total", "Investment benefits realised", "money, benefits landed after the lag",
+           lambda m, r: _investment(m, r, "realised_total"), needs="investment"),
+    Series("savings_returned_total", "Shared savings returned", "money, beneficiaries to investors",
+           lambda m, r: _investment(m, r, "returned_total"), needs="investment"),
 )
 SERIES_NAMES = tuple(s.name for s in SERIES)
 SHARE_COLUMNS = tuple(f"share_{s}" for s in NAMES)
@@ -274,6 +294,13 @@ SUMMARIES = (
     Summary("engagement_total", "Stakeholder engagement spent", "money", _last("engagement_total"), ""),
     Summary("plans_blocked_total", "Plans blocked by stakeholders", "plans", _last("plans_blocked_total"), "lower"),
     Summary("development_total", "Organisational development spent", "money", _last("development_total"), ""),
+    Summary("mean_investing", "Investment relationships investing", "share of investment relationships",
+            _mean("investing")),
+    Summary("mean_investment_withdrawn", "Investment withdrawn under pressure", "share of investment relationships",
+            _mean("investment_withdrawn"), ""),
+    Summary("invested_total", "Money invested", "money", _last("invested_total"), ""),
+    Summary("benefits_total", "Investment benefits realised", "money", _last("benefits_total")),
+    Summary("savings_returned_total", "Shared savings returned", "money", _last("savings_returned_total"), ""),
     Summary("time_to_stable_cooperation", "Months to stable cooperation", "months; none if not reached",
             _time_to(np.greater_equal, STABLE_COOPERATION), "lower"),
     Summary("time_to_collapse", "Months to collapse", "months; none if not reached",

@@ -106,6 +106,15 @@ SHIPPED: tuple[Uncertainty, ...] = (
     _u("stakeholders.engagement_halving", 0.0005, 0.01,
        "IHM L486-490 (staff engagement 'minimal to non-existent'); no report says what engagement buys: "
        "assumption"),
+    _u("investment.lag", 12, 36,
+       "KF L708-712 ('two and a half years' to get a significant change through), NT L556 ('the time required "
+       "to implement has been underestimated'); months assumption"),
+    _u("investment.multiple", 1.0, 4.0,
+       "assumption: benefit per unit invested in social care or community services (IHM L80-82 names a "
+       "'£20 million' investment but no return)"),
+    _u("investment.own_share", 0.0, 0.3,
+       "assumption: share of the benefit that falls in the investor's own sector; KF L1846-1848 ('How do you "
+       "share the benefits?') has it mostly elsewhere"),
 )
 
 SETTINGS = ("shipped",)
@@ -178,8 +187,12 @@ def resolve(raw: dict | None, base: dict) -> dict[str, Uncertainty]:
             problems.append(f"{name}: basis must be text: a report's figure with its line, or \"assumption\"")
             continue
         out[path] = Uncertainty(path, low, high, basis)
+    from .sweep.spec import _field
+
     for u in out.values():
+        whole = _field(u.path)[1] is int  # a whole-number field is sampled rounded (sim.robust.plan)
         for bound in (u.low, u.high):
+            bound = int(round(bound)) if whole else bound
             data = copy.deepcopy(base)
             cfgmod.set_path(data, u.path, bound)
             try:

@@ -91,6 +91,11 @@ def test_each_preset_shows_what_its_line_tells_the_audience():
     assert _mean(pooled, "cooperation") > _mean(pbr, "cooperation")
     assert _mean(pooled, "system_balance", last) > _mean(pbr, "system_balance", last)
     assert _mean(pbr, "acute", float) < _mean(base, "acute", float)
+    unshared, shared = r["Invest here, benefit there"], r["Shared savings"]
+    assert all(run["investing"].max() == 0 for run in unshared)
+    assert _mean(unshared, "system_balance", last) == _mean(base, "system_balance", last)
+    assert _mean(shared, "investing") > 0.2
+    assert _mean(shared, "system_balance", last) > _mean(base, "system_balance", last)
 
 
 # -- workshop games ----------------------------------------------------------------------

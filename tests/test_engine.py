@@ -24,6 +24,8 @@ LEVERS = {  # every lever and mechanism switched on at once
     "information.misread": 0.1, "strategies.defection_shock": [5, 8], "leadership.election_every": 12,
     "learning.rule": "fermi", "learning.mutation": 0.01, "game.self_interaction": True,
     "strategies.mix": {"trust": 2, "tft": 1, "alld": 1, "gtft": 1}, "network.footprints": 2, "network.n_orgs": 12,
+    "investment.amount": 0.01, "investment.lag": 6, "investment.multiple": 3.0, "investment.shared_savings": 0.8,
+    "investment.withdraw_at": 0.3,
     "experiment.steps": 30, "incentives.foundation_floor": 0.999, "budget.gap_source": "demand",
 }
 # ... and with payment by results in place of the pooled budget (the commissioner pays tariff).

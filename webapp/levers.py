@@ -106,6 +106,13 @@ LEVERS: tuple[Lever, ...] = (
           0, 1, 0.05, help="A shared financial framework: \"one version of the truth\" (IHM report)"),
     Lever("capacity.relationships", "Collaborations managers can carry a month (0 = no limit)", "Leadership",
           0, 12, 1, help="Beyond it, collaborations stall (IHM report)"),
+    Lever("investment.amount", "Invest here, benefit there (share of budget a month; 0 = none)", "Investment",
+          0, 0.05, 0.005, help="Councils, community and mental-health services pay now; the acute trust's demand "
+                              "falls years later (IHM and King's Fund reports)"),
+    Lever("investment.shared_savings", "Share of the saving returned to the investor", "Investment", 0, 1, 0.05,
+          help="A shared-savings agreement: \"How do you share the benefits?\" (King's Fund report)"),
+    Lever("investment.withdraw_at", "Councils withdraw at pressure (0 = never)", "Investment", 0, 1, 0.05,
+          help="Councils might retract support under pressure (Nuffield Trust paper)"),
     Lever("learning.rule", "Learning rule", "Learning", choices=("none", "fermi", "best", "proportional")),
     Lever("learning.rate", "Learning rate", "Learning", 0, 0.5, 0.01),
 )
@@ -204,6 +211,13 @@ PRESETS: tuple[Preset, ...] = (
     Preset("Payment by results", {"incentives.payment": "payment_by_results"},
            "Sharing activity costs the acute trusts (blue) tariff income: they collaborate less than under a "
            "block contract.", "NT L595-606"),
+    Preset("Invest here, benefit there", {"investment.amount": 0.01, "investment.multiple": 3.0},
+           "Councils and community services could pay now to cut the acute trust's demand later, but would see none "
+           "of the saving: no one invests, and nothing changes.", "IHM L80-82, KF L1846-1848"),
+    Preset("Shared savings", {"investment.amount": 0.01, "investment.multiple": 3.0,
+                              "investment.shared_savings": 0.75},
+           "Three quarters of the saving goes back to the investor: leaders who expect to stay invest, and the "
+           "system ends with more money.", "KF L1846-1848, KF L708-712"),
 )
 PRESET_BY_NAME = {p.name: p for p in PRESETS}
 

@@ -12,6 +12,7 @@ from .electoral_clock import ElectoralClock
 from .governance import Governance
 from .incentives import Incentives
 from .information import Information
+from .investment import Investment
 from .leadership import Leadership
 from .loss_aversion import LossAversion
 from .learning import Learning
@@ -30,6 +31,7 @@ COMPONENTS = (
     Stakeholders,  # settle: engagement spend; governance asks it whether a plan is blocked
     LossAversion,  # perceive: the just about managing weigh the sucker's loss more (after the levers' payoffs)
     Development,  # settle/review: organisational development spends money to build trust
+    Investment,  # settle: invest here, benefit there, after a lag; councils withdraw under pressure
     DefectionShock,  # constrain: a squeeze in which some break ranks
     ElectoralClock,  # constrain: councils hold back before elections
     Capacity,  # constrain: collaborations beyond management capacity stall
