@@ -182,7 +182,7 @@ class BudgetConfig(Section):
     structural_gap: NonNegative = 0.003  # monthly cost growth beyond income, as a share of size (gap_source = "constant")
     # gap_source = "demand": each type's monthly gap comes from the reports' figures instead
     # (sim/policies/demand.py): (demand_growth - funding_growth - efficiency x efficiency_delivered) / 12.
-    gap_source: Literal["constant", "demand"] = "constant"
+    gap_source: Literal["constant", "demand"] = "demand"  # the default world: the reports' figures
     demand_growth: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.027  # a year: NT L156-158 (2.7%, 2009-10 to 2014-15)
     funding_growth: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.0  # a year, real terms (A: the reports give no figure)
     efficiency: dict[str, Probability] = _per_type(
@@ -241,7 +241,8 @@ class RegulationConfig(Section):
 class IncentivesConfig(Section):
     """Payment regime and funding levers (MODEL.md section 3)."""
 
-    payment: Literal["block_contract", "payment_by_results", "pooled_budget"] = "block_contract"
+    # The default world pays acute trusts by results: they are "reluctant to abandon" it (NT L595-596).
+    payment: Literal["block_contract", "payment_by_results", "pooled_budget"] = "payment_by_results"
     pooling_share: Probability = 0.5  # pooled_budget: share of each payoff pooled across the footprint
     # payment_by_results: tariff income an acute trust loses per relationship-month in which it
     # shares activity with a (non-commissioner) partner, money (acute monthly budget = 100; A)
@@ -276,10 +277,11 @@ class StakeholdersConfig(Section):
 
 
 class LossAversionConfig(Section):
-    """Loss aversion of the "just about managing" (MODEL.md section 7; IHM L51-70). Off by
-    default (factor 1)."""
+    """Loss aversion of the "just about managing" (MODEL.md section 7; IHM L51-70). On in the
+    default world (factor 2: the size is from outside the reports, Tversky and Kahneman 1992,
+    about 2.25); factor 1 turns it off."""
 
-    factor: Annotated[float, Field(ge=1.0, le=LARGE)] = 1.0  # the sucker's loss weighs this many times; 1 = off
+    factor: Annotated[float, Field(ge=1.0, le=LARGE)] = 2.0  # the sucker's loss weighs this many times; 1 = off
     margin: NonNegative = 0.05  # balance (share of monthly budget) below which an organisation has little to spare
     crisis: Probability = 0.5  # pressure from which crisis, not loss aversion, drives the leader (IHM L51-55)
 
