@@ -13,9 +13,10 @@ from sim.sweep import runner
 from sim.sweep.executors import SerialExecutor
 from webapp.levers import HORIZON, TENURE, preset_values
 from webapp.robust_view import answer_html
-from webapp.robustness import OUTCOMES, plan_for, run_robustness
+from webapp.robustness import plan_for, run_robustness
 
 REF, OTHER = "Organisational regulation", "Crisis, judged together"
+OUTCOMES = ["mean_cooperation", "public_cost"]
 
 
 def _arms(*names, months=12, orgs=10):
@@ -51,7 +52,7 @@ seed = 1
 
 
 def test_the_apps_robustness_numbers_are_those_of_collabsim_robust(tmp_path):
-    app = run_robustness(_arms(REF, OTHER), REF, worlds=6, seeds=2, workers=0)
+    app = run_robustness(_arms(REF, OTHER), REF, OUTCOMES, worlds=6, seeds=2, workers=0)
     path = tmp_path / "robust.toml"
     path.write_text(EXPERIMENT)
     plan = load(path)
@@ -76,9 +77,11 @@ def test_the_apps_robustness_numbers_are_those_of_collabsim_robust(tmp_path):
 
 
 def test_a_regime_is_its_lever_changes_on_the_defaults():
-    plan = plan_for(_arms("Baseline", "Organisational regulation", "High churn"), "Baseline", worlds=4, seeds=1)
-    assert plan.points[0] == {"regulation.regime": "none", "leadership.mean_tenure": plan.base["leadership"]["mean_tenure"]}
-    assert plan.points[1]["regulation.regime"] == "organisational"
+    plan = plan_for(_arms("Baseline", "Organisational regulation", "High churn"), "Baseline", OUTCOMES, worlds=4,
+                    seeds=1)
+    fixed = [{k: v for k, v in p.items() if k not in plan.uncertainties} for p in plan.points[:3]]
+    assert fixed[0] == {"regulation.regime": "none", "leadership.mean_tenure": plan.base["leadership"]["mean_tenure"]}
+    assert fixed[1]["regulation.regime"] == "organisational" and fixed[2]["regulation.regime"] == "none"
     churn = plan.points[2]["leadership.mean_tenure"]
     assert churn["acute"] == pytest.approx(preset_values("High churn")[TENURE])
     # High churn sets the tenure table, so it keeps its tenures; the others draw theirs
@@ -91,15 +94,17 @@ def test_a_regime_is_its_lever_changes_on_the_defaults():
 def test_a_cancelled_check_answers_over_the_worlds_every_regime_finished():
     cancel = threading.Event()
     # each (world, regime) is one batch of 2 runs; after 10 runs worlds 0 and 1 are whole
-    app = run_robustness(_arms(REF, OTHER), REF, worlds=6, seeds=2, workers=0, cancel=cancel,
+    app = run_robustness(_arms(REF, OTHER), REF, OUTCOMES, worlds=6, seeds=2, workers=0, cancel=cancel,
                          progress=lambda d, t: cancel.set() if d >= 10 else None)
     assert app.cancelled and len(app.runs) == 10 and app.worlds_done == 2
     assert list(app.answer["worlds"].x.index) == [0, 1]
     assert (app.answer["comparisons"]["worlds"] == 2).all()
 
 
-def test_the_check_needs_two_regimes_and_a_chosen_reference():
+def test_the_check_needs_two_regimes_a_chosen_reference_and_headline_outcomes():
     with pytest.raises(ValueError, match="at least two regimes"):
-        run_robustness(_arms(REF), REF, workers=0)
+        run_robustness(_arms(REF), REF, OUTCOMES, workers=0)
     with pytest.raises(ValueError, match="reference"):
-        run_robustness(_arms(REF, OTHER), "Baseline", workers=0)
+        run_robustness(_arms(REF, OTHER), "Baseline", OUTCOMES, workers=0)
+    with pytest.raises(ValueError, match="outcomes: choose from mean_cooperation.*got 'trust_drop'"):
+        run_robustness(_arms(REF, OTHER), REF, ["trust_drop"], workers=0)

@@ -95,7 +95,11 @@ def RobustResults(r: Robustness, outcomes: list[str], months: int, orgs: int, st
         if r.answer is None:
             solara.Error("Fewer than two worlds finished in every regime: too few to say how robust the answer is.")
             return
-        solara.HTML(unsafe_innerHTML=answer_html(r, outcomes), classes=["robust-answer-box"])
+        missing = [labels.title(o) for o in outcomes if o not in r.plan.outcomes]
+        if missing:
+            solara.Info("Not in this answer (press Robustness to add): " + "; ".join(missing) + ".")
+        solara.HTML(unsafe_innerHTML=answer_html(r, [o for o in outcomes if o in r.plan.outcomes]),
+                    classes=["robust-answer-box"])
         solara.HTML(unsafe_innerHTML=caption_html(r, months, orgs), classes=["robust-caption"])
 
 
@@ -111,7 +115,7 @@ def RobustSection(arms: dict[str, dict], reference: str, outcomes: list[str], se
     progress = solara.use_reactive((0, 0))
     error = solara.use_reactive(None)
     cancel = solara.use_ref(threading.Event())
-    now = {**settings, "worlds": worlds.value, "robust_seeds": seeds.value}
+    now = {**settings, "outcomes": list(outcomes), "worlds": worlds.value, "robust_seeds": seeds.value}
 
     def work():
         cancel.current = threading.Event()
@@ -119,7 +123,7 @@ def RobustSection(arms: dict[str, dict], reference: str, outcomes: list[str], se
         ran = dict(now)
         progress.set((0, len(arms) * ran["worlds"] * ran["robust_seeds"]))
         try:
-            r = run_robustness(arms, reference, ran["worlds"], ran["robust_seeds"],
+            r = run_robustness(arms, reference, ran["outcomes"], ran["worlds"], ran["robust_seeds"],
                                progress=lambda d, t: progress.set((d, t)), cancel=cancel.current)
             result.set((r, ran))
         except ValueError as exc:  # ConfigError is a ValueError
@@ -140,7 +144,8 @@ def RobustSection(arms: dict[str, dict], reference: str, outcomes: list[str], se
         Slider("Seeds per world (each regime)", seeds, 2, 10)
     done, total = progress.value
     with solara.Row(style={"align-items": "center", "gap": "1em"}):
-        solara.Button("Robustness", on_click=task, color="primary", disabled=task.pending or len(arms) < 2,
+        solara.Button("Robustness", on_click=task, color="primary", disabled=task.pending or len(arms) < 2
+                      or not outcomes,
                       classes=["run-robust"])
         solara.Button("Cancel robustness", on_click=lambda: cancel.current.set(), disabled=not task.pending,
                       classes=["cancel-robust"])

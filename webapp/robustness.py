@@ -29,7 +29,7 @@ from .levers import HORIZON, to_config
 WORLDS = 16  # a workshop's wait: 16 worlds x 4 seeds x 2 regimes = 128 runs
 SEEDS = 4
 DESIGN_SEED = 1  # the Latin hypercube's seed: the same worlds every time, so a rerun agrees
-OUTCOMES = list(OUTCOME_LABELS)  # every headline outcome; the page shows those chosen
+OUTCOMES = list(OUTCOME_LABELS)  # the headline outcomes a check may ask about
 
 
 @dataclass
@@ -54,19 +54,21 @@ def overrides(base: dict, data: dict) -> dict:
             if base[s][k] != v and f"{s}.{k}" != "experiment.seed"}
 
 
-def plan_for(arms: dict[str, dict], reference: str, worlds: int = WORLDS, seeds: int = SEEDS) -> Robust:
+def plan_for(arms: dict[str, dict], reference: str, outcomes: list[str], worlds: int = WORLDS,
+             seeds: int = SEEDS) -> Robust:
     """The worlds for app regimes: each regime's settings as overrides on the defaults at the
-    regimes' common months and organisations, sampled over the shipped uncertainties."""
+    regimes' common months and organisations, sampled over the shipped uncertainties.
+    ``outcomes``: those the page shows (scenario discovery costs seconds per outcome)."""
     first = next(iter(arms.values()))
     footprint = {k: first[k] for k in (HORIZON, "network.n_orgs") if k in first}
     base = to_config(footprint).model_dump(mode="json")
     regimes = {name: overrides(base, to_config(values).model_dump(mode="json")) for name, values in arms.items()}
     ranges = uncertainties.resolve(None, base)
-    return plan_worlds("compare", "the app's compare mode", base, regimes, reference, OUTCOMES, [], ranges,
+    return plan_worlds("compare", "the app's compare mode", base, regimes, reference, outcomes, [], ranges,
                        RobustSpec(worlds=worlds, seeds=seeds), DESIGN_SEED)
 
 
-def run_robustness(arms: dict[str, dict], reference: str, worlds: int = WORLDS, seeds: int = SEEDS,
+def run_robustness(arms: dict[str, dict], reference: str, outcomes: list[str], worlds: int = WORLDS, seeds: int = SEEDS,
                    workers: int | None = None, progress: Callable[[int, int], None] | None = None,
                    cancel: threading.Event | None = None) -> Robustness:
     """Run every regime in every world; ``progress(done, total)`` counts runs. Setting
@@ -75,7 +77,10 @@ def run_robustness(arms: dict[str, dict], reference: str, worlds: int = WORLDS, 
         raise ValueError("pick at least two regimes to compare")
     if reference not in arms:
         raise ValueError(f"reference: {reference!r} is not one of the chosen regimes")
-    plan = plan_for(arms, reference, worlds, seeds)
+    unknown = [o for o in outcomes if o not in OUTCOMES]
+    if not outcomes or unknown:
+        raise ValueError(f"outcomes: choose from {', '.join(OUTCOMES)}" + (f" (got {unknown[0]!r})" if unknown else ""))
+    plan = plan_for(arms, reference, outcomes, worlds, seeds)
     jobs = [engine.Job(point, plan.config(point), [plan.seed(point, r) for r in range(plan.seeds)])
             for point in range(len(plan.points))]
     replicate = {(job.key, s): r for job in jobs for r, s in enumerate(job.seeds)}
