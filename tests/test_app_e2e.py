@@ -332,7 +332,7 @@ def test_compare_robustness_check_shows_progress_and_the_answer(server, page):
     expect(answer).to_contain_text("Answer flips where")
     expect(page.locator(".robust-intro")).to_contain_text("seed noise only")
     expect(page.locator(".robust-caption")).to_contain_text("12 months, 24 organisations")
-    page.screenshot(path=RESULTS / "app_compare_robust.png", full_page=True)
+    page.locator(".robust-results").screenshot(path=RESULTS / "app_compare_robust.png")
 
 
 def test_compare_robustness_check_cancels_and_answers_over_finished_worlds(server, page):
@@ -355,7 +355,7 @@ def test_compare_robustness_check_cancels_and_answers_over_finished_worlds(serve
     assert n >= 2
     expect(page.locator(".robust-answer")).to_contain_text(f"of {n} worlds")
     expect(page.locator(".robust-caption")).to_contain_text(f"stopped early: {n} of 128 worlds")
-    page.screenshot(path=RESULTS / "app_compare_robust_cancelled.png", full_page=True)
+    page.locator(".robust-results").screenshot(path=RESULTS / "app_compare_robust_cancelled.png")
 
 
 def test_each_page_paints_in_a_new_browser_session(server, browser):

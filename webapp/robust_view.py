@@ -19,7 +19,7 @@ from sim import uncertainties
 from sim.robust.report import flip_text, top_scores
 
 from . import batch, labels
-from .robustness import SEEDS, WORLDS, Robustness, run_robustness
+from .robustness import SEEDS, WORLDS, Robustness, run_robustness, warm
 from .widgets import Slider
 
 N_ASSUMPTIONS = len(uncertainties.SHIPPED)
@@ -115,6 +115,7 @@ def RobustSection(arms: dict[str, dict], reference: str, outcomes: list[str], se
     progress = solara.use_reactive((0, 0))
     error = solara.use_reactive(None)
     cancel = solara.use_ref(threading.Event())
+    solara.use_effect(warm, [])
     now = {**settings, "outcomes": list(outcomes), "worlds": worlds.value, "robust_seeds": seeds.value}
 
     def work():
@@ -133,7 +134,8 @@ def RobustSection(arms: dict[str, dict], reference: str, outcomes: list[str], se
 
     solara.HTML("h3", "Robustness across assumptions")
     solara.Text(
-        "The intervals above cover seed noise only: every run shares one set of assumed constants (how much a "
+        "The intervals of a comparison (Run, above) cover seed noise only: every run shares one set of assumed "
+        "constants (how much a "
         "leader weighs money, how far a new leader is trusted, pressure and distress sizes, ...). The robustness "
         f"check runs each regime in many plausible worlds, each drawing the {N_ASSUMPTIONS} named assumptions "
         "from their ranges, with every regime on the same seeds within a world, and says in what share of worlds "
