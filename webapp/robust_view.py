@@ -29,6 +29,10 @@ def _pct(x: float) -> str:
     return "n/a" if not np.isfinite(x) else f"{100 * x:.0f}%"
 
 
+def _difference(outcome: str, x: float) -> str:
+    return labels.amount(outcome, x, signed=True) if np.isfinite(x) else "n/a"
+
+
 def answer_html(r: Robustness, outcomes: list[str]) -> str:
     """One row per chosen outcome and regime other than the reference."""
     a = r.answer
@@ -42,15 +46,16 @@ def answer_html(r: Robustness, outcomes: list[str]) -> str:
         for _, row in comp[comp["outcome"] == outcome].iterrows():
             what = f"{row['arm']} vs {row['reference']}: {outcome}"
 
-            def amt(x):
-                return labels.amount(outcome, x, signed=True) if np.isfinite(x) else "n/a"
+            def amt(x: float) -> str:
+                return _difference(outcome, x)
 
             out.append(
                 f"<tr><td>{escape(labels.title(outcome))} ({row['better_is']} is better)</td>"
                 f"<td>{escape(row['arm'])}</td>"
                 f"<td>{_pct(row['share_better'])} ({_pct(row['share_better_ci_low'])} to "
                 f"{_pct(row['share_better_ci_high'])}; {row['better']} of {row['worlds']} worlds)</td>"
-                f"<td>{escape(amt(row['median_difference']))} [{escape(amt(row['q25']))}, {escape(amt(row['q75']))}]</td>"
+                f"<td>{escape(amt(row['median_difference']))} "
+                f"[{escape(amt(row['q25']))}, {escape(amt(row['q75']))}]</td>"
                 f"<td>{escape(amt(row['q05']))} to {escape(amt(row['q95']))}</td>"
                 f"<td>{escape(flip_text(a['boxes'], 'comparison', what))}</td>"
                 f"<td>{escape(top_scores(a['scores'], 'comparison', what))}</td></tr>")
@@ -76,8 +81,8 @@ def caption_html(r: Robustness, months: int, orgs: int) -> str:
     if plan.held:
         rows["Not sampled (every regime sets it)"] = ", ".join(plan.held)
     body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows.items())
-    ranges = "".join(f"<tr><td>{escape(u.path)}</td><td>{u.low:g}</td><td>{u.high:g}</td><td>{escape(u.basis)}</td></tr>"
-                     for u in plan.uncertainties.values())
+    ranges = "".join(f"<tr><td>{escape(u.path)}</td><td>{u.low:g}</td><td>{u.high:g}</td>"
+                     f"<td>{escape(u.basis)}</td></tr>" for u in plan.uncertainties.values())
     return (f'<table class="caption">{body}</table><details class="robust-assumptions"><summary>The '
             f"{len(plan.uncertainties)} assumptions sampled</summary><table class=\"ranking\"><tr><th>field</th>"
             f"<th>low</th><th>high</th><th>basis</th></tr>{ranges}</table></details>")
