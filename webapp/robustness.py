@@ -94,8 +94,8 @@ def run_robustness(arms: dict[str, dict], reference: str, outcomes: list[str], w
     executor = SerialExecutor() if workers == 0 else batch.worker_pool(workers)
     cancel = cancel or threading.Event()
     rows = []
-    # One world's runs of a regime are one batch, and the engine takes jobs in turn, so
-    # worlds finish in order and a cancel leaves whole worlds.
+    # A world's runs of a regime are one batch at most, and the engine takes jobs in turn, so
+    # worlds finish about in order; after a cancel, a world with a run missing is left out.
     for run in engine.run_many(jobs, executor=executor, progress=progress, cancel=cancel, max_batch=plan.seeds):
         rows.append({"point": run.key, "replicate": replicate[(run.key, run.seed)], "seed": run.seed,
                      **{k: float(run.outcomes[k]) for k in plan.outcomes}})
@@ -103,7 +103,7 @@ def run_robustness(arms: dict[str, dict], reference: str, outcomes: list[str], w
     result.runs = pd.DataFrame(rows, columns=["point", "replicate", "seed", *plan.outcomes]).sort_values(
         ["point", "replicate"], kind="stable", ignore_index=True)
     if len(rows):
-        worlds = analysis.worlds_of(plan, result.runs)
-        if len(worlds.x) >= 2:
-            result.answer = report.answer(plan, worlds)
+        finished = analysis.worlds_of(plan, result.runs)
+        if len(finished.x) >= 2:
+            result.answer = report.answer(plan, finished)
     return result
