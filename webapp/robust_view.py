@@ -19,7 +19,7 @@ from sim import uncertainties
 from sim.robust.report import flip_text, top_scores
 
 from . import batch, labels
-from .robustness import SEEDS, WORLDS, Robustness, run_robustness, warm
+from .robustness import SEEDS, WORLDS, Robustness, run_robustness
 from .widgets import Slider
 
 N_ASSUMPTIONS = len(uncertainties.SHIPPED)
@@ -120,7 +120,6 @@ def RobustSection(arms: dict[str, dict], reference: str, outcomes: list[str], se
     progress = solara.use_reactive((0, 0))
     error = solara.use_reactive(None)
     cancel = solara.use_ref(threading.Event())
-    solara.use_effect(warm, [])
     now = {**settings, "outcomes": list(outcomes), "worlds": worlds.value, "robust_seeds": seeds.value}
 
     def work():

@@ -46,12 +46,6 @@ class Robustness:
         return 0 if self.answer is None else len(self.answer["worlds"].x)
 
 
-def warm() -> None:
-    """Import the analysis library (ema-workbench takes seconds to import) in the background
-    when the Compare page opens, so the first check a room asks for waits for its runs only."""
-    threading.Thread(target=analysis._workbench, daemon=True).start()
-
-
 def overrides(base: dict, data: dict) -> dict:
     """A regime's config as {section.field: value} where it differs from ``base`` (a field
     that holds a table, such as the tenure table, is one override), leaving out the seed,
