@@ -296,7 +296,7 @@ def test_compare_captions_greys_out_cancels_and_shows_names_as_text(server, cont
         "(document.querySelector('.compare-progress') || {}).textContent?.match(/^(1[5-9]|[2-9]\\d) \\/ 300 /)",
         timeout=300_000)
     start = time.perf_counter()
-    tab.get_by_role("button", name="Cancel").click()
+    tab.get_by_role("button", name="Cancel", exact=True).click()
     note = tab.locator(".cancel-note")
     expect(note).to_contain_text("of 100 seeds finished in every regime")
     TIMINGS["cancel, from the click to the result"] = f"{time.perf_counter() - start:.1f} s"
@@ -306,6 +306,56 @@ def test_compare_captions_greys_out_cancels_and_shows_names_as_text(server, cont
     assert tab.title() != "INJECTED" and page.title() != "INJECTED"
     assert tab.locator(".compare-summary img").count() == 0
     tab.screenshot(path=RESULTS / "app_compare_cancelled.png")
+
+
+SEEN_PROGRESS = """() => { window.sawRobustProgress = false;
+  new MutationObserver(() => { if (document.querySelector('.robust-progress')) window.sawRobustProgress = true; })
+    .observe(document.body, {subtree: true, childList: true, characterData: true}); }"""
+
+
+def test_compare_robustness_check_shows_progress_and_the_answer(server, page):
+    open_timed(page, server + "/compare", ".run-robust", "/compare")
+    for name in ("Months:", "Worlds:", "Seeds per world"):  # 12 months, 8 worlds x 2 seeds: a quick check
+        slider(page, name).focus()
+        page.keyboard.press("Home")
+    expect(page.locator(".control-label", has_text="Worlds: 8")).to_be_visible()
+    expect(page.locator(".control-label", has_text="Months: 12")).to_be_visible()
+    page.evaluate(SEEN_PROGRESS)
+    start = time.perf_counter()
+    page.get_by_role("button", name="Robustness", exact=True).click()
+    answer = page.locator(".robust-answer")
+    expect(answer).to_contain_text("Better than Organisational regulation in", timeout=300_000)
+    TIMINGS["robustness 2 regimes x 8 worlds x 2 seeds (12 months, 24 organisations)"] = \
+        f"{time.perf_counter() - start:.1f} s"
+    assert page.evaluate("window.sawRobustProgress")
+    expect(answer).to_contain_text("of 8 worlds")
+    expect(answer).to_contain_text("Answer flips where")
+    expect(page.locator(".robust-intro")).to_contain_text("seed noise only")
+    expect(page.locator(".robust-caption")).to_contain_text("12 months, 24 organisations")
+    page.locator(".robust-results").screenshot(path=RESULTS / "app_compare_robust.png")
+
+
+def test_compare_robustness_check_cancels_and_answers_over_finished_worlds(server, page):
+    open_timed(page, server + "/compare", ".run-robust", "/compare")
+    for name, key in (("Worlds:", "End"), ("Seeds per world", "Home"), ("Months:", "End"), ("Organisations:", "End")):
+        slider(page, name).focus()  # the longest runs, so the work outlasts the click on Cancel
+        page.keyboard.press(key)
+    expect(page.locator(".control-label", has_text="Worlds: 128")).to_be_visible()
+    expect(page.locator(".control-label", has_text="Months: 240")).to_be_visible()
+    page.get_by_role("button", name="Robustness", exact=True).click()
+    page.wait_for_function(  # 24 runs or more of 512 (128 worlds x 2 regimes x 2 seeds): some whole worlds
+        "(document.querySelector('.robust-progress') || {}).textContent?.match(/^(2[4-9]|[3-9]\\d|\\d{3}) \\/ 512 /)",
+        timeout=300_000)
+    start = time.perf_counter()
+    page.get_by_role("button", name="Cancel robustness").click()
+    note = page.locator(".robust-cancel-note")
+    expect(note).to_contain_text("of 128 worlds finished in every regime")
+    TIMINGS["robustness cancel, from the click to the answer"] = f"{time.perf_counter() - start:.1f} s"
+    n = int(note.inner_text().split("Stopped early: ")[1].split(" of 128")[0])
+    assert n >= 2
+    expect(page.locator(".robust-answer")).to_contain_text(f"of {n} worlds")
+    expect(page.locator(".robust-caption")).to_contain_text(f"stopped early: {n} of 128 worlds")
+    page.locator(".robust-results").screenshot(path=RESULTS / "app_compare_robust_cancelled.png")
 
 
 def test_each_page_paints_in_a_new_browser_session(server, browser):

@@ -214,3 +214,23 @@ def test_settings_saved_on_the_live_page_can_be_compared(render):
     regimes.v_model = ["Baseline", "Ours"]
     lines = [w.children[0] for w in rc.find(v.Html, tag="span").widgets if w.children]
     assert "Ours: your settings: Regulation regime: System (the footprint as a whole)" in lines
+
+
+def test_compare_page_robustness_check_runs_and_reports(render, monkeypatch):
+    monkeypatch.setattr(webapp.batch, "default_workers", lambda: 0)  # in a thread: fast, no processes
+    box, rc = render(ComparePage())
+    assert any("seed noise only" in str(w.children) for w in rc.find(v.Html).widgets)
+    rc.find(v.Slider, v_model=16).widget.v_model = 8  # worlds
+    rc.find(v.Slider, v_model=4).widget.v_model = 2  # seeds per world
+    rc.find(v.Slider, v_model=120).widget.v_model = 12  # months
+    click(rc, "Robustness")
+    wait_until(lambda: any("robust-answer" in h for h in html(box)))
+    wait_until(lambda: not rc.find(v.Btn, children=["Robustness"]).widget.disabled)  # the task has ended
+    answer = one(box, "robust-answer")
+    assert "Better than Organisational regulation in" in answer and "of 8 worlds" in answer
+    assert answer.count("<tr>") == 1 + 3  # the three outcomes chosen, one regime against the reference
+    caption = one(box, "robust-assumptions")
+    assert "8 worlds" in caption and "12 months, 24 organisations" in caption and "trust.stranger" in caption
+    rc.find(v.Slider, v_model=24).widget.v_model = 20  # organisations: the answer no longer matches
+    stale = [w for w in rc.find(v.Alert).widgets if "earlier settings" in str(w.children)]
+    assert len(stale) == 1 and "organisations" in str(stale[0].children)

@@ -1,8 +1,10 @@
 """Compare mode for policy teams: pick two or more regimes, run at least five seeds of each in
 the background, and read one sentence per outcome, a table of means and paired differences
 with 95% confidence intervals, and figures; export the figures (PNG) and the runs and
-summary (CSV). Every result carries a caption that says what produced it (``webapp.results``),
-and greys out when the settings above it no longer match."""
+summary (CSV); then check, across sampled worlds of the named assumptions, whether the
+answer holds and where it flips (``webapp.robust_view``). Every result carries a caption
+that says what produced it (``webapp.results``), and greys out when the settings above it
+no longer match."""
 
 import threading
 from html import escape
@@ -10,6 +12,7 @@ from html import escape
 import solara
 
 from . import batch, figures, labels, results, session
+from .robust_view import RobustSection
 from .batch import MIN_SEEDS, OUTCOMES, default_workers, run_comparison
 from .levers import HORIZON
 from .saved import describe, regime_names, regime_values
@@ -61,7 +64,8 @@ def answers_html(c, outcomes: list[str]) -> str:
 def stale_reasons(ran: dict, now: dict) -> list[str]:
     """What changed since the result was run, in words."""
     names = {"regimes": "regimes", "reference": "reference", "seeds": "seeds", "months": "months",
-             "orgs": "organisations", "regime_settings": "a saved regime's settings"}
+             "orgs": "organisations", "regime_settings": "a saved regime's settings", "worlds": "worlds",
+             "robust_seeds": "seeds per world"}
     return [names[k] for k in names if ran.get(k) != now.get(k)]
 
 
@@ -84,6 +88,8 @@ def Results(comparison, outcomes: list[str], stale: list[str]):
         table = c.summary()
         table = table[table["outcome"].isin(outcomes)]
         solara.HTML(unsafe_innerHTML=summary_html(table, c.reference), classes=["compare-summary"])
+        solara.Text("These 95% intervals cover seed noise only, in one set of assumed constants; the robustness "
+                    "check below covers the named assumptions.", classes=["seed-noise-note"])
         solara.HTML(unsafe_innerHTML=caption_html(c), classes=["compare-caption"])
         Figures(c, outcomes)
 
@@ -182,3 +188,5 @@ def ComparePage():
         if result.value is not None and len(result.value[0].runs) and outcomes.value:
             c, ran = result.value
             Results(c, list(outcomes.value), stale_reasons(ran, settings))
+    RobustSection(arms_for(chosen_now, months.value, orgs.value), ref, list(outcomes.value),
+                  {k: v for k, v in settings.items() if k != "seeds"}, stale_reasons)

@@ -52,6 +52,9 @@ table.beat-grid td.draw { background: #eee; } table.beat-grid td.self { backgrou
 .projector .network-panel svg { max-height: 52vh; }
 .compare-results.stale .compare-answers, .compare-results.stale .compare-summary,
 .compare-results.stale .compare-caption, .compare-results.stale .compare-figure { opacity: 0.4; filter: grayscale(1); }
+.robust-results.stale .robust-answer-box, .robust-results.stale .robust-caption { opacity: 0.4; filter: grayscale(1); }
+table.robust-answer { font-size: 0.95em; }
+table.robust-answer td, table.robust-answer th { text-align: left; vertical-align: top; }
 ul.answers { font-size: 1.1em; margin: 0.4em 0; }
 table.caption { font-size: 0.9em; border-collapse: collapse; margin: 0.4em 0; }
 table.caption th { text-align: left; padding: 0.1em 1em 0.1em 0; color: #444; font-weight: 600; vertical-align: top; }

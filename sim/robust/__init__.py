@@ -10,5 +10,7 @@ uncertainties, scenario discovery, regret; MODEL.md section 8).
 ``plan`` builds the worlds as a sweep plan, so runs go through the sweep engine
 (``sim.sweep``: resume, process pool, Dask, progress bar); ``analysis`` turns the runs into
 per-world differences, shares, regret, PRIM boxes and feature scores; ``report`` writes
-``robust/report.md`` with figures and tables; ``command`` is the command-line glue.
+``robust/report.md`` with figures and tables; ``command`` is the command-line glue. The app's
+compare mode plans its regimes' worlds with ``plan.plan_worlds`` and analyses the runs it
+holds in memory with ``report.answer``, so it gives the same answer (``webapp.robustness``).
 """

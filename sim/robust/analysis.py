@@ -58,10 +58,9 @@ class Worlds:
 
 
 def load_worlds(plan: Robust, folder) -> Worlds:
+    """The worlds of a robust run's folder (the sweep's run files)."""
     runs = results.load(folder)
     ok = runs[runs["status"] == "ok"].copy()
-    ok["arm"] = [plan.arm_of(p) for p in ok["point"]]
-    ok["world"] = [plan.world_of(p) for p in ok["point"]]
     if plan.window:
         lo, hi = plan.window[0], plan.window[-1]
         series = results.load_series(folder, columns=["point", "replicate", "step", *WINDOW_OUTCOMES.values()])
@@ -69,6 +68,16 @@ def load_worlds(plan: Robust, folder) -> Worlds:
         window = part.groupby(["point", "replicate"])[list(WINDOW_OUTCOMES.values())].mean()
         window.columns = list(WINDOW_OUTCOMES)
         ok = ok.join(window, on=["point", "replicate"])
+    return worlds_of(plan, ok)
+
+
+def worlds_of(plan: Robust, ok: pd.DataFrame) -> Worlds:
+    """The worlds of finished runs held in memory: one row per run with its ``point`` and
+    the outcomes (window outcomes already computed); the app's compare mode passes the runs
+    it made, ``load_worlds`` those read from a folder. A world with a run missing is left out."""
+    ok = ok.copy()
+    ok["arm"] = [plan.arm_of(p) for p in ok["point"]]
+    ok["world"] = [plan.world_of(p) for p in ok["point"]]
     counts = ok.groupby("world").size()
     full = len(plan.arms) * plan.seeds
     complete = sorted(int(w) for w, c in counts.items() if c == full)

@@ -157,25 +157,37 @@ def load(path: str | Path, worlds: int | None = None, seeds: int | None = None) 
     if seeds is not None:
         spec.seeds = seeds
     ranges = unc.resolve(raw_unc, base)
-    arms = list(exp.arms)
-    overrides = {name: arm_paths(exp.spec.arms[name]) for name in arms}
+    problems += _claim_problems(spec, exp)
+    if problems:
+        raise ConfigError(f"invalid {path}:\n  " + "\n  ".join(problems))
+    master = exp.arms[exp.reference].experiment.seed if spec.seed is None else spec.seed
+    return plan_worlds(exp.name, str(path), base, {name: arm_paths(exp.spec.arms[name]) for name in exp.arms},
+                       exp.reference, list(exp.spec.outcomes), list(exp.spec.window), ranges, spec, master)
+
+
+def plan_worlds(name: str, source: str, base: dict, overrides: dict[str, dict], reference: str, outcomes: list[str],
+                window: list[int], ranges: dict[str, unc.Uncertainty], spec: RobustSpec, master: int) -> Robust:
+    """The worlds of arms given in memory: ``overrides`` is each arm's {dotted path: value}
+    on the plain config data ``base``; ``ranges`` the uncertainties (``unc.resolve``).
+    ``load`` calls it for an experiment file; the app's compare mode for its regimes, so both
+    plan worlds, seeds and held ranges the same way."""
+    arms = list(overrides)
     touched = list(dict.fromkeys(p for o in overrides.values() for p in o))
     set_by = {p: [a for a in arms if any(_overlaps(p, t) for t in overrides[a])] for p in ranges}
     held = [p for p in ranges if len(set_by[p]) == len(arms)]
     sampled = {p: u for p, u in ranges.items() if p not in held}
-    problems += _claim_problems(spec, exp)
-    if problems:
-        raise ConfigError(f"invalid {path}:\n  " + "\n  ".join(problems))
-
-    master = exp.arms[exp.reference].experiment.seed if spec.seed is None else spec.seed
+    effective = {}
+    for arm in arms:
+        data = copy.deepcopy(base)
+        compare._merge(data, overrides[arm])
+        effective[arm] = cfgmod.validate(data, source=f"{source} ({arm})").model_dump(mode="json")
     design = latin(list(sampled.values()), spec.worlds, master)
-    effective = {name: exp.arms[name].model_dump(mode="json") for name in arms}
     points, samples = [], []
     for w, drawn in enumerate(design):
-        for name in arms:
-            point = {p: copy.deepcopy(overrides[name].get(p, _get(base, p))) for p in touched if p not in sampled}
+        for arm in arms:
+            point = {p: copy.deepcopy(overrides[arm].get(p, _get(base, p))) for p in touched if p not in sampled}
             for p in sampled:  # an arm that sets a sampled field keeps its own value
-                point[p] = _get(effective[name], p) if name in set_by[p] else drawn[p]
+                point[p] = _get(effective[arm], p) if arm in set_by[p] else drawn[p]
             points.append(point)
             samples.append(w)
     parameters = {p: list({json.dumps(pt[p], sort_keys=True): pt[p] for pt in points[:len(arms)]}.values())
@@ -183,12 +195,12 @@ def load(path: str | Path, worlds: int | None = None, seeds: int | None = None) 
     parameters.update({p: Range(low=u.low, high=u.high) for p, u in sampled.items()})
     problem = {"num_vars": len(sampled), "names": list(sampled), "bounds": [[u.low, u.high] for u in sampled.values()]}
     sweep_spec = SweepSpec(method="latin", seeds=spec.seeds, samples=spec.worlds, seed=master)
-    plan = Robust(name=exp.name, source=str(path), base=base, spec=sweep_spec, parameters=parameters,
+    plan = Robust(name=name, source=source, base=base, spec=sweep_spec, parameters=parameters,
                   points=points, samples=samples, master_seed=master, problem=problem, arms=arms,
-                  reference=exp.reference, outcomes=list(exp.spec.outcomes), window=list(exp.spec.window),
+                  reference=reference, outcomes=list(outcomes), window=list(window),
                   uncertainties=sampled, held=held, set_by={p: set_by[p] for p in sampled if set_by[p]},
                   worlds=design, claims=spec.claims)
-    _check_outcomes(plan, path)
+    _check_outcomes(plan, source)
     return plan
 
 
@@ -222,7 +234,7 @@ def _claim_problems(spec: RobustSpec, exp: compare.Experiment) -> list[str]:
     return out
 
 
-def _check_outcomes(plan: Robust, path: Path) -> None:
+def _check_outcomes(plan: Robust, path: str) -> None:
     """Headline and claim outcomes must be outcomes the arms report (the outcome registry
     says which, before anything runs; window outcomes are computed from the series)."""
     from .. import config as cfgmod

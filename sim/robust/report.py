@@ -45,7 +45,12 @@ def _write_csv(path: Path, df: pd.DataFrame) -> None:
 
 def analyse(plan: Robust, folder) -> dict:
     """Everything the report says, as tables (also used by tests and other front ends)."""
-    worlds = analysis.load_worlds(plan, folder)
+    return answer(plan, analysis.load_worlds(plan, folder))
+
+
+def answer(plan: Robust, worlds: analysis.Worlds) -> dict:
+    """The report's tables from worlds already in memory (``analysis.worlds_of``): the app's
+    compare mode shows these, so it gives the same answer as ``collabsim robust``."""
     comp, diffs = analysis.comparisons(plan, worlds)
     reg = analysis.regret(plan, worlds)
     claim_table, claim_data = analysis.claims(plan, worlds)
@@ -110,27 +115,31 @@ def answer_lines(plan: Robust, a: dict) -> list[str]:
     return lines
 
 
+def top_scores(scores: pd.DataFrame, kind: str, what: str, k: int = 3) -> str:
+    """The ``k`` assumptions that explain an answer most, with their feature scores."""
+    s = scores[(scores["kind"] == kind) & (scores["what"] == what)].head(k)
+    return ", ".join(f"{u} {v:.2f}" for u, v in zip(s["uncertainty"], s["score"])) or "n/a"
+
+
+def flip_text(boxes: pd.DataFrame, kind: str, what: str) -> str:
+    """Where an answer flips, in words: its PRIM box with coverage and density, or why none."""
+    b = boxes[(boxes["kind"] == kind) & (boxes["what"] == what)].iloc[0]
+    if not b["box"]:
+        k = b["worlds_of_interest"]
+        if k == 0:
+            return "never"
+        why = "too few to describe" if k == 1 else "scattered: no range of the assumptions holds most of them"
+        return f"{k} world{'' if k == 1 else 's'} {b['interest']}: {why}"
+    return (f"{b['box']} (coverage {_fmt(b['coverage'])}, density {_fmt(b['density'])}; "
+            f"{int(b['worlds_in_box'])} worlds in the box, {b['worlds_of_interest']} {b['interest']} in all)")
+
+
 def _markdown(plan: Robust, a: dict) -> str:
     worlds = a["worlds"]
     n_worlds = len(worlds.x)
     desc = plan.base["experiment"].get("description", "")
     boxes = a["boxes"]
     scores = a["scores"]
-
-    def top(kind, what, k=3):
-        s = scores[(scores["kind"] == kind) & (scores["what"] == what)].head(k)
-        return ", ".join(f"{u} {v:.2f}" for u, v in zip(s["uncertainty"], s["score"])) or "n/a"
-
-    def box_text(kind, what):
-        b = boxes[(boxes["kind"] == kind) & (boxes["what"] == what)].iloc[0]
-        if not b["box"]:
-            k = b["worlds_of_interest"]
-            if k == 0:
-                return "never"
-            why = "too few to describe" if k == 1 else "scattered: no range of the assumptions holds most of them"
-            return f"{k} world{'' if k == 1 else 's'} {b['interest']}: {why}"
-        return (f"{b['box']} (coverage {_fmt(b['coverage'])}, density {_fmt(b['density'])}; "
-                f"{int(b['worlds_in_box'])} worlds in the box, {b['worlds_of_interest']} {b['interest']} in all)")
 
     text = [
         f"# {plan.name}: {len(plan.arms)} arms across {n_worlds} plausible worlds",
@@ -159,7 +168,7 @@ def _markdown(plan: Robust, a: dict) -> str:
         text.append(f"| {r['outcome']} ({r['better_is']} is better) | {r['arm']} | {_pct(r['share_better'])} "
                     f"({_pct(r['share_better_ci_low'])} to {_pct(r['share_better_ci_high'])}) | "
                     f"{_signed(r['median_difference'])} [{_fmt(r['q25'])}, {_fmt(r['q75'])}] | "
-                    f"{_fmt(r['q05'])} to {_fmt(r['q95'])} | {box_text('comparison', what)} |")
+                    f"{_fmt(r['q05'])} to {_fmt(r['q95'])} | {flip_text(boxes, 'comparison', what)} |")
     text += ["", "![per-world differences](differences.png)", "",
              "## Regret", "",
              "In each world an arm's regret is how far it falls short of the best arm in that world (outcome "
@@ -179,8 +188,8 @@ def _markdown(plan: Robust, a: dict) -> str:
             c = claim_rows.get(r["claim"])
             kind, what = ("claim", f"{r['fact']}: {r['claim']}") if c else ("fact", r["fact"])
             text.append(f"| {r['fact']} | {r['claim']} | {_pct(r['share'])} ({_pct(r['ci_low'])} to "
-                        f"{_pct(r['ci_high'])}; {r['holds_in']} of {r['worlds']}) | {box_text(kind, what)} | "
-                        f"{top(kind, what)} |")
+                        f"{_pct(r['ci_high'])}; {r['holds_in']} of {r['worlds']}) | {flip_text(boxes, kind, what)} | "
+                        f"{top_scores(scores, kind, what)} |")
     text += ["", "## Where each answer depends on the assumptions", "",
              "Worlds of interest: those where the answer differs from most worlds' (or where a claim fails). "
              "PRIM box: the densest box on PRIM's peeling trajectory that still covers at least half of them, "
@@ -191,7 +200,7 @@ def _markdown(plan: Robust, a: dict) -> str:
              "| answer | assumptions that matter most (feature score) |", "|---|---|"]
     for _, r in a["comparisons"].iterrows():
         what = f"{r['arm']} vs {r['reference']}: {r['outcome']}"
-        text.append(f"| {what} | {top('comparison', what, 5)} |")
+        text.append(f"| {what} | {top_scores(scores, 'comparison', what, 5)} |")
     text += ["", f"## Assumptions sampled ({len(plan.uncertainties)})", "",
              "| field | low | high | basis |", "|---|---|---|---|"]
     for u in plan.uncertainties.values():
