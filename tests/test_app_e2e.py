@@ -162,8 +162,14 @@ def test_live_view_moves_with_a_slider_and_a_step_and_keeps_its_state(server, pa
     expect(page.locator("svg.network-view circle, svg.network-view polygon")).to_have_count(40)
 
     page.get_by_role("button", name="Play").click()
-    page.wait_for_function("Number(document.querySelector('svg.network-view').dataset.month) >= 40", timeout=WAIT)
-    rate = page.get_by_text("months/s").inner_text()
+    # The rate shows only while playing: read it in the same check that sees month 20 passed, so
+    # a slow machine cannot let the run finish (and the rate vanish) between two checks.
+    rate = page.wait_for_function("""() => {
+        const month = Number(document.querySelector('svg.network-view').dataset.month);
+        const rate = [...document.querySelectorAll('div, span, p')].find(
+            e => e.childElementCount === 0 && e.textContent.includes('months/s'));
+        return month >= 20 && rate ? rate.textContent : null;
+    }""", timeout=WAIT).json_value()
     page.get_by_role("button", name="Pause").click()
     expect(page.get_by_role("button", name="Play")).to_be_visible()
     TIMINGS["live play, 40 organisations at 10 months/s"] = rate
