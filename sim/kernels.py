@@ -111,13 +111,65 @@ def decide_rules(strategy, kinds, probs, src, dst, last, seen, grudge, memory, t
             moves[e, s] = move
 
 
+@njit(cache=True)
+def kinds_present(strategy, kinds):
+    """Bit mask of the rule kinds played: bit k set when some node plays a rule of kind k."""
+    mask = 0
+    for i in range(strategy.shape[0]):
+        mask |= 1 << kinds[strategy[i]]
+    return mask
+
+
+@njit(cache=True)
+def decide_trust(src, dst, trust, bias, beta, noise, u, moves):
+    """``decide_rules`` when every side plays the trust rule (the default world): the same
+    arithmetic, in the same order, without the per-side look-ups and dispatch."""
+    for e in range(src.shape[0]):
+        for s in range(2):
+            node = src[e] if s == 0 else dst[e]
+            p = 1.0 / (1.0 + np.exp(-beta * (trust[e, s] - 0.5 + bias[node])))
+            move = COOPERATE if u[e, s] < p else DEFECT
+            if u[e, 2 + s] < noise:
+                move = 1 - move
+            moves[e, s] = move
+
+
+@njit(cache=True)
+def decide_memory_one(strategy, probs, src, dst, last, seen, noise, u, moves):
+    """``decide_rules`` when every side plays a memory-one rule (a row of ``probs``)."""
+    for e in range(src.shape[0]):
+        for s in range(2):
+            code = strategy[src[e] if s == 0 else dst[e]]
+            if last[e, s] < 0 or seen[e, s] < 0:
+                p = probs[code, 0]
+            else:
+                p = probs[code, 1 + 2 * (1 - last[e, s]) + (1 - seen[e, s])]
+            move = COOPERATE if u[e, s] < p else DEFECT
+            if u[e, 2 + s] < noise:
+                move = 1 - move
+            moves[e, s] = move
+
+
 def decide(strategy, src, dst, last, seen, grudge, trust, bias, generosity, beta, noise, u, moves, memory=None):
     """``decide_rules`` with the registry's table for this ``generosity``. ``memory`` (from
     ``new_memory``) is needed only when a short-memory rule (tf2t, prober, the majority
-    rules) plays; without it those rules would forget each round, so that is refused."""
+    rules) plays; without it those rules would forget each round, so that is refused.
+
+    Without memory, a run in which every side plays the trust rule, or every side a
+    memory-one rule, takes a kernel made for it (same results; tests/test_kernels.py): the
+    dispatch by kind costs about as much as the rule itself. With memory, every side's
+    counters must be kept whatever it plays now (mutation can bring a short-memory rule
+    back), so the general kernel runs."""
     kinds, probs = registry.rule_table(float(generosity))
     if memory is None or memory.shape[0] < src.shape[0]:
-        if src.shape[0] and np.any(kinds[strategy] >= TWO_TATS):
+        present = kinds_present(strategy, kinds) if src.shape[0] else 0
+        if present == 1 << TRUST_RULE:
+            decide_trust(src, dst, trust, bias, beta, noise, u, moves)
+            return
+        if present == 1 << MEMORY_ONE:
+            decide_memory_one(strategy, probs, src, dst, last, seen, noise, u, moves)
+            return
+        if present >> TWO_TATS:
             raise ValueError("decide: short-memory strategies need memory=kernels.new_memory(n_edges)")
         memory = NO_MEMORY
     decide_rules(strategy, kinds, probs, src, dst, last, seen, grudge, memory, trust, bias, beta, noise, u, moves)

@@ -139,6 +139,53 @@ def test_decide_matches_reference(args):
         assert np.array_equal(args[k], v), k
 
 
+MEMORY_ONE_CODES = [k for k, s in enumerate(strategies.REGISTRY) if s.kind == strategies.MEMORY_ONE]
+
+
+@SETTINGS
+@given(decide_inputs(), st.sampled_from(["trust", "memory-one"]), st.data())
+def test_decide_fast_paths_match_reference(args, world, data):
+    # Without memory, a world of trust-rule players only, or of memory-one players only,
+    # takes a kernel of its own (kernels.decide_trust, decide_memory_one): same moves.
+    n = len(args["strategy"])
+    if world == "trust":
+        strategy = np.full(n, strategies.TRUST, dtype=np.int8)
+    else:
+        strategy = data.draw(hnp.arrays(np.int8, n, elements=st.sampled_from(MEMORY_ONE_CODES)))
+    args = {**args, "strategy": strategy}
+    before = {k: v.copy() for k, v in args.items() if isinstance(v, np.ndarray)}
+    moves = np.full((len(args["src"]), 2), 7, dtype=np.int8)
+    kernels.decide(args["strategy"], args["src"], args["dst"], args["last"], args["seen"], args["grudge"],
+                   args["trust"], args["bias"], args["generosity"], args["beta"], args["noise"], args["u"], moves)
+    expected, _ = ref.decide(args["strategy"], args["src"], args["dst"], args["last"], args["seen"],
+                             args["grudge"], args["trust"], args["bias"], args["generosity"], args["beta"],
+                             args["noise"], args["u"])
+    assert np.array_equal(moves, as_array(expected, np.int8, moves.shape))
+    for k, v in before.items():
+        assert np.array_equal(args[k], v), k
+
+
+def test_decide_takes_the_fast_path_only_for_one_kind_without_memory(monkeypatch):
+    # The general kernel must run whenever a short memory is kept or kinds are mixed;
+    # each fast path only for its own world.
+    called = []
+    for name in ("decide_trust", "decide_memory_one", "decide_rules"):
+        real = getattr(kernels, name)
+        monkeypatch.setattr(kernels, name, lambda *a, _n=name, _f=real: called.append(_n) or _f(*a))
+    src, dst = np.array([0]), np.array([1])
+    def run(codes, memory=None):
+        called.clear()
+        kernels.decide(np.array(codes, dtype=np.int8), src, dst, np.full((1, 2), -1, np.int8),
+                       np.full((1, 2), -1, np.int8), np.zeros((1, 2), bool), np.full((1, 2), 0.5), np.zeros(2),
+                       1 / 3, 5.0, 0.0, np.full((1, 4), 0.5), np.zeros((1, 2), np.int8), memory)
+        return called[0]
+    T, A, G = strategies.TRUST, strategies.CODES["tft"], strategies.GRUDGER
+    assert run([T, T]) == "decide_trust"
+    assert run([A, strategies.ALLD]) == "decide_memory_one"
+    assert run([T, A]) == run([G, G]) == "decide_rules"
+    assert run([T, T], kernels.new_memory(1)) == run([A, A], kernels.new_memory(1)) == "decide_rules"
+
+
 @st.composite
 def rounds_inputs(draw):
     """A few rounds on a small network: per round the draws, and what each side saw of its
