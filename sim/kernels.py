@@ -414,48 +414,69 @@ def update_asynchronous(rule, indptr, indices, strategy, payoff, fitness, rate, 
 
 @njit(cache=True)
 def replicate_sums(node_bounds, edge_bounds, src, dst, moves, trust, degree, balance, size, bailouts, funding,
-                   fines, special, coop_scratch, out):
+                   fines, special, strategy, pair_code, coop_scratch, out, pair_coop, strategy_count):
     """Per replicate r (nodes node_bounds[r]:node_bounds[r + 1], edges likewise), the sums a
     month's outcomes are made of, into ``out`` (R, 13), in index order so a replicate's sums
     are the same alone or in a batch. Columns: 0 cooperative moves, 1 mutually cooperating
     edges, 2 trust (both sides), 3 balance, 4 balance less support (bailouts, funding), 5
     organisations in deficit, 6 deficits outstanding, 7 in special measures, 8 fines paid,
     9 bailouts, 10 funding, 11 sd of balance / size, 12 hawks (playing organisations that
-    cooperated in under half their games). ``coop_scratch`` (N,) is overwritten."""
+    cooperated in under half their games). Also ``pair_coop`` (P,): cooperative moves by
+    ``pair_code`` (2E,), the code of side s of edge e at 2e + s (a directed type pair and
+    replicate); ``strategy_count`` (R, K): organisations playing each strategy.
+    ``coop_scratch`` (N,) is overwritten. One pass, with the sums kept in registers: this
+    is most of the cost of recording a month."""
+    pair_coop[:] = 0.0
+    strategy_count[:] = 0.0
     for r in range(node_bounds.shape[0] - 1):
-        for k in range(out.shape[1]):
-            out[r, k] = 0.0
         a, b = node_bounds[r], node_bounds[r + 1]
         for i in range(a, b):
             coop_scratch[i] = 0.0
+        coop = mutual = tr = 0.0
         for e in range(edge_bounds[r], edge_bounds[r + 1]):
             m0, m1 = moves[e, 0], moves[e, 1]
-            out[r, 0] += m0 + m1
-            out[r, 1] += m0 * m1
-            out[r, 2] += trust[e, 0] + trust[e, 1]
+            coop += m0 + m1
+            mutual += m0 * m1
+            tr += trust[e, 0] + trust[e, 1]
             coop_scratch[src[e]] += m0
             coop_scratch[dst[e]] += m1
-        mean = 0.0
+            pair_coop[pair_code[2 * e]] += m0
+            pair_coop[pair_code[2 * e + 1]] += m1
+        bal = earned = in_deficit = deficits = spec = fin = bail = fund = hawks = mean = 0.0
         for i in range(a, b):
-            out[r, 3] += balance[i]
-            out[r, 4] += balance[i] - bailouts[i] - funding[i]
-            if balance[i] < 0:
-                out[r, 5] += 1.0
-                out[r, 6] -= balance[i]
-            out[r, 7] += special[i]
-            out[r, 8] += fines[i]
-            out[r, 9] += bailouts[i]
-            out[r, 10] += funding[i]
-            mean += balance[i] / size[i]
+            x = balance[i]
+            bal += x
+            earned += x - bailouts[i] - funding[i]
+            if x < 0:
+                in_deficit += 1.0
+                deficits -= x
+            spec += special[i]
+            fin += fines[i]
+            bail += bailouts[i]
+            fund += funding[i]
+            mean += x / size[i]
             if degree[i] > 0 and coop_scratch[i] < 0.5 * degree[i]:
-                out[r, 12] += 1.0
+                hawks += 1.0
+            strategy_count[r, strategy[i]] += 1.0
         n = b - a
         mean /= max(n, 1)
         var = 0.0
         for i in range(a, b):
             d = balance[i] / size[i] - mean
             var += d * d
+        out[r, 0] = coop
+        out[r, 1] = mutual
+        out[r, 2] = tr
+        out[r, 3] = bal
+        out[r, 4] = earned
+        out[r, 5] = in_deficit
+        out[r, 6] = deficits
+        out[r, 7] = spec
+        out[r, 8] = fin
+        out[r, 9] = bail
+        out[r, 10] = fund
         out[r, 11] = np.sqrt(var / max(n, 1))
+        out[r, 12] = hawks
 
 
 @njit(cache=True)
