@@ -507,15 +507,3 @@ def component_labels(n, src, dst):
             label[i] = label[root]
     return label
 
-
-@njit(cache=True)
-def gather_block(block, bounds, i, calls, out):
-    """Call ``i``'s draws from a stream's block (``sim.streams.Stream``): replicate r's
-    ``calls`` calls' worth lie one after another from calls * w * bounds[r] in ``block``,
-    where w = out.size / bounds[-1] draws make a row; its rows bounds[r]:bounds[r + 1] of
-    call i go to the same rows of ``out`` (flat)."""
-    width = out.shape[0] // max(bounds[-1], 1)
-    for r in range(bounds.shape[0] - 1):
-        a, b = bounds[r], bounds[r + 1]
-        start = calls * width * a + i * width * (b - a)
-        out[width * a:width * b] = block[start:start + width * (b - a)]

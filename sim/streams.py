@@ -16,8 +16,6 @@ import zlib
 
 import numpy as np
 
-from . import kernels
-
 
 def generator(seed: int, name: str) -> np.random.Generator:
     """The generator of component ``name`` in the run with ``seed``."""
@@ -32,9 +30,6 @@ class Stream:
     month, say). It draws ``BLOCK`` calls' worth at once, per replicate, which fills the same
     numbers in the same order as drawing call by call (a generator fills an array
     sequentially), so results do not depend on the block size; it only saves Python calls.
-    In a batch, each replicate's ``BLOCK`` calls' worth is drawn straight into a contiguous
-    stretch of one buffer (no temporary array, no strided copy) and each call's rows are
-    gathered from those stretches by one compiled copy (``kernels.gather_block``).
     """
 
     BLOCK = 12
@@ -42,35 +37,28 @@ class Stream:
     def __init__(self, seeds, name: str):
         self.name = name
         self.generators = [generator(s, name) for s in seeds]
-        self._blocks: dict[tuple, list] = {}  # shape -> [buffer, next index, array handed out]
+        self._blocks: dict[tuple, list] = {}  # shape -> [buffer, next index]
 
     def uniform(self, shape: tuple, bounds: np.ndarray) -> np.ndarray:
         """The next uniforms on [0, 1) in an array of ``shape``: rows bounds[r]:bounds[r + 1]
         from replicate r's generator. Returns a view into the stream's buffer, valid until
         the next call with this shape."""
         entry = self._blocks.get(shape)
-        if entry is None or entry[1] == self.BLOCK:
-            out = entry[2] if entry is not None else None
-            entry = self._blocks[shape] = [self._fill(shape, bounds), 0, out]
-        block, i, out = entry
+        if entry is None:
+            entry = self._blocks[shape] = [self._fill(shape, bounds, np.empty((self.BLOCK, *shape))), 0]
+        elif entry[1] == self.BLOCK:  # refilled in place: a fresh buffer can page-fault every time
+            entry[0], entry[1] = self._fill(shape, bounds, entry[0]), 0
+        block, i = entry
         entry[1] += 1
-        if len(self.generators) == 1:
-            return block[i]
-        if out is None:
-            out = entry[2] = np.empty(shape)
-        kernels.gather_block(block, bounds, i, self.BLOCK, out.reshape(-1))
-        return out
+        return block[i]
 
-    def _fill(self, shape: tuple, bounds: np.ndarray) -> np.ndarray:
+    def _fill(self, shape: tuple, bounds: np.ndarray, block: np.ndarray) -> np.ndarray:
         gens = self.generators
         if len(gens) == 1:
-            block = np.empty((self.BLOCK, *shape))
             gens[0].random(out=block)
             return block
-        width = int(np.prod(shape[1:], dtype=np.int64))
-        block = np.empty(self.BLOCK * shape[0] * width)  # replicate r's draws at BLOCK * width * bounds[r]
         for g, a, b in zip(gens, bounds[:-1], bounds[1:]):
-            g.random(out=block[self.BLOCK * width * a:self.BLOCK * width * b])
+            block[:, a:b] = g.random((self.BLOCK, b - a, *shape[1:]))
         return block
 
     def normal(self, mean: float, sd: float, bounds: np.ndarray) -> np.ndarray:
