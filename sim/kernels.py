@@ -249,6 +249,27 @@ def update_relationships(moves, seen, found_out, trust, last, grudge, gain, loss
             last[e, s] = moves[e, s]
 
 
+# -- per-node terms of the month (sim.model; one pass instead of a few numpy calls each) --
+@njit(cache=True)
+def pressured_payoffs(base, temptation, dd_cost, pressure, table):
+    """``table`` (N, 4) = the base (R, S, T, P), with T raised by temptation * pressure and P
+    lowered by dd_cost * pressure (``CollabModel.payoff_table``)."""
+    for i in range(table.shape[0]):
+        table[i, 0] = base[0]
+        table[i, 1] = base[1]
+        table[i, 2] = base[2] + temptation * pressure[i]
+        table[i, 3] = base[3] - dd_cost * pressure[i]
+
+
+@njit(cache=True)
+def decision_bias(table, scale, disposition, incentive_weight, independence, foundation, out):
+    """``out`` (N,) = disposition + incentive_weight * ((R - T) + (S - P)) / scale -
+    independence * foundation, from each node's payoffs (``CollabModel.decision_bias``)."""
+    for i in range(out.shape[0]):
+        advantage = ((table[i, 0] - table[i, 2]) + (table[i, 1] - table[i, 3])) / scale
+        out[i] = disposition[i] + incentive_weight * advantage - independence * foundation[i]
+
+
 @njit(cache=True)
 def succession(leaving, keep, src, dst, trust, grudge, trust0):
     """A new leader inherits only part of the predecessor's relationships (KF L2074, L2473).

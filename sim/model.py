@@ -18,7 +18,6 @@ from mesa import Model
 
 from . import kernels, metrics, network, streams
 from .config import ORG_TYPES, Config
-from .payoffs import P, R, S, T
 from .pipeline import PHASES, guarded
 from .policies import COMPONENTS
 from .strategies import CODES
@@ -140,9 +139,8 @@ class CollabModel(Model):
         """(N, 4) payoffs before levers: the base game under this month's pressure."""
         b = self.config.budget
         table = np.empty((len(self.types), 4)) if out is None else out
-        table[:] = self.base_payoffs
-        table[:, T] += b.pressure_temptation * self.pressure
-        table[:, P] -= b.pressure_dd_cost * self.accountability * self.pressure
+        kernels.pressured_payoffs(self.base_payoffs, b.pressure_temptation, b.pressure_dd_cost * self.accountability,
+                                  self.pressure, table)
         return table
 
     def decide(self) -> None:
@@ -160,9 +158,11 @@ class CollabModel(Model):
         t = self.table if table is None else table
         R0, S0, T0, P0 = self.base_payoffs
         spread = max(abs(T0 - S0), 1e-12)
-        advantage = ((t[:, R] - t[:, T]) + (t[:, S] - t[:, P])) / (2 * spread)
         st = self.config.strategies
-        return self.disposition + st.incentive_weight * advantage - st.foundation_independence * self.network.foundation
+        out = np.empty(len(self.types))
+        kernels.decision_bias(t, 2 * spread, self.disposition, st.incentive_weight, st.foundation_independence,
+                              self.network.foundation, out)
+        return out
 
     def constrain(self) -> None:
         self._run_hooks("constrain", self.moves)

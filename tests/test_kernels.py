@@ -357,6 +357,25 @@ def test_trust_stays_in_unit_interval(args, steps, rnd):
         assert np.all(grudge[~cooperated])
 
 
+# -- per-node terms: payoffs under pressure, the trust rule's bias ---------------------------
+@SETTINGS
+@given(st.integers(0, 30), st.data())
+def test_pressured_payoffs_and_decision_bias_match_reference(n, data):
+    base = floats(data.draw, 4, PAYOFF)
+    temptation, dd_cost = data.draw(AMOUNT), data.draw(AMOUNT)
+    pressure = floats(data.draw, n, UNIT)
+    table = np.full((n, 4), 7.0)  # garbage: every entry must be written
+    kernels.pressured_payoffs(base, temptation, dd_cost, pressure, table)
+    assert np.array_equal(table, as_array(ref.pressured_payoffs(base, temptation, dd_cost, pressure), np.float64,
+                                          table.shape))
+    disposition, foundation = floats(data.draw, n, BIAS), data.draw(hnp.arrays(np.bool_, n))
+    scale, weight, independence = data.draw(st.floats(0.1, 10.0)), data.draw(AMOUNT), data.draw(AMOUNT)
+    bias = np.full(n, 7.0)
+    kernels.decision_bias(table, scale, disposition, weight, independence, foundation, bias)
+    expected = ref.decision_bias(table, scale, disposition, weight, independence, foundation)
+    assert np.array_equal(bias, np.array(expected, dtype=np.float64).reshape(n))
+
+
 # -- succession ---------------------------------------------------------------------------
 @st.composite
 def succession_inputs(draw):
