@@ -12,7 +12,7 @@ from sim import engine, kernels, metrics, strategies
 from sim.config import ORG_TYPES
 from sim.model import CollabModel
 from sim.pipeline import Component, guarded
-from sim.streams import generator
+from sim.streams import generator, generators
 from sim.sweep.executors import SerialExecutor
 
 from helpers import make_config
@@ -242,3 +242,16 @@ def test_replicate_sums_match_plain_sums(seed, replicates):
             by_pair[ts * types + td] += m.moves[e, 0]
             by_pair[td * types + ts] += m.moves[e, 1]
         assert pair_coop[r * types * types:(r + 1) * types * types].tolist() == by_pair.tolist()
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from([0, 1, 2**31, 2**32 - 1, 2**32, 2**64 + 5]), st.integers(0, 2**40)),
+                max_size=6), st.sampled_from(["decide", "network", "leadership", "a new component", ""]))
+def test_generators_made_at_once_equal_numpys_seed_sequence(seeds, name):
+    # streams.generators works out SeedSequence's state for many seeds at once; every
+    # generator must start where numpy's own SeedSequence(seed, spawn_key=(crc32(name),)) does.
+    made = generators(seeds, name)
+    assert len(made) == len(seeds)
+    for seed, g in zip(seeds, made):
+        assert g.bit_generator.state == generator(seed, name).bit_generator.state
+        assert g.random() == generator(seed, name).random()
