@@ -271,6 +271,21 @@ def decision_bias(table, scale, disposition, incentive_weight, independence, fou
 
 
 @njit(cache=True)
+def account(balance, money, gap, distress, size, scale, pressure):
+    """A month's budgets (``CollabModel.account``): balance += money - (gap + distress *
+    pressure) * size; then pressure = -balance / (scale * size), clipped to [0, 1] as
+    numpy's clip does (a -0.0 stays -0.0, NaN stays NaN)."""
+    for i in range(balance.shape[0]):
+        balance[i] += money[i] - (gap + distress * pressure[i]) * size[i]
+        x = -balance[i] / (scale * size[i])
+        if x < 0.0:
+            x = 0.0
+        if x > 1.0:
+            x = 1.0
+        pressure[i] = x
+
+
+@njit(cache=True)
 def succession(leaving, keep, src, dst, trust, grudge, trust0):
     """A new leader inherits only part of the predecessor's relationships (KF L2074, L2473).
 

@@ -184,12 +184,8 @@ class CollabModel(Model):
         """Costs grow by the structural gap, and an organisation in distress pays extra
         (agency staff, emergency borrowing): left alone it goes "down a slide" (KF L2001-2006)."""
         b = self.config.budget
-        self.balance += self.money - (b.structural_gap + b.distress_cost * self.pressure) * self.size
-        self.update_pressure()
-
-    def update_pressure(self) -> None:
-        b = self.config.budget
-        np.clip(-self.balance / (b.pressure_scale * self.size), 0.0, 1.0, out=self.pressure)
+        kernels.account(self.balance, self.money, b.structural_gap, b.distress_cost, self.size, b.pressure_scale,
+                        self.pressure)
 
     def review(self) -> None:
         self._run_hooks("review")

@@ -259,6 +259,15 @@ def decision_bias(table, scale, disposition, incentive_weight, independence, fou
     return out
 
 
+def account(balance, money, gap, distress, size, scale, pressure):
+    """(balance, pressure) after a month: costs grow by the structural gap and, in distress,
+    by the pressure; pressure is the deficit in units of scale * size, between 0 and 1."""
+    new_balance = [float(b) + (float(m) - (gap + distress * float(p)) * float(s))
+                   for b, m, p, s in zip(balance, money, pressure, size)]
+    new_pressure = [min(max(-b / (scale * float(s)), 0.0), 1.0) for b, s in zip(new_balance, size)]
+    return new_balance, new_pressure
+
+
 def neighbours(indptr, indices, i):
     """Node i's neighbour list in a CSR adjacency."""
     return [int(indices[k]) for k in range(indptr[i], indptr[i + 1])]

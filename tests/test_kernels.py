@@ -376,6 +376,29 @@ def test_pressured_payoffs_and_decision_bias_match_reference(n, data):
     assert np.array_equal(bias, np.array(expected, dtype=np.float64).reshape(n))
 
 
+@SETTINGS
+@given(st.integers(0, 30), st.data())
+def test_account_matches_reference(n, data):
+    balance, money = floats(data.draw, n, PAYOFF), floats(data.draw, n, PAYOFF)
+    pressure, size = floats(data.draw, n, UNIT), floats(data.draw, n, st.floats(0.1, 10.0))
+    gap, distress, scale = data.draw(AMOUNT), data.draw(AMOUNT), data.draw(st.floats(0.1, 10.0))
+    exp_balance, exp_pressure = ref.account(balance, money, gap, distress, size, scale, pressure)
+    kernels.account(balance, money, gap, distress, size, scale, pressure)
+    assert np.array_equal(balance, np.array(exp_balance, dtype=np.float64).reshape(n))
+    assert np.array_equal(pressure, np.array(exp_pressure, dtype=np.float64).reshape(n))
+
+
+def test_account_clips_pressure_as_numpy_does():
+    # The model used np.clip; the kernel keeps its answers, down to the sign of zero and NaN.
+    balance = np.array([0.0, -0.0, np.nan, 5.0, -5.0, -0.5, np.inf, -np.inf])
+    pressure = np.zeros(len(balance))
+    kernels.account(balance, np.zeros(len(balance)), 0.0, 0.0, np.ones(len(balance)), 1.0, pressure)
+    expected = np.clip(-balance / 1.0, 0.0, 1.0)
+    assert np.signbit(expected[0])  # a zero balance gives a pressure of -0.0
+    assert np.array_equal(pressure, expected, equal_nan=True)
+    assert np.array_equal(np.signbit(pressure), np.signbit(expected))
+
+
 # -- succession ---------------------------------------------------------------------------
 @st.composite
 def succession_inputs(draw):
