@@ -43,6 +43,8 @@ class _Words(ISeedSequence):
         self.words = words
 
     def generate_state(self, n_words, dtype=np.uint32):
+        if n_words != len(self.words) or np.dtype(dtype) != self.words.dtype:
+            raise ValueError(f"seed words: {len(self.words)} {self.words.dtype} worked out, {n_words} {dtype} asked")
         return self.words
 
 
