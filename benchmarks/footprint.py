@@ -5,16 +5,14 @@ core one run at a time, batched along the replicate axis, and on a process pool;
 app's compare (2 regimes x 20 seeds).
 
     .venv/bin/python benchmarks/footprint.py             # print the table
-    .venv/bin/python benchmarks/footprint.py --profile   # where the time goes (cProfile)
+    .venv/bin/python benchmarks/footprint.py --profile   # where the time goes (pyinstrument)
     .venv/bin/python benchmarks/footprint.py --per-step  # one run alone, per month
 
 ``benchmarks/engine.py`` (``make bench``) runs this too and puts the table in README.md.
 """
 
 import argparse
-import cProfile
 import os
-import pstats
 import sys
 import time
 from pathlib import Path
@@ -128,17 +126,22 @@ def report(r: dict) -> str:
 
 
 def profile(batch: int) -> None:
+    """pyinstrument's call tree (a sampling profiler: no per-call overhead to distort the
+    many small calls) of 20 single runs, or of two batches of ``batch`` runs."""
+    from pyinstrument import Profiler
+
     cfg = config.load(BASELINE)
     CollabModel(cfg, seeds=[1, 2]).run()
-    prof = cProfile.Profile()
-    prof.enable()
+    prof = Profiler(interval=0.0005)
+    prof.start()
     if batch == 1:
         for s in range(20):
             CollabModel(cfg, seed=s).run()
     else:
-        CollabModel(cfg, seeds=list(range(batch))).run()
-    prof.disable()
-    pstats.Stats(prof).sort_stats("tottime").print_stats(15)
+        for _ in range(2):
+            CollabModel(cfg, seeds=list(range(batch))).run()
+    prof.stop()
+    print(prof.output_text(unicode=False, color=False))
 
 
 def per_step() -> dict:
@@ -161,7 +164,7 @@ def per_step() -> dict:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", action="store_true", help="profile 20 single runs and one batch of 256")
+    parser.add_argument("--profile", action="store_true", help="profile 20 single runs and two batches of 256 (pyinstrument)")
     parser.add_argument("--per-step", action="store_true", help="microseconds per month at 24 and 1,000 organisations")
     args = parser.parse_args()
     if args.per_step:

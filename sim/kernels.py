@@ -115,13 +115,65 @@ def decide_rules(strategy, kinds, probs, src, dst, last, seen, grudge, memory, t
             moves[e, s] = move
 
 
+@njit(cache=True)
+def kinds_present(strategy, kinds):
+    """Bit mask of the rule kinds played: bit k set when some node plays a rule of kind k."""
+    mask = 0
+    for i in range(strategy.shape[0]):
+        mask |= 1 << kinds[strategy[i]]
+    return mask
+
+
+@njit(cache=True)
+def decide_trust(src, dst, trust, bias, beta, noise, u, moves):
+    """``decide_rules`` when every side plays the trust rule (the default world): the same
+    arithmetic, in the same order, without the per-side look-ups and dispatch."""
+    for e in range(src.shape[0]):
+        for s in range(2):
+            node = src[e] if s == 0 else dst[e]
+            p = 1.0 / (1.0 + np.exp(-beta * (trust[e, s] - 0.5 + bias[node])))
+            move = COOPERATE if u[e, s] < p else DEFECT
+            if u[e, 2 + s] < noise:
+                move = 1 - move
+            moves[e, s] = move
+
+
+@njit(cache=True)
+def decide_memory_one(strategy, probs, src, dst, last, seen, noise, u, moves):
+    """``decide_rules`` when every side plays a memory-one rule (a row of ``probs``)."""
+    for e in range(src.shape[0]):
+        for s in range(2):
+            code = strategy[src[e] if s == 0 else dst[e]]
+            if last[e, s] < 0 or seen[e, s] < 0:
+                p = probs[code, 0]
+            else:
+                p = probs[code, 1 + 2 * (1 - last[e, s]) + (1 - seen[e, s])]
+            move = COOPERATE if u[e, s] < p else DEFECT
+            if u[e, 2 + s] < noise:
+                move = 1 - move
+            moves[e, s] = move
+
+
 def decide(strategy, src, dst, last, seen, grudge, trust, bias, generosity, beta, noise, u, moves, memory=None):
     """``decide_rules`` with the registry's table for this ``generosity``. ``memory`` (from
     ``new_memory``) is needed only when a short-memory rule (tf2t, prober, the majority
-    rules) plays; without it those rules would forget each round, so that is refused."""
+    rules) plays; without it those rules would forget each round, so that is refused.
+
+    Without memory, a run in which every side plays the trust rule, or every side a
+    memory-one rule, takes a kernel made for it (same results; tests/test_kernels.py): the
+    dispatch by kind costs about as much as the rule itself. With memory, every side's
+    counters must be kept whatever it plays now (mutation can bring a short-memory rule
+    back), so the general kernel runs."""
     kinds, probs = registry.rule_table(float(generosity))
     if memory is None or memory.shape[0] < src.shape[0]:
-        if src.shape[0] and np.any(kinds[strategy] >= TWO_TATS):
+        present = kinds_present(strategy, kinds) if src.shape[0] else 0
+        if present == 1 << TRUST_RULE:
+            decide_trust(src, dst, trust, bias, beta, noise, u, moves)
+            return
+        if present == 1 << MEMORY_ONE:
+            decide_memory_one(strategy, probs, src, dst, last, seen, noise, u, moves)
+            return
+        if present >> TWO_TATS:
             raise ValueError("decide: short-memory strategies need memory=kernels.new_memory(n_edges)")
         memory = NO_MEMORY
     decide_rules(strategy, kinds, probs, src, dst, last, seen, grudge, memory, trust, bias, beta, noise, u, moves)
@@ -211,6 +263,42 @@ def update_relationships(moves, seen, found_out, trust, last, grudge, gain, loss
                 trust[e, s] -= (breach_loss if found_out[e, s] else loss) * trust[e, s]
                 grudge[e, s] = True
             last[e, s] = moves[e, s]
+
+
+# -- per-node terms of the month (sim.model; one pass instead of a few numpy calls each) --
+@njit(cache=True)
+def pressured_payoffs(base, temptation, dd_cost, pressure, table):
+    """``table`` (N, 4) = the base (R, S, T, P), with T raised by temptation * pressure and P
+    lowered by dd_cost * pressure (``CollabModel.payoff_table``)."""
+    for i in range(table.shape[0]):
+        table[i, 0] = base[0]
+        table[i, 1] = base[1]
+        table[i, 2] = base[2] + temptation * pressure[i]
+        table[i, 3] = base[3] - dd_cost * pressure[i]
+
+
+@njit(cache=True)
+def decision_bias(table, scale, disposition, incentive_weight, independence, foundation, out):
+    """``out`` (N,) = disposition + incentive_weight * ((R - T) + (S - P)) / scale -
+    independence * foundation, from each node's payoffs (``CollabModel.decision_bias``)."""
+    for i in range(out.shape[0]):
+        advantage = ((table[i, 0] - table[i, 2]) + (table[i, 1] - table[i, 3])) / scale
+        out[i] = disposition[i] + incentive_weight * advantage - independence * foundation[i]
+
+
+@njit(cache=True)
+def account(balance, money, gap, distress, size, scale, pressure):
+    """A month's budgets (``CollabModel.account``): balance += money - (gap + distress *
+    pressure) * size, with each node's monthly ``gap`` (N,); then pressure = -balance /
+    (scale * size), clipped to [0, 1] as numpy's clip does (a -0.0 stays -0.0, NaN stays NaN)."""
+    for i in range(balance.shape[0]):
+        balance[i] += money[i] - (gap[i] + distress * pressure[i]) * size[i]
+        x = -balance[i] / (scale * size[i])
+        if x < 0.0:
+            x = 0.0
+        if x > 1.0:
+            x = 1.0
+        pressure[i] = x
 
 
 @njit(cache=True)
@@ -378,48 +466,69 @@ def update_asynchronous(rule, indptr, indices, strategy, payoff, fitness, rate, 
 
 @njit(cache=True)
 def replicate_sums(node_bounds, edge_bounds, src, dst, moves, trust, degree, balance, size, bailouts, funding,
-                   fines, special, coop_scratch, out):
+                   fines, special, strategy, pair_code, coop_scratch, out, pair_coop, strategy_count):
     """Per replicate r (nodes node_bounds[r]:node_bounds[r + 1], edges likewise), the sums a
     month's outcomes are made of, into ``out`` (R, 13), in index order so a replicate's sums
     are the same alone or in a batch. Columns: 0 cooperative moves, 1 mutually cooperating
     edges, 2 trust (both sides), 3 balance, 4 balance less support (bailouts, funding), 5
     organisations in deficit, 6 deficits outstanding, 7 in special measures, 8 fines paid,
     9 bailouts, 10 funding, 11 sd of balance / size, 12 hawks (playing organisations that
-    cooperated in under half their games). ``coop_scratch`` (N,) is overwritten."""
+    cooperated in under half their games). Also ``pair_coop`` (P,): cooperative moves by
+    ``pair_code`` (2E,), the code of side s of edge e at 2e + s (a directed type pair and
+    replicate); ``strategy_count`` (R, K): organisations playing each strategy.
+    ``coop_scratch`` (N,) is overwritten. One pass, with the sums kept in registers: this
+    is most of the cost of recording a month."""
+    pair_coop[:] = 0.0
+    strategy_count[:] = 0.0
     for r in range(node_bounds.shape[0] - 1):
-        for k in range(out.shape[1]):
-            out[r, k] = 0.0
         a, b = node_bounds[r], node_bounds[r + 1]
         for i in range(a, b):
             coop_scratch[i] = 0.0
+        coop = mutual = tr = 0.0
         for e in range(edge_bounds[r], edge_bounds[r + 1]):
             m0, m1 = moves[e, 0], moves[e, 1]
-            out[r, 0] += m0 + m1
-            out[r, 1] += m0 * m1
-            out[r, 2] += trust[e, 0] + trust[e, 1]
+            coop += m0 + m1
+            mutual += m0 * m1
+            tr += trust[e, 0] + trust[e, 1]
             coop_scratch[src[e]] += m0
             coop_scratch[dst[e]] += m1
-        mean = 0.0
+            pair_coop[pair_code[2 * e]] += m0
+            pair_coop[pair_code[2 * e + 1]] += m1
+        bal = earned = in_deficit = deficits = spec = fin = bail = fund = hawks = mean = 0.0
         for i in range(a, b):
-            out[r, 3] += balance[i]
-            out[r, 4] += balance[i] - bailouts[i] - funding[i]
-            if balance[i] < 0:
-                out[r, 5] += 1.0
-                out[r, 6] -= balance[i]
-            out[r, 7] += special[i]
-            out[r, 8] += fines[i]
-            out[r, 9] += bailouts[i]
-            out[r, 10] += funding[i]
-            mean += balance[i] / size[i]
+            x = balance[i]
+            bal += x
+            earned += x - bailouts[i] - funding[i]
+            if x < 0:
+                in_deficit += 1.0
+                deficits -= x
+            spec += special[i]
+            fin += fines[i]
+            bail += bailouts[i]
+            fund += funding[i]
+            mean += x / size[i]
             if degree[i] > 0 and coop_scratch[i] < 0.5 * degree[i]:
-                out[r, 12] += 1.0
+                hawks += 1.0
+            strategy_count[r, strategy[i]] += 1.0
         n = b - a
         mean /= max(n, 1)
         var = 0.0
         for i in range(a, b):
             d = balance[i] / size[i] - mean
             var += d * d
+        out[r, 0] = coop
+        out[r, 1] = mutual
+        out[r, 2] = tr
+        out[r, 3] = bal
+        out[r, 4] = earned
+        out[r, 5] = in_deficit
+        out[r, 6] = deficits
+        out[r, 7] = spec
+        out[r, 8] = fin
+        out[r, 9] = bail
+        out[r, 10] = fund
         out[r, 11] = np.sqrt(var / max(n, 1))
+        out[r, 12] = hawks
 
 
 @njit(cache=True)
@@ -449,3 +558,4 @@ def component_labels(n, src, dst):
         else:
             label[i] = label[root]
     return label
+

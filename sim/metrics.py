@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from . import kernels
+from . import kernels, strategies
 from .config import ORG_TYPES
 from .strategies import NAMES
 
@@ -172,6 +172,8 @@ class Recorder:
         self._computed = [(k, s.compute) for k, s in enumerate(SERIES)
                           if s.sum < 0 and (not s.needs or hasattr(m, s.needs))]
         self._scratch = np.zeros(len(m.types))
+        self._pair_coop = np.zeros(self.pair_games.size)  # cooperative moves by type pair (flat)
+        self._strategy_count = np.zeros((R, len(strategies.REGISTRY)))  # codes registered after import too
         self.n = 0
         self._index = {s.name: k for k, s in enumerate(SERIES)}
         self.agent_every = m.config.output.agent_every
@@ -188,16 +190,14 @@ class Recorder:
             self.data = np.concatenate([self.data, np.zeros_like(self.data)])
         m, row = self.model, self.data[self.n]
         kernels.replicate_sums(m.node_bounds, m.edge_bounds, m.src, m.dst, m.moves, m.trust, m.degree, m.balance,
-                               m.size, m.bailouts, m.funding, m.fines_paid, m.special_measures, self._scratch,
-                               self.sums)
+                               m.size, m.bailouts, m.funding, m.fines_paid, m.special_measures, m.strategy,
+                               self.pair_code, self._scratch, self.sums, self._pair_coop, self._strategy_count)
         row[:, self._summed_at] = self.sums[:, self._summed_from] * self._scale
         for k, compute in self._computed:
             row[:, k] = compute(m, self)
         k, K = len(SERIES), len(NAMES)
-        shares = np.bincount(m.node_replicate * K + m.strategy, minlength=m.replicates * K)
-        row[:, k:k + K] = shares.reshape(m.replicates, K) * self._inv_nodes
-        coop = np.bincount(self.pair_code, m.moves.ravel(), self.pair_games.size).reshape(self.pair_games.shape)
-        row[:, k + K:] = coop * self._inv_games
+        np.multiply(self._strategy_count[:, :K], self._inv_nodes, out=row[:, k:k + K])
+        np.multiply(self._pair_coop.reshape(self.pair_games.shape), self._inv_games, out=row[:, k + K:])
         self.n += 1
         if self.agent_every and m.steps % self.agent_every == 0:
             for r, frames in enumerate(self.agent_frames):

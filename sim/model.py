@@ -18,7 +18,6 @@ from mesa import Model
 
 from . import kernels, metrics, network, streams
 from .config import ORG_TYPES, Config
-from .payoffs import P, R, S, T
 from .pipeline import PHASES, guarded
 from .policies import COMPONENTS, demand
 from .strategies import CODES
@@ -46,7 +45,7 @@ class CollabModel(Model):
         self.replicates = len(self.seeds)
         self._streams: dict[str, streams.Stream] = {}
 
-        nets = [network.build(config.network, streams.generator(s, "network")) for s in self.seeds]
+        nets = [network.build(config.network, g) for g in streams.generators(self.seeds, "network")]
         net = self.network = network.union(nets)
         self.src, self.dst = net.src, net.dst
         self.types = net.types
@@ -145,9 +144,8 @@ class CollabModel(Model):
         """(N, 4) payoffs before levers: the base game under this month's pressure."""
         b = self.config.budget
         table = np.empty((len(self.types), 4)) if out is None else out
-        table[:] = self.base_payoffs
-        table[:, T] += b.pressure_temptation * self.pressure
-        table[:, P] -= b.pressure_dd_cost * self.accountability * self.pressure
+        kernels.pressured_payoffs(self.base_payoffs, b.pressure_temptation, b.pressure_dd_cost * self.accountability,
+                                  self.pressure, table)
         return table
 
     def decide(self) -> None:
@@ -165,9 +163,11 @@ class CollabModel(Model):
         t = self.table if table is None else table
         R0, S0, T0, P0 = self.base_payoffs
         spread = max(abs(T0 - S0), 1e-12)
-        advantage = ((t[:, R] - t[:, T]) + (t[:, S] - t[:, P])) / (2 * spread)
         st = self.config.strategies
-        return self.disposition + st.incentive_weight * advantage - st.foundation_independence * self.network.foundation
+        out = np.empty(len(self.types))
+        kernels.decision_bias(t, 2 * spread, self.disposition, st.incentive_weight, st.foundation_independence,
+                              self.network.foundation, out)
+        return out
 
     def constrain(self) -> None:
         self.deal.fill(True)
@@ -191,12 +191,8 @@ class CollabModel(Model):
         """Costs grow by the structural gap (``sim.policies.demand``), and an organisation in distress pays extra
         (agency staff, emergency borrowing): left alone it goes "down a slide" (KF L2001-2006)."""
         b = self.config.budget
-        self.balance += self.money - (self.gap + b.distress_cost * self.pressure) * self.size
-        self.update_pressure()
-
-    def update_pressure(self) -> None:
-        b = self.config.budget
-        np.clip(-self.balance / (b.pressure_scale * self.size), 0.0, 1.0, out=self.pressure)
+        kernels.account(self.balance, self.money, self.gap, b.distress_cost, self.size, b.pressure_scale,
+                        self.pressure)
 
     def review(self) -> None:
         self._run_hooks("review")

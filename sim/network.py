@@ -46,19 +46,32 @@ class Network:
     footprint: np.ndarray  # (N,) int32
     foundation: np.ndarray  # (N,) bool: acute trusts with foundation-trust status
     labels: list = field(default_factory=list)  # original node names (for loaded graphs)
-    indptr: np.ndarray = field(init=False)
-    indices: np.ndarray = field(init=False)
+    _csr: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        n = len(self.types)
-        heads = np.concatenate([self.src, self.dst])
-        tails = np.concatenate([self.dst, self.src])
-        order = np.lexsort((tails, heads))
-        self.indices = tails[order].astype(np.int64)
-        self.indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(heads, minlength=n), out=self.indptr[1:])
         if not self.labels:
-            self.labels = list(range(n))
+            self.labels = list(range(len(self.types)))
+
+    @property
+    def indptr(self) -> np.ndarray:
+        """CSR adjacency: node i's neighbours are ``indices[indptr[i]:indptr[i + 1]]``, sorted."""
+        return self._adjacency()[0]
+
+    @property
+    def indices(self) -> np.ndarray:
+        return self._adjacency()[1]
+
+    def _adjacency(self) -> tuple[np.ndarray, np.ndarray]:
+        # Made on first use: a batch's per-run networks are only laid side by side (``union``).
+        if self._csr is None:
+            n = len(self.types)
+            heads = np.concatenate([self.src, self.dst])
+            tails = np.concatenate([self.dst, self.src])
+            order = np.lexsort((tails, heads))
+            indptr = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(np.bincount(heads, minlength=n), out=indptr[1:])
+            self._csr = (indptr, tails[order].astype(np.int64))
+        return self._csr
 
     @property
     def n_nodes(self) -> int:
@@ -192,14 +205,28 @@ def _foundation(types: np.ndarray, share: float, rng: np.random.Generator) -> np
 
 
 @lru_cache(maxsize=32)
-def _footprint_types(n: int, mix: tuple, mean_degree: float) -> tuple[np.ndarray, np.ndarray]:
-    """A footprint's organisation types and the link probability by type pair: they depend
-    on the config only, so a batch of runs works them out once."""
+def _footprint_types(n: int, mix: tuple, mean_degree: float) -> tuple:
+    """A footprint's organisation types, the link probability by type pair and the pairs'
+    thresholds (``_pair_thresholds``): they depend on the config only, so a batch of runs
+    works them out once."""
     counts = _type_counts(dict(zip(ORG_TYPES, mix)), n)
     base_types = np.repeat(np.arange(len(ORG_TYPES)), counts).astype(np.int8)
     prob = _link_probability(counts, min(mean_degree, n - 1) * n / 2)
     base_types.flags.writeable = prob.flags.writeable = False
-    return base_types, prob
+    return base_types, prob, _pair_thresholds(prob, base_types)
+
+
+def _pair_thresholds(prob: np.ndarray, types: np.ndarray):
+    """(thresholds, i, j) of every pair i < j in row order, when ``_draw_links`` draws them
+    all in one chunk (then a footprint's links are one draw and a comparison); else None."""
+    n = len(types)
+    if n < 2 or LINK_CHUNK // (n - 1) < n - 1:
+        return None
+    i, j = np.triu_indices(n, 1)
+    pairs = (prob[types[i], types[j]], i.astype(np.int64), j.astype(np.int64))
+    for a in pairs:
+        a.flags.writeable = False
+    return pairs
 
 
 def footprints(cfg: NetworkConfig, rng: np.random.Generator) -> Network:
@@ -211,11 +238,17 @@ def footprints(cfg: NetworkConfig, rng: np.random.Generator) -> Network:
     joined by one edge between acute trusts, standing for cross-boundary patient flows.
     """
     n = cfg.n_orgs
-    base_types, prob = _footprint_types(n, tuple(cfg.type_mix.get(t, 0.0) for t in ORG_TYPES), cfg.mean_degree)
+    base_types, prob, pairs = _footprint_types(n, tuple(cfg.type_mix.get(t, 0.0) for t in ORG_TYPES),
+                                               cfg.mean_degree)
     srcs, dsts, types = [], [], []
     for f in range(cfg.footprints):
         offset = f * n
-        s, d = _connect(n, *_draw_links(prob, base_types, rng), rng)
+        if pairs is None:
+            links = _draw_links(prob, base_types, rng)
+        else:  # the same draws as _draw_links (one chunk), with the pair layout worked out once
+            hits = np.flatnonzero(rng.random(len(pairs[0])) < pairs[0])
+            links = pairs[1][hits], pairs[2][hits]
+        s, d = _connect(n, *links, rng)
         srcs.append(s + offset)
         dsts.append(d + offset)
         types.append(base_types)

@@ -255,6 +255,33 @@ def succession(leaving, keep, src, dst, trust, grudge, trust0):
     return trust, grudge
 
 
+def pressured_payoffs(base, temptation, dd_cost, pressure):
+    """Each node's (R, S, T, P): pressure raises the temptation T and deepens the loss P of
+    mutual defection, in proportion (MODEL.md section 2.1)."""
+    r, s, t, p = (float(x) for x in base)
+    return [[r, s, t + temptation * float(q), p - dd_cost * float(q)] for q in pressure]
+
+
+def decision_bias(table, scale, disposition, incentive_weight, independence, foundation):
+    """The trust rule's per-node bias: disposition, plus the payoff advantage of cooperating
+    averaged over the partner's two moves, ((R - T) + (S - P)) / scale, weighted; less the
+    independence a foundation trust values."""
+    out = []
+    for (r, s, t, p), d, f in zip(table, disposition, foundation):
+        advantage = ((float(r) - float(t)) + (float(s) - float(p))) / scale
+        out.append(float(d) + incentive_weight * advantage - independence * (1.0 if f else 0.0))
+    return out
+
+
+def account(balance, money, gap, distress, size, scale, pressure):
+    """(balance, pressure) after a month: costs grow by each node's structural gap and, in distress,
+    by the pressure; pressure is the deficit in units of scale * size, between 0 and 1."""
+    new_balance = [float(b) + (float(m) - (float(g) + distress * float(p)) * float(s))
+                   for b, m, g, p, s in zip(balance, money, gap, pressure, size)]
+    new_pressure = [min(max(-b / (scale * float(s)), 0.0), 1.0) for b, s in zip(new_balance, size)]
+    return new_balance, new_pressure
+
+
 def neighbours(indptr, indices, i):
     """Node i's neighbour list in a CSR adjacency."""
     return [int(indices[k]) for k in range(indptr[i], indptr[i + 1])]

@@ -4,6 +4,7 @@ parameters (issue 13 item 2), each pinned on small hand-computed cases."""
 import numpy as np
 import pytest
 
+from sim import kernels
 from sim.config import ORG_TYPES
 from sim.model import CollabModel
 
@@ -133,7 +134,7 @@ def test_only_the_just_about_managing_weigh_the_sucker_s_loss_more():
     # in crisis (-8%: pressure 0.8).
     shares = np.resize([0.10, 0.01, 0.0, -0.02, -0.08], n)
     m.balance[:] = shares * m.size
-    m.update_pressure()
+    kernels.account(m.balance, np.zeros(n), np.zeros(n), 0.0, m.size, m.config.budget.pressure_scale, m.pressure)
     table = m.payoff_table()
     plain = table.copy()
     m.loss_aversion.perceive(table)

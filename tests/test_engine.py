@@ -8,10 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import engine, kernels, metrics
+from sim import engine, kernels, metrics, strategies
+from sim.config import ORG_TYPES
 from sim.model import CollabModel
 from sim.pipeline import Component, guarded
-from sim.streams import generator
+from sim.streams import generator, generators
 from sim.sweep.executors import SerialExecutor
 
 from helpers import make_config
@@ -219,9 +220,14 @@ def test_replicate_sums_match_plain_sums(seed, replicates):
     m.balance[:] = rng.normal(0, 5, len(m.balance))
     m.bailouts[:] = rng.random(len(m.balance))
     m.special_measures[:] = rng.random(len(m.balance)) < 0.3
+    m.strategy[:] = rng.integers(0, len(strategies.NAMES), len(m.strategy))
     out = np.zeros((replicates, 13))
+    pair_coop = np.full(m.recorder.pair_games.size, 7.0)  # garbage: every entry must be written
+    counts = np.full((replicates, len(strategies.NAMES)), 7.0)
     kernels.replicate_sums(m.node_bounds, m.edge_bounds, m.src, m.dst, m.moves, m.trust, m.degree, m.balance, m.size,
-                           m.bailouts, m.funding, m.fines_paid, m.special_measures, np.zeros(len(m.types)), out)
+                           m.bailouts, m.funding, m.fines_paid, m.special_measures, m.strategy, m.recorder.pair_code,
+                           np.zeros(len(m.types)), out, pair_coop, counts)
+    types = len(ORG_TYPES)
     for r in range(replicates):
         a, b = m.node_bounds[r], m.node_bounds[r + 1]
         ea, eb = m.edge_bounds[r], m.edge_bounds[r + 1]
@@ -236,3 +242,23 @@ def test_replicate_sums_match_plain_sums(seed, replicates):
                     (bal - m.bailouts[a:b]).sum(), (bal < 0).sum(), -bal[bal < 0].sum(), m.special_measures[a:b].sum(),
                     0.0, m.bailouts[a:b].sum(), 0.0, np.std(bal / m.size[a:b]), hawks]
         np.testing.assert_allclose(out[r], expected, rtol=1e-12, atol=1e-9)
+        assert counts[r].tolist() == [np.sum(m.strategy[a:b] == k) for k in range(len(strategies.NAMES))]
+        by_pair = np.zeros(types * types)  # cooperative moves by (mover's type, partner's type)
+        for e in range(ea, eb):
+            ts, td = m.types[m.src[e]], m.types[m.dst[e]]
+            by_pair[ts * types + td] += m.moves[e, 0]
+            by_pair[td * types + ts] += m.moves[e, 1]
+        assert pair_coop[r * types * types:(r + 1) * types * types].tolist() == by_pair.tolist()
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from([0, 1, 2**31, 2**32 - 1, 2**32, 2**64 + 5]), st.integers(0, 2**40)),
+                max_size=6), st.sampled_from(["decide", "network", "leadership", "a new component", ""]))
+def test_generators_made_at_once_equal_numpys_seed_sequence(seeds, name):
+    # streams.generators works out SeedSequence's state for many seeds at once; every
+    # generator must start where numpy's own SeedSequence(seed, spawn_key=(crc32(name),)) does.
+    made = generators(seeds, name)
+    assert len(made) == len(seeds)
+    for seed, g in zip(seeds, made):
+        assert g.bit_generator.state == generator(seed, name).bit_generator.state
+        assert g.random() == generator(seed, name).random()

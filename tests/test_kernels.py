@@ -139,6 +139,53 @@ def test_decide_matches_reference(args):
         assert np.array_equal(args[k], v), k
 
 
+MEMORY_ONE_CODES = [k for k, s in enumerate(strategies.REGISTRY) if s.kind == strategies.MEMORY_ONE]
+
+
+@SETTINGS
+@given(decide_inputs(), st.sampled_from(["trust", "memory-one"]), st.data())
+def test_decide_fast_paths_match_reference(args, world, data):
+    # Without memory, a world of trust-rule players only, or of memory-one players only,
+    # takes a kernel of its own (kernels.decide_trust, decide_memory_one): same moves.
+    n = len(args["strategy"])
+    if world == "trust":
+        strategy = np.full(n, strategies.TRUST, dtype=np.int8)
+    else:
+        strategy = data.draw(hnp.arrays(np.int8, n, elements=st.sampled_from(MEMORY_ONE_CODES)))
+    args = {**args, "strategy": strategy}
+    before = {k: v.copy() for k, v in args.items() if isinstance(v, np.ndarray)}
+    moves = np.full((len(args["src"]), 2), 7, dtype=np.int8)
+    kernels.decide(args["strategy"], args["src"], args["dst"], args["last"], args["seen"], args["grudge"],
+                   args["trust"], args["bias"], args["generosity"], args["beta"], args["noise"], args["u"], moves)
+    expected, _ = ref.decide(args["strategy"], args["src"], args["dst"], args["last"], args["seen"],
+                             args["grudge"], args["trust"], args["bias"], args["generosity"], args["beta"],
+                             args["noise"], args["u"])
+    assert np.array_equal(moves, as_array(expected, np.int8, moves.shape))
+    for k, v in before.items():
+        assert np.array_equal(args[k], v), k
+
+
+def test_decide_takes_the_fast_path_only_for_one_kind_without_memory(monkeypatch):
+    # The general kernel must run whenever a short memory is kept or kinds are mixed;
+    # each fast path only for its own world.
+    called = []
+    for name in ("decide_trust", "decide_memory_one", "decide_rules"):
+        real = getattr(kernels, name)
+        monkeypatch.setattr(kernels, name, lambda *a, _n=name, _f=real: called.append(_n) or _f(*a))
+    src, dst = np.array([0]), np.array([1])
+    def run(codes, memory=None):
+        called.clear()
+        kernels.decide(np.array(codes, dtype=np.int8), src, dst, np.full((1, 2), -1, np.int8),
+                       np.full((1, 2), -1, np.int8), np.zeros((1, 2), bool), np.full((1, 2), 0.5), np.zeros(2),
+                       1 / 3, 5.0, 0.0, np.full((1, 4), 0.5), np.zeros((1, 2), np.int8), memory)
+        return called[0]
+    T, A, G = strategies.TRUST, strategies.CODES["tft"], strategies.GRUDGER
+    assert run([T, T]) == "decide_trust"
+    assert run([A, strategies.ALLD]) == "decide_memory_one"
+    assert run([T, A]) == run([G, G]) == "decide_rules"
+    assert run([T, T], kernels.new_memory(1)) == run([A, A], kernels.new_memory(1)) == "decide_rules"
+
+
 @st.composite
 def rounds_inputs(draw):
     """A few rounds on a small network: per round the draws, and what each side saw of its
@@ -319,6 +366,48 @@ def test_trust_stays_in_unit_interval(args, steps, rnd):
         assert np.all(trust[cooperated] >= before[cooperated])  # goodwill never hurts
         assert np.all(trust[~cooperated] <= before[~cooperated])  # betrayal never helps
         assert np.all(grudge[~cooperated])
+
+
+# -- per-node terms: payoffs under pressure, the trust rule's bias ---------------------------
+@SETTINGS
+@given(st.integers(0, 30), st.data())
+def test_pressured_payoffs_and_decision_bias_match_reference(n, data):
+    base = floats(data.draw, 4, PAYOFF)
+    temptation, dd_cost = data.draw(AMOUNT), data.draw(AMOUNT)
+    pressure = floats(data.draw, n, UNIT)
+    table = np.full((n, 4), 7.0)  # garbage: every entry must be written
+    kernels.pressured_payoffs(base, temptation, dd_cost, pressure, table)
+    assert np.array_equal(table, as_array(ref.pressured_payoffs(base, temptation, dd_cost, pressure), np.float64,
+                                          table.shape))
+    disposition, foundation = floats(data.draw, n, BIAS), data.draw(hnp.arrays(np.bool_, n))
+    scale, weight, independence = data.draw(st.floats(0.1, 10.0)), data.draw(AMOUNT), data.draw(AMOUNT)
+    bias = np.full(n, 7.0)
+    kernels.decision_bias(table, scale, disposition, weight, independence, foundation, bias)
+    expected = ref.decision_bias(table, scale, disposition, weight, independence, foundation)
+    assert np.array_equal(bias, np.array(expected, dtype=np.float64).reshape(n))
+
+
+@SETTINGS
+@given(st.integers(0, 30), st.data())
+def test_account_matches_reference(n, data):
+    balance, money = floats(data.draw, n, PAYOFF), floats(data.draw, n, PAYOFF)
+    pressure, size = floats(data.draw, n, UNIT), floats(data.draw, n, st.floats(0.1, 10.0))
+    gap, distress, scale = floats(data.draw, n, AMOUNT), data.draw(AMOUNT), data.draw(st.floats(0.1, 10.0))
+    exp_balance, exp_pressure = ref.account(balance, money, gap, distress, size, scale, pressure)
+    kernels.account(balance, money, gap, distress, size, scale, pressure)
+    assert np.array_equal(balance, np.array(exp_balance, dtype=np.float64).reshape(n))
+    assert np.array_equal(pressure, np.array(exp_pressure, dtype=np.float64).reshape(n))
+
+
+def test_account_clips_pressure_as_numpy_does():
+    # The model used np.clip; the kernel keeps its answers, down to the sign of zero and NaN.
+    balance = np.array([0.0, -0.0, np.nan, 5.0, -5.0, -0.5, np.inf, -np.inf])
+    pressure = np.zeros(len(balance))
+    kernels.account(balance, np.zeros(len(balance)), np.zeros(len(balance)), 0.0, np.ones(len(balance)), 1.0, pressure)
+    expected = np.clip(-balance / 1.0, 0.0, 1.0)
+    assert np.signbit(expected[0])  # a zero balance gives a pressure of -0.0
+    assert np.array_equal(pressure, expected, equal_nan=True)
+    assert np.array_equal(np.signbit(pressure), np.signbit(expected))
 
 
 # -- succession ---------------------------------------------------------------------------

@@ -145,6 +145,22 @@ def test_links_drawn_in_chunks_equal_links_drawn_at_once(monkeypatch, n, chunk):
     np.testing.assert_array_equal(dst, ref_dst)
 
 
+@pytest.mark.parametrize("n", [2, 3, 24, 60])
+def test_the_pair_layout_worked_out_once_draws_the_links_drawn_in_chunks(n):
+    # footprints() draws a small footprint's links from _pair_thresholds (cached per config).
+    counts = network._type_counts({"acute": 0.2, "mental_health": 0.1, "community": 0.1, "ccg": 0.3,
+                                   "council": 0.3}, n)
+    types = np.repeat(np.arange(len(ORG_TYPES)), counts).astype(np.int8)
+    prob = network._link_probability(counts, min(6.0, n - 1) * n / 2)
+    thresholds, i, j = network._pair_thresholds(prob, types)
+    rng = np.random.default_rng(4)
+    hits = np.flatnonzero(rng.random(len(thresholds)) < thresholds)
+    src, dst = network._draw_links(prob, types, np.random.default_rng(4))
+    np.testing.assert_array_equal(i[hits], src)
+    np.testing.assert_array_equal(j[hits], dst)
+    assert rng.random() == np.random.default_rng(4).random(len(thresholds) + 1)[-1]  # as many draws taken
+
+
 def test_link_probability_gives_the_mean_degree_asked_for():
     counts = network._type_counts({"acute": 0.2, "mental_health": 0.1, "community": 0.1, "ccg": 0.3,
                                    "council": 0.3}, 60)
