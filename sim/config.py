@@ -179,9 +179,12 @@ class BudgetConfig(Section):
     acute trust's monthly budget as 100 (an assumption; the reports give no figures)."""
 
     size: dict[str, Scale] = _per_type(acute=100.0, mental_health=30.0, community=25.0, ccg=60.0, council=40.0)
-    structural_gap: NonNegative = 0.003  # monthly cost growth beyond income, as a share of size (gap_source = "constant")
-    # gap_source = "demand": each type's monthly gap comes from the reports' figures instead
-    # (sim/policies/demand.py): (demand_growth - funding_growth - efficiency x efficiency_delivered) / 12.
+    # The monthly gap (costs growing beyond income, share of size): with gap_source = "demand"
+    # it comes from the reports' figures (sim/policies/demand.py), (demand_growth -
+    # funding_growth - efficiency x efficiency_delivered) / 12, plus structural_gap; with
+    # gap_source = "constant" it is structural_gap alone (an unsourced constant; 0.003 in
+    # earlier versions' default world).
+    structural_gap: NonNegative = 0.0  # an extra gap on top of the reports' (a squeeze, a scenario)
     gap_source: Literal["constant", "demand"] = "demand"  # the default world: the reports' figures
     demand_growth: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.027  # a year: NT L156-158 (2.7%, 2009-10 to 2014-15)
     funding_growth: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.0  # a year, real terms (A: the reports give no figure)

@@ -58,9 +58,6 @@ SHIPPED: tuple[Uncertainty, ...] = (
     _u("game.surplus", 0.1, 0.4, "assumption: money mutual cooperation creates per edge per month"),
     _u("game.shift", 0.05, 0.2, "assumption: money a defector shifts onto a cooperating partner"),
     _u("game.noise", 0.0, 0.05, "assumption: execution error"),
-    _u("budget.structural_gap", 0.001, 0.005,
-       "NT L156-158 (demand +2.4% to +4.4% a year) against NT L287-290 (efficiency 1-2% a year): a gap of "
-       "about 1-6% a year, 0.1-0.5% a month; acts where budget.gap_source = 'constant'"),
     _u("budget.demand_growth", 0.024, 0.044,
        "NT L156-158 (demand grew 2.7% a year 2009-10 to 2014-15; 2.4% for other and 4.4% for specialised "
        "services expected to 2020-21); acts where budget.gap_source = 'demand'"),

@@ -9,3 +9,15 @@ def make_config(**overrides):
     for dotted, value in overrides.items():
         config.set_path(data, dotted, value)
     return config.validate(data)
+
+
+# The plain game world of hand-computed tests: the gap is the constant structural_gap, acute
+# trusts are on block contracts, and no loss aversion edits the payoffs. The default world
+# (the reports' gap, payment by results, loss aversion) is tested in its own tests.
+PLAIN = {"budget.gap_source": "constant", "budget.structural_gap": 0.003, "incentives.payment": "block_contract",
+         "loss_aversion.factor": 1.0}
+
+
+def plain_config(**overrides):
+    """A Config of the plain game world (``PLAIN``) with ``overrides``."""
+    return make_config(**{**PLAIN, **overrides})

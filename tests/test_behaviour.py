@@ -156,15 +156,17 @@ def test_no_loss_to_weigh_when_the_sucker_does_better_than_mutual_defection():
 
 def test_loss_aversion_lowers_the_cooperation_of_trust_based_leaders():
     averse = run(**{"loss_aversion.factor": 2.0})
-    plain = run()
+    plain = run(**{"loss_aversion.factor": 1.0})
     assert averse.moves.mean() < plain.moves.mean()
 
 
 @pytest.mark.parametrize("setting", [{"loss_aversion.factor": 1.0, "loss_aversion.margin": 10.0},
                                      {"loss_aversion.factor": 3.0, "loss_aversion.crisis": 0.0}])
 def test_loss_aversion_with_nothing_to_weigh_changes_no_decision(setting):
-    """Factor 1 (no aversion), or no organisation in the band (crisis at pressure 0)."""
-    assert_same_decisions(run(**setting), run())
+    """Factor 1 (no aversion) with everyone in the band, or no organisation in the band
+    (crisis at pressure 0): the same decisions as with the component left out."""
+    off = run(**{"loss_aversion.factor": 1.0})
+    assert_same_decisions(run(**setting), off)
 
 
 # -- stakeholder veto ----------------------------------------------------------------------

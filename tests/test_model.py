@@ -10,13 +10,13 @@ from sim.model import CollabModel
 from sim.output import agent_table, model_table
 from sim.strategies import CODES
 
-from helpers import make_config
+from helpers import plain_config
 
 EVERYONE = {t: 1.0 for t in ("acute", "mental_health", "community", "ccg", "council")}
 
 
 def run(steps=30, seed=3, **overrides):
-    model = CollabModel(make_config(**{"experiment.steps": steps, **overrides}), seed=seed)
+    model = CollabModel(plain_config(**{"experiment.steps": steps, **overrides}), seed=seed)
     model.run()
     return model
 
@@ -61,7 +61,7 @@ def test_hawks_lose_money_to_nobody_and_doves_gain_surplus():
 
 
 def test_a_lone_dove_among_hawks_pays_the_shift():
-    m = CollabModel(make_config(**{"strategies.mix": {"alld": 1.0}, "game.noise": 0.0, "budget.structural_gap": 0.0}), seed=1)
+    m = CollabModel(plain_config(**{"strategies.mix": {"alld": 1.0}, "game.noise": 0.0, "budget.structural_gap": 0.0}), seed=1)
     m.strategy[0] = CODES["allc"]
     m.step()
     assert m.balance[0] == pytest.approx(-m.config.game.shift * m.degree[0])
@@ -136,7 +136,7 @@ def test_fermi_imitation_spreads_defection_in_a_well_mixed_pd():
 
 
 def test_best_takes_over_copies_the_fittest_neighbour():
-    m = CollabModel(make_config(**{"network.n_orgs": 20, "strategies.mix": {"allc": 1, "alld": 1, "tft": 1},
+    m = CollabModel(plain_config(**{"network.n_orgs": 20, "strategies.mix": {"allc": 1, "alld": 1, "tft": 1},
                                    "learning.rule": "best", "learning.rate": 1.0}), seed=2)
     m.step()  # the step's learning used the scores of this step's games
     before = m.strategy.copy()
@@ -155,8 +155,8 @@ def test_mutation_explores_only_the_configured_mix():
 
 def test_self_interaction_adds_the_payoff_against_oneself():
     kw = {"strategies.mix": {"allc": 1.0}, "game.noise": 0.0, "network.kind": "lattice", "network.n_orgs": 16}
-    plain = CollabModel(make_config(**kw), seed=1)
-    selfish = CollabModel(make_config(**kw, **{"game.self_interaction": True}), seed=1)
+    plain = CollabModel(plain_config(**kw), seed=1)
+    selfish = CollabModel(plain_config(**kw, **{"game.self_interaction": True}), seed=1)
     plain.step(), selfish.step()
     np.testing.assert_allclose(selfish.score - plain.score, 3.0)
 
@@ -199,7 +199,7 @@ def test_time_to_stable_cooperation_and_collapse():
 
 
 def test_foundation_trusts_value_independence():
-    m = CollabModel(make_config(**{"network.foundation_share": 1.0, "strategies.foundation_independence": 0.3}), seed=1)
+    m = CollabModel(plain_config(**{"network.foundation_share": 1.0, "strategies.foundation_independence": 0.3}), seed=1)
     bias = m.decision_bias(m.payoff_table())
     acute = m.types == 0
     expected = m.disposition + 0.25 * (((3 - 5) + (0 - 1)) / 10) - 0.3 * acute

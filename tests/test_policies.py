@@ -10,14 +10,14 @@ from sim.output import model_table
 from sim.pipeline import footprint_mean
 from sim.strategies import CODES
 
-from helpers import make_config
+from helpers import plain_config
 
 ACUTE = ORG_TYPES.index("acute")
 STILL = {"leadership.mean_tenure": {t: 1e9 for t in ORG_TYPES}}
 
 
 def model(seed=1, **overrides):
-    return CollabModel(make_config(**overrides), seed=seed)
+    return CollabModel(plain_config(**overrides), seed=seed)
 
 
 def test_pooled_budget_with_share_one_gives_everyone_the_footprint_mean():
@@ -258,7 +258,7 @@ def test_holding_back_is_no_deal_not_a_defection():
 
 def test_an_election_window_as_long_as_the_cycle_is_refused():
     with pytest.raises(ConfigError, match="leadership.election_window: must be less than election_every"):
-        make_config(**{"leadership.election_every": 6, "leadership.election_window": 6})
+        plain_config(**{"leadership.election_every": 6, "leadership.election_window": 6})
 
 
 def test_footprint_mean():

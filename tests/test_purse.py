@@ -9,7 +9,7 @@ from sim.model import CollabModel
 from sim.policies import demand
 from sim.strategies import CODES
 
-from helpers import make_config
+from helpers import plain_config
 
 QUIET = {"game.noise": 0.0, "budget.structural_gap": 0.0, "budget.distress_cost": 0.0,
          "leadership.mean_tenure": {t: 1e9 for t in ("acute", "mental_health", "community", "ccg", "council")}}
@@ -20,7 +20,7 @@ def tiny(tmp_path, edges, types, **overrides):
     returns the model and each name's index."""
     (tmp_path / "edges.txt").write_text("\n".join(f"{a} {b}" for a, b in edges) + "\n")
     (tmp_path / "types.csv").write_text("node,type\n" + "\n".join(f"{k},{v}" for k, v in types.items()) + "\n")
-    cfg = make_config(**{"network.kind": "file", "network.path": str(tmp_path / "edges.txt"),
+    cfg = plain_config(**{"network.kind": "file", "network.path": str(tmp_path / "edges.txt"),
                          "network.node_types": str(tmp_path / "types.csv"), "network.foundation_share": 1.0,
                          "strategies.mix": {"allc": 1.0}, **QUIET, **overrides})
     m = CollabModel(cfg, seed=1, check_writes=True)
@@ -141,7 +141,7 @@ def test_the_foundation_trust_floor_under_pooling(tmp_path):
 # -- a lever whose consequence is zero changes no decision ----------------------------------
 
 def _moves(**overrides):
-    m = CollabModel(make_config(**{"experiment.steps": 60, **overrides}), seeds=[1, 2])
+    m = CollabModel(plain_config(**{"experiment.steps": 60, **overrides}), seeds=[1, 2])
     history = []
     for _ in range(60):
         m.step()
@@ -164,7 +164,7 @@ def test_a_zero_sized_incentive_changes_no_decision(on):
 def test_the_membership_fee_weighs_only_the_fee_at_risk(fee):
     """Defecting forfeits the rebate: T and P fall by money_weight x fee x budget spread over
     the organisation's relationships; a fee of 0 leaves every payoff as it was."""
-    m = CollabModel(make_config(**{"incentives.membership_fee": fee, "incentives.transitional_funding": 0.001}), seed=3)
+    m = CollabModel(plain_config(**{"incentives.membership_fee": fee, "incentives.transitional_funding": 0.001}), seed=3)
     table = m.payoff_table()
     m.incentives.perceive(table)
     forfeit = 10.0 * fee * m.size / m.degree
@@ -194,15 +194,19 @@ def test_the_tariff_changes_decisions_when_it_is_not_zero():
 # -- the structural gap from the reports' figures ---------------------------------------------
 
 def test_the_gap_from_demand_and_efficiency_is_the_reports_arithmetic():
-    b = make_config(**{"budget.gap_source": "demand"}).budget
+    b = plain_config(**{"budget.gap_source": "demand", "budget.structural_gap": 0.0}).budget
     # (2.7% demand - 0 funding - 2% x 0.75 delivered) / 12 for providers; 1% for CCGs.
     np.testing.assert_allclose(demand.monthly_gap(b), [0.001, 0.001, 0.001, (0.027 - 0.0075) / 12, 0.001])
-    assert (demand.monthly_gap(make_config().budget) == 0.003).all()  # the default: the constant
+    assert (demand.monthly_gap(plain_config().budget) == 0.003).all()  # the plain world: the constant
+    # An extra gap (a squeeze) adds to the reports' gap.
+    squeezed = plain_config(**{"budget.gap_source": "demand", "budget.structural_gap": 0.01}).budget
+    np.testing.assert_allclose(demand.monthly_gap(squeezed), demand.monthly_gap(b) + 0.01)
 
 
 def test_each_budget_loses_its_type_s_gap_each_month(tmp_path):
-    m, at = tiny(tmp_path, FOOTPRINT, TYPES, **{"budget.gap_source": "demand", "budget.funding_growth": 0.003,
-                                                 "budget.efficiency_delivered": 0.5, "game.surplus": 0.0})
+    m, at = tiny(tmp_path, FOOTPRINT, TYPES, **{"budget.gap_source": "demand", "budget.structural_gap": 0.0,
+                                                 "budget.funding_growth": 0.003, "budget.efficiency_delivered": 0.5,
+                                                 "game.surplus": 0.0})
     m.step()
     # providers and council: (0.027 - 0.003 - 0.01) / 12; CCG: (0.027 - 0.003 - 0.005) / 12.
     expect = {"hospital": -100 * 0.014 / 12, "community": -25 * 0.014 / 12, "ccg": -60 * 0.019 / 12,

@@ -84,7 +84,8 @@ LEVERS: tuple[Lever, ...] = (
           help="Money spent on system-wide leadership programmes builds trust (IHM and King's Fund reports)"),
     Lever("loss_aversion.factor", "Loss aversion of the just about managing (1 = none)", "Money", 1, 3, 0.05,
           help="Organisations with little to spare fear that a change destabilises them (IHM report)"),
-    Lever("budget.structural_gap", "Structural gap (monthly, share of budget)", "Money", 0, 0.02, 0.001),
+    Lever("budget.structural_gap", "Extra structural gap (monthly, share of budget; on top of demand less efficiency)",
+          "Money", 0, 0.02, 0.001),
     Lever("budget.gap_source", "Structural gap from", "Money", choices=("constant", "demand"),
           help="'demand': from demand growth, funding growth and the efficiency plans deliver (Nuffield Trust report)"),
     Lever("budget.demand_growth", "Demand growth a year (gap from demand)", "Money", 0, 0.06, 0.001),
@@ -189,7 +190,8 @@ PRESETS: tuple[Preset, ...] = (
            "Each new chief executive arrives as a stranger: edges keep fading, hawks spread and more organisations end in deficit.",
            "KF L1797, L2074"),
     Preset("Reorganisation at month 60", {"leadership.reorganisations": [60], "leadership.reorganisation_share": 0.9},
-           "At month 60 nine in ten leaders leave at once: watch trust drop in one step and take years to come back.",
+           "At month 60 nine in ten leaders leave at once: watch trust drop in one step and take about two years to "
+           "come back.",
            "KF L2311"),
     Preset("Organisational regulation", {"regulation.regime": "organisational"},
            "Each body judged on its own books: watch for special measures (dashed outlines); cooperation ends "

@@ -1,11 +1,15 @@
 """The structural gap from the reports' figures (``[budget]``, MODEL.md section 1).
 
 Every month each budget loses a gap x its size: costs that grow faster than income. With
-``gap_source = "constant"`` (the default) the gap is ``structural_gap`` for every type, a
-constant the reports give no figure for. With ``gap_source = "demand"`` it comes from named,
-sourced parameters, per organisation type:
+``gap_source = "demand"`` (the default world) it comes from named, sourced parameters, per
+organisation type, plus ``structural_gap``, an extra gap for a squeeze or a scenario (0 by
+default):
 
     monthly gap = (demand_growth - funding_growth - efficiency x efficiency_delivered) / 12
+                  + structural_gap
+
+With ``gap_source = "constant"`` the gap is ``structural_gap`` alone for every type, a
+constant the reports give no figure for (0.003 in earlier versions' default world).
 
 - ``demand_growth``: demand for health services grew 2.7% a year (NT L156-158; 2.4% for
   other and 4.4% for specialised services expected to 2020-21): costs rise with it.
@@ -35,4 +39,4 @@ def monthly_gap(budget) -> np.ndarray:
         return np.full(len(ORG_TYPES), budget.structural_gap)
     yearly = [budget.demand_growth - budget.funding_growth - budget.efficiency[t] * budget.efficiency_delivered
               for t in ORG_TYPES]
-    return np.array(yearly) / 12.0
+    return np.array(yearly) / 12.0 + budget.structural_gap
