@@ -9,7 +9,7 @@ from sim.config import ConfigError
 from sim.model import CollabModel
 from sim.strategies import CODES
 
-from helpers import make_config
+from helpers import make_config, plain_config
 
 PD = (3.0, 0.0, 5.0, 1.0)
 SNOWDRIFT = (0.7, 0.4, 1.0, 0.0)  # b = 1, c = 0.6: R = b - c/2, S = b - c, T = b, P = 0 (S > P)
@@ -179,8 +179,8 @@ def test_model_adds_the_self_play_payoff():
     # stay in step, and each node's score differs by exactly the mean of R, S, T, P.
     base = {"network.kind": "complete", "network.n_orgs": 6, "strategies.mix": {"random": 1.0},
             "game.noise": 0.1, "experiment.steps": 1}
-    on = CollabModel(make_config(**base, **{"game.self_interaction": True}), seed=3)
-    off = CollabModel(make_config(**base), seed=3)
+    on = CollabModel(plain_config(**base, **{"game.self_interaction": True}), seed=3)
+    off = CollabModel(plain_config(**base), seed=3)
     on.step()
     off.step()
     np.testing.assert_allclose(on.score - off.score, sum(PD) / 4, rtol=1e-12)
