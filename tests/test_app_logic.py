@@ -74,6 +74,7 @@ def test_each_preset_shows_what_its_line_tells_the_audience():
     last = lambda x: x[-1]  # noqa: E731
     base = r["Baseline"]
     assert _mean(base, "cooperation") > 0.5  # "partnerships mostly hold"; the cost of new leaders: next lines
+    assert _mean(r["Established footprint"], "cooperation", lambda x: x[0]) > _mean(base, "cooperation", lambda x: x[0])
     stable, churn = r["Stable leadership"], r["High churn"]
     for key, sign in (("mean_trust", 1), ("hawk_share", -1)):  # stable: more trust, fewer hawks; churn: the reverse
         assert sign * (_mean(stable, key) - _mean(base, key)) > 0 > sign * (_mean(churn, key) - _mean(base, key))

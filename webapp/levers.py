@@ -100,6 +100,8 @@ LEVERS: tuple[Lever, ...] = (
     Lever("game.V", "V: prize (hawk-dove)", "Game", 0.5, 10, 0.5),
     Lever("game.C", "C: cost of a fight (hawk-dove)", "Game", 0.5, 10, 0.5),
     Lever("game.noise", "Mistake rate (a move is flipped by accident)", "Game", 0, 0.2, 0.005),
+    Lever("trust.initial", "Trust the footprint starts with (0.5: a new footprint)", "Trust", 0, 1, 0.05,
+          help="The reports' footprints are new: relationships 'still new' (NT report); 0.8 is an established one"),
     Lever("trust.gain", "Trust gained when a partner collaborates", "Trust", 0, 0.5, 0.01),
     Lever("trust.loss", "Trust lost when a partner defects", "Trust", 0, 0.8, 0.01),
     Lever("information.misread", "Chance a partner's move is misread", "Information", 0, 0.3, 0.01),
@@ -184,6 +186,9 @@ def _tenure(factor: float) -> int:
 PRESETS: tuple[Preset, ...] = (
     Preset("Baseline", {}, "A new footprint with typical NHS turnover: partnerships mostly hold, but every new leader costs some trust.",
            "MODEL.md defaults"),
+    Preset("Established footprint", {"trust.initial": 0.8},
+           "Partners who have worked together for years start with trust 0.8, not 0.5: more of them collaborate "
+           "from the first month.", "NT L455-462, L551-554; KF L471"),
     Preset("Stable leadership", {TENURE: _tenure(3)},
            "Leaders stay three times as long: trust (green edges) builds up and hawks become rare.", "KF L1797, L1869"),
     Preset("High churn", {TENURE: _tenure(1 / 3)},
