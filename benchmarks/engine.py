@@ -76,7 +76,7 @@ def bare_step(m: CollabModel):
     def step():
         m.rng.random(out=u)
         fused_step(m.src, m.dst, trust, last, seen, grudge, bias, payoff, cfg.strategies.beta, cfg.game.noise,
-                   cfg.trust.gain, cfg.trust.loss, cfg.game.shift, cfg.game.surplus, u, score, money, kernels.EVERY_DEAL)
+                   cfg.trust.gain, cfg.trust.loss, cfg.game.shift, cfg.game.surplus, u, score, money)
 
     return step
 
