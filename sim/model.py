@@ -224,6 +224,12 @@ class CollabModel(Model):
         rep = self.node_replicate if on == "node" else self.edge_replicate
         return np.bincount(rep, values, self.replicates)
 
+    def side_sum(self, src_side, dst_side) -> np.ndarray:
+        """Each organisation's sum over its relationships of a per-side value: ``src_side[e]``
+        counts for ``src[e]`` (side 0), ``dst_side[e]`` for ``dst[e]`` (side 1)."""
+        n = len(self.types)
+        return np.bincount(self.src, src_side, n) + np.bincount(self.dst, dst_side, n)
+
     def _initial_strategies(self, mix: dict[str, float]) -> np.ndarray:
         names = [s for s in mix if mix[s] > 0]
         p = np.array([mix[s] for s in names])
@@ -236,11 +242,10 @@ class CollabModel(Model):
     # -- per-node views (cached until the moves or trust change) -------------------------
     def _per_node(self):
         if self._node_cache != self.steps:
-            n = len(self.types)
             deg = np.maximum(self.degree, 1)
-            coop = np.bincount(self.src, self.moves[:, 0], n) + np.bincount(self.dst, self.moves[:, 1], n)
-            out = np.bincount(self.src, self.trust[:, 0], n) + np.bincount(self.dst, self.trust[:, 1], n)
-            inn = np.bincount(self.src, self.trust[:, 1], n) + np.bincount(self.dst, self.trust[:, 0], n)
+            coop = self.side_sum(self.moves[:, 0], self.moves[:, 1])
+            out = self.side_sum(self.trust[:, 0], self.trust[:, 1])
+            inn = self.side_sum(self.trust[:, 1], self.trust[:, 0])
             self._node_values = (coop / deg, out / deg, inn / deg)
             self._node_cache = self.steps
         return self._node_values

@@ -37,8 +37,7 @@ class Capacity(Component):
 
     def constrain(self, moves):
         m = self.model
-        n = len(m.types)
-        intended = np.bincount(m.src, moves[:, 0], n) + np.bincount(m.dst, moves[:, 1], n)
+        intended = m.side_sum(moves[:, 0], moves[:, 1])
         deliver = np.minimum(1.0, self.cfg.relationships / np.maximum(intended, 1.0))
         u = self.stream.uniform(self.sides.shape, m.edge_bounds)
         np.logical_and(moves == COOPERATE, u >= deliver[self.sides], out=self.stalled)

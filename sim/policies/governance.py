@@ -123,7 +123,5 @@ class Governance(Component):
 
     def _dividends(self) -> np.ndarray:
         """Per organisation: the plan dividend this month's mutual cooperation would earn."""
-        m = self.model
-        both = m.mutual.astype(np.float64)
-        n = len(m.money)
-        return self.dividend * (np.bincount(m.src, both, n) + np.bincount(m.dst, both, n))
+        both = self.model.mutual.astype(np.float64)
+        return self.dividend * self.model.side_sum(both, both)

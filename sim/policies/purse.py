@@ -80,8 +80,7 @@ class Purse(Component):
         takes = lambda t: (t != CCG) & (t != ACUTE)  # a partner that can take activity on
         self.shares_src = (src_t == ACUTE) & takes(dst_t)  # edge where src is the acute side
         self.shares_dst = (dst_t == ACUTE) & takes(src_t)
-        n = len(types)
-        self.activity_partners = (np.bincount(m.src, self.shares_src, n) + np.bincount(m.dst, self.shares_dst, n))
+        self.activity_partners = m.side_sum(self.shares_src, self.shares_dst)
         self.floor = cfg.foundation_floor > 0 and cfg.payment != "block_contract"
         self.foundation = m.network.foundation & (types == ACUTE)
         # The most income a foundation trust may lose in a month (no limit for the others).
@@ -105,8 +104,7 @@ class Purse(Component):
         m, fp, n_fp = self.model, self.footprint, self.n_fp
         deviation = np.zeros(len(m.types))  # each provider's payment this month less its contract
         if self.pbr:  # tariff income lost where activity was shared
-            n = len(m.types)
-            shared = np.bincount(m.src, m.mutual & self.shares_src, n) + np.bincount(m.dst, m.mutual & self.shares_dst, n)
+            shared = m.side_sum(m.mutual & self.shares_src, m.mutual & self.shares_dst)
             deviation -= self.cfg.tariff * shared
         if self.floor:  # the guarantee tops income (payment and what pooling moved) up to the floor
             pooled = getattr(getattr(m, "incentives", None), "pooled", None)
