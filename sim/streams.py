@@ -10,11 +10,19 @@ Many runs can share one model along a replicate axis (``sim.model``): node and e
 hold the replicates one after another, and a stream keeps one generator per replicate,
 filling each replicate's block of an array from that replicate's generator. A run's draws are
 therefore the same whether it runs alone or in a batch of any size.
+
+The month's uniforms are drawn by a compiled loop over every replicate at once
+(``_fill_uniform``): numpy's PCG64, step for step (its 128-bit state is read from, and handed
+back to, numpy's generator), so the numbers are numpy's own, bit for bit
+(tests/test_engine.py), without a Python call per replicate and month.
 """
 
 import zlib
 
 import numpy as np
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
 from numpy.random.bit_generator import ISeedSequence
 
 
@@ -93,41 +101,91 @@ def _seed_words(seeds: np.ndarray, key: int) -> np.ndarray:
 class Stream:
     """One component's draws for every replicate of a batch.
 
-    ``uniform`` hands out the same-shaped block of uniforms each time it is called (once a
-    month, say). It draws ``BLOCK`` calls' worth at once, per replicate, which fills the same
-    numbers in the same order as drawing call by call (a generator fills an array
-    sequentially), so results do not depend on the block size; it only saves Python calls.
+    ``uniform`` hands out the next array of uniforms of a shape (once a month, say), filled
+    by ``_fill_uniform`` from each replicate's PCG64 state; ``generators`` hands numpy's
+    generators back, at the point the stream has reached, for other kinds of draws (set-up).
     """
-
-    BLOCK = 12
 
     def __init__(self, seeds, name: str):
         self.name = name
-        self.generators = generators(seeds, name)
-        self._blocks: dict[tuple, list] = {}  # shape -> [buffer, next index]
+        self._generators = generators(seeds, name)
+        self._state = None  # (R, 4) uint64 PCG64 states while uniforms are drawn here
+        self._out: dict[tuple, np.ndarray] = {}  # shape -> the array ``uniform`` fills
+
+    @property
+    def generators(self) -> list[np.random.Generator]:
+        """Each replicate's numpy generator, where the stream has got to."""
+        if self._state is not None:
+            for g, (hi, lo, inc_hi, inc_lo) in zip(self._generators, self._state.tolist()):
+                state = g.bit_generator.state
+                state["state"] = {"state": hi << 64 | lo, "inc": inc_hi << 64 | inc_lo}
+                g.bit_generator.state = state
+            self._state = None
+        return self._generators
 
     def uniform(self, shape: tuple, bounds: np.ndarray) -> np.ndarray:
         """The next uniforms on [0, 1) in an array of ``shape``: rows bounds[r]:bounds[r + 1]
-        from replicate r's generator. Returns a view into the stream's buffer, valid until
-        the next call with this shape."""
-        entry = self._blocks.get(shape)
-        if entry is None:
-            entry = self._blocks[shape] = [self._fill(shape, bounds, np.empty((self.BLOCK, *shape))), 0]
-        elif entry[1] == self.BLOCK:  # refilled in place: a fresh buffer can page-fault every time
-            entry[0], entry[1] = self._fill(shape, bounds, entry[0]), 0
-        block, i = entry
-        entry[1] += 1
-        return block[i]
-
-    def _fill(self, shape: tuple, bounds: np.ndarray, block: np.ndarray) -> np.ndarray:
-        gens = self.generators
-        if len(gens) == 1:
-            gens[0].random(out=block)
-            return block
-        for g, a, b in zip(gens, bounds[:-1], bounds[1:]):
-            block[:, a:b] = g.random((self.BLOCK, b - a, *shape[1:]))
-        return block
+        from replicate r's generator, in the order ``Generator.random`` would fill them.
+        Returns an array the stream keeps, valid until the next call with this shape."""
+        if self._state is None:
+            self._state = np.array([_words(g) for g in self._generators], dtype=np.uint64).reshape(-1, 4)
+        out = self._out.get(shape)
+        if out is None:
+            out = self._out[shape] = np.empty(shape)
+        _fill_uniform(self._state, np.asarray(bounds, dtype=np.int64), out.reshape(shape[0], int(np.prod(shape[1:]))))
+        return out
 
     def normal(self, mean: float, sd: float, bounds: np.ndarray) -> np.ndarray:
         """Normal draws, one per row, from each replicate's generator (for set-up)."""
         return np.concatenate([g.normal(mean, sd, b - a) for g, a, b in zip(self.generators, bounds[:-1], bounds[1:])])
+
+
+# -- numpy's PCG64, compiled ------------------------------------------------------------------
+# numpy (numpy/random/src/pcg64): the state s is 128 bits; each draw steps s = s * MULT + inc
+# (mod 2**128), then outputs the 64 bits (hi ^ lo) rotated right by hi >> 58; a double is
+# the top 53 bits times 2**-53.
+_MULT = 0x2360ED051FC65DA44385DF649FCCF645
+_MASK64 = (1 << 64) - 1
+
+
+def _words(g: np.random.Generator) -> list[int]:
+    """A PCG64 generator's state as four 64-bit words: state hi, lo, increment hi, lo."""
+    s = g.bit_generator.state["state"]
+    return [s["state"] >> 64, s["state"] & _MASK64, s["inc"] >> 64, s["inc"] & _MASK64]
+
+
+@intrinsic
+def _lcg_step(typingctx, hi, lo, inc_hi, inc_lo):
+    """(hi:lo) * MULT + (inc_hi:inc_lo) mod 2**128, as (hi, lo): one 128-bit multiply."""
+    sig = types.UniTuple(types.uint64, 2)(types.uint64, types.uint64, types.uint64, types.uint64)
+
+    def codegen(context, builder, signature, args):
+        i64, i128 = ir.IntType(64), ir.IntType(128)
+
+        def join(h, low):
+            return builder.or_(builder.shl(builder.zext(h, i128), ir.Constant(i128, 64)), builder.zext(low, i128))
+
+        s = builder.add(builder.mul(join(args[0], args[1]), ir.Constant(i128, _MULT)), join(args[2], args[3]))
+        new_hi = builder.trunc(builder.lshr(s, ir.Constant(i128, 64)), i64)
+        return context.make_tuple(builder, signature.return_type, (new_hi, builder.trunc(s, i64)))
+
+    return sig, codegen
+
+
+_S58, _S11, _S63, _S64 = np.uint64(58), np.uint64(11), np.uint64(63), np.uint64(64)
+
+
+@njit(cache=True)
+def _fill_uniform(state, bounds, out):
+    """Fill ``out`` (rows, k) with uniforms, rows bounds[r]:bounds[r + 1] from the PCG64
+    state ``state[r]`` (hi, lo, inc_hi, inc_lo), which is advanced."""
+    for r in range(bounds.shape[0] - 1):
+        hi, lo, inc_hi, inc_lo = state[r, 0], state[r, 1], state[r, 2], state[r, 3]
+        for i in range(bounds[r], bounds[r + 1]):
+            for k in range(out.shape[1]):
+                hi, lo = _lcg_step(hi, lo, inc_hi, inc_lo)
+                v = hi ^ lo
+                rot = hi >> _S58
+                x = (v >> rot) | (v << ((_S64 - rot) & _S63))
+                out[i, k] = (x >> _S11) * (1.0 / 9007199254740992.0)
+        state[r, 0], state[r, 1] = hi, lo

@@ -12,7 +12,7 @@ from sim import engine, kernels, metrics, strategies
 from sim.config import ORG_TYPES
 from sim.model import CollabModel
 from sim.pipeline import Component, guarded
-from sim.streams import generator, generators
+from sim.streams import Stream, generator, generators
 from sim.sweep.executors import SerialExecutor
 
 from helpers import make_config
@@ -262,3 +262,23 @@ def test_generators_made_at_once_equal_numpys_seed_sequence(seeds, name):
     for seed, g in zip(seeds, made):
         assert g.bit_generator.state == generator(seed, name).bit_generator.state
         assert g.random() == generator(seed, name).random()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(0, 2**40), min_size=1, max_size=5), st.integers(1, 4), st.integers(0, 30),
+       st.data())
+def test_a_stream_s_uniforms_are_numpy_s_own_draws(seeds, width, months, data):
+    # Stream.uniform steps numpy's PCG64 in a compiled loop for every replicate at once; each
+    # replicate's rows must be exactly what its numpy generator's random() gives, month after
+    # month, and the generators handed back must carry on where the stream got to.
+    sizes = data.draw(st.lists(st.integers(0, 9), min_size=len(seeds), max_size=len(seeds)))
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    stream, reference = Stream(seeds, "decide"), [generator(s, "decide") for s in seeds]
+    for _ in range(months):
+        u = stream.uniform((int(bounds[-1]), width), bounds).copy()
+        expected = np.concatenate([g.random((n, width)) for g, n in zip(reference, sizes)])
+        assert np.array_equal(u, expected)
+    for g, ref in zip(stream.generators, reference):  # set-up draws go through numpy again
+        assert g.normal() == ref.normal()
+    u = stream.uniform((int(bounds[-1]),), bounds)
+    assert np.array_equal(u, np.concatenate([g.random(n) for g, n in zip(reference, sizes)]))
