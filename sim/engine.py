@@ -55,16 +55,19 @@ def run_batch(config: Config, seeds: list[int], series: tuple[str, ...] | None =
 
     model = CollabModel(config, seeds=seeds)
     model.run()
+    by_run = model.recorder.by_run()
+    summaries = metrics.summarise_runs(by_run, config)
+    if window:
+        part = (by_run["step"][0] >= window[0]) & (by_run["step"][0] <= window[-1])
+        # Rows made contiguous: a row's mean then adds in the same order alone or in a batch.
+        coop, trust = (np.ascontiguousarray(by_run[k][:, part]).mean(axis=1) for k in ("cooperation", "mean_trust"))
+        for r, outcomes in enumerate(summaries):
+            outcomes["window_cooperation"], outcomes["window_trust"] = float(coop[r]), float(trust[r])
     runs = []
-    for r, seed in enumerate(model.seeds):
-        cols = model.recorder.columns(r)
-        outcomes = metrics.summarise(cols, config)
-        if window:
-            part = (cols["step"] >= window[0]) & (cols["step"] <= window[-1])
-            outcomes["window_cooperation"] = float(cols["cooperation"][part].mean())
-            outcomes["window_trust"] = float(cols["mean_trust"][part].mean())
-        keep = cols if series is None else {k: cols[k] for k in series}
-        runs.append(Run(key, seed, outcomes, {k: np.array(v) for k, v in keep.items()}))
+    for r, (seed, outcomes) in enumerate(zip(model.seeds, summaries)):
+        cols = model.recorder.columns(r) if series is None or series else {}
+        kept = cols if series is None else {k: cols[k] for k in series}
+        runs.append(Run(key, seed, outcomes, {k: np.array(v) for k, v in kept.items()}))
     return runs
 
 

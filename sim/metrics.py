@@ -44,8 +44,10 @@ class Series:
 
 @dataclass(frozen=True)
 class Summary:
-    """A number a run is summarised by: ``compute(series, config)`` reads the run's monthly
-    series (a mapping of name to array) and returns a float, or None when it is undefined."""
+    """A number a run is summarised by: ``compute(series, config)`` reads monthly series
+    (a mapping of name to a (runs, months) array: a row per run) and returns one value per
+    run, so a batch of runs is summarised at once. ``event``: the value is the month an event happened, a
+    whole number, NaN (reported as None) where the run never reached it."""
 
     name: str
     label: str
@@ -53,6 +55,7 @@ class Summary:
     compute: Callable
     better: str = "higher"  # "higher", "lower" or "" (neither)
     headline: bool = False
+    event: bool = False
 
 
 def _capacity_stalled(m, rec):
@@ -223,36 +226,40 @@ class Recorder:
                 out[name] = block[:, len(names) + j]
         return out
 
+    def by_run(self) -> dict[str, np.ndarray]:
+        """Every run's monthly series (``SERIES``) as (runs, months) arrays, a row per run (the
+        form ``summarise_runs`` reads); "step" as (1, months)."""
+        block = np.ascontiguousarray(self.data[: self.n, :, : len(SERIES)].transpose(2, 1, 0))
+        return {"step": np.arange(1, self.n + 1)[None, :], **dict(zip(SERIES_NAMES, block))}
+
     def frame(self, r: int = 0) -> pd.DataFrame:
         return pd.DataFrame(self.columns(r))
 
 
 # -- summaries ----------------------------------------------------------------------------
-def first_lasting(series: np.ndarray, ok: np.ndarray, window: int) -> int | None:
-    """First step from which ``ok`` holds to the end of the run, provided that stretch is
-    at least ``window`` steps long; None if there is none (not reached within the run)."""
-    if len(ok) == 0 or not ok[-1]:
-        return None
-    bad = np.flatnonzero(~ok)
-    start = 0 if len(bad) == 0 else bad[-1] + 1
-    if len(ok) - start < window:
-        return None
-    return int(series[start])
+def first_lasting(steps: np.ndarray, ok: np.ndarray, window: int) -> np.ndarray:
+    """Per run (row of ``ok``, (runs, months)): the first of ``steps`` (months,) from which
+    ``ok`` holds to the end of the run, provided that stretch is at least ``window`` steps
+    long; NaN if there is none (not reached within the run)."""
+    months = ok.shape[1]
+    if months == 0:
+        return np.full(ok.shape[0], np.nan)
+    bad = ~ok
+    start = np.where(bad.any(axis=1), months - np.argmax(bad[:, ::-1], axis=1), 0)  # after the last month not ok
+    reached = ok[:, -1] & (months - start >= window)
+    return np.where(reached, np.asarray(steps, dtype=np.float64)[np.minimum(start, months - 1)], np.nan)
 
 
 def _last(name):
-    return lambda s, cfg: float(s[name][-1])
+    return lambda s, cfg: s[name][:, -1]
 
 
 def _mean(name):
-    return lambda s, cfg: float(np.mean(s[name]))
+    return lambda s, cfg: s[name].mean(axis=1)
 
 
 def _time_to(test, threshold):
-    def compute(s, cfg):
-        coop = np.asarray(s["cooperation"])
-        return first_lasting(np.asarray(s["step"]), test(coop, threshold), cfg.output.stable_window)
-    return compute
+    return lambda s, cfg: first_lasting(s["step"][0], test(s["cooperation"], threshold), cfg.output.stable_window)
 
 
 SUMMARIES = (
@@ -280,13 +287,13 @@ SUMMARIES = (
     # What the centre must find: support paid (special measures and transitional funding)
     # plus deficits still outstanding. Fines are transfers to the centre and are left out.
     Summary("public_cost", "Public cost", "money: support paid + deficits left",
-            lambda s, cfg: float(s["intervention_cost_total"][-1] + s["funding_total"][-1] + s["deficit_total"][-1]),
+            lambda s, cfg: s["intervention_cost_total"][:, -1] + s["funding_total"][:, -1] + s["deficit_total"][:, -1],
             "lower", headline=True),
     # Plans whose term has ended: savings promised and delivered (optimism bias).
     Summary("savings_planned", "Savings promised", "money", _last("savings_planned"), ""),
     Summary("savings_realised", "Savings delivered", "money", _last("savings_realised")),
     Summary("savings_shortfall", "Savings shortfall", "money",
-            lambda s, cfg: float(s["savings_planned"][-1] - s["savings_realised"][-1]), "lower"),
+            lambda s, cfg: s["savings_planned"][:, -1] - s["savings_realised"][:, -1], "lower"),
     Summary("final_commissioner_balance", "Commissioner balance at the end", "money: CCGs' balances",
             _last("commissioner_balance"), ""),
     Summary("paid_to_providers_total", "Paid to providers", "money", _last("paid_to_providers_total"), ""),
@@ -302,9 +309,9 @@ SUMMARIES = (
     Summary("benefits_total", "Investment benefits realised", "money", _last("benefits_total")),
     Summary("savings_returned_total", "Shared savings returned", "money", _last("savings_returned_total"), ""),
     Summary("time_to_stable_cooperation", "Months to stable cooperation", "months; none if not reached",
-            _time_to(np.greater_equal, STABLE_COOPERATION), "lower"),
+            _time_to(np.greater_equal, STABLE_COOPERATION), "lower", event=True),
     Summary("time_to_collapse", "Months to collapse", "months; none if not reached",
-            _time_to(np.less_equal, COLLAPSE), ""),
+            _time_to(np.less_equal, COLLAPSE), "", event=True),
 )
 SUMMARY_BY_NAME = {s.name: s for s in SUMMARIES}
 
@@ -335,13 +342,26 @@ def summary_names(cfg) -> list[str]:
 def summarise(series, cfg) -> dict:
     """A run's summary numbers from its monthly series (a DataFrame or a mapping of arrays),
     and, when the config has a defection shock, how fast trust fell and came back."""
-    series = {k: np.asarray(series[k]) for k in series}
-    out = {"steps": int(series["step"][-1])}
+    return summarise_runs({k: np.asarray(series[k])[None, :] for k in series}, cfg)[0]
+
+
+def summarise_runs(series: dict[str, np.ndarray], cfg) -> list[dict]:
+    """``summarise`` for many runs of ``cfg`` at once: ``series`` maps each monthly series
+    to a (runs, months) array, a row per run (rows contiguous: a mean over a row then adds
+    in the same order alone or in a batch); one dict per run."""
+    steps = series["step"][0]
+    runs = next(len(v) for k, v in series.items() if k != "step")
+    columns = [("steps", np.full(runs, steps[-1]), True)]
     for s in SUMMARIES:
-        out[s.name] = s.compute(series, cfg)
+        values = np.broadcast_to(np.asarray(s.compute(series, cfg), dtype=np.float64), (runs,))
+        columns.append((s.name, values, s.event))
+    names, whole = [c[0] for c in columns], [c[2] for c in columns]
+    out = [{name: (None if np.isnan(v) else int(v)) if w else v for name, v, w in zip(names, row, whole)}
+           for row in zip(*(c[1].tolist() for c in columns))]
     shock = cfg.strategies.defection_shock
     if shock:
-        out.update(trust_response(np.asarray(series["step"]), np.asarray(series["mean_trust"]), shock[0], shock[1]))
+        for r, run in enumerate(out):
+            run.update(trust_response(steps, series["mean_trust"][r], shock[0], shock[1]))
     return out
 
 

@@ -156,7 +156,7 @@ def test_a_new_outcome_is_one_registry_entry(monkeypatch, capsys, tmp_path):
     from sim import cli
 
     extra = metrics.Summary("final_trust_x100", "Trust in percent", "points",
-                            lambda s, cfg: 100 * float(s["mean_trust"][-1]), headline=True)
+                            lambda s, cfg: 100 * s["mean_trust"][:, -1], headline=True)
     monkeypatch.setattr(metrics, "SUMMARIES", (*metrics.SUMMARIES, extra))
     cfg = tmp_path / "c.toml"
     cfg.write_text('[experiment]\nname = "x"\nsteps = 5\n[compare]\nseeds = 2\n'

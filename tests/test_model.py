@@ -193,9 +193,12 @@ def test_agent_data_every_n_steps():
 
 def test_time_to_stable_cooperation_and_collapse():
     steps = np.arange(1, 11)
-    assert metrics.first_lasting(steps, np.array([0, 0, 1, 0, 1, 1, 1, 1, 1, 1], bool), 3) == 5
-    assert metrics.first_lasting(steps, np.array([1] * 9 + [0], bool), 3) is None
-    assert metrics.first_lasting(steps, np.array([0] * 8 + [1, 1], bool), 3) is None
+    runs = np.array([[0, 0, 1, 0, 1, 1, 1, 1, 1, 1],  # holds from month 5 on
+                     [1] * 9 + [0],  # lost at the end
+                     [0] * 8 + [1, 1],  # holds, but for under 3 months
+                     [1] * 10], bool)  # holds from the start
+    np.testing.assert_array_equal(metrics.first_lasting(steps, runs, 3), [5, np.nan, np.nan, 1])
+    assert np.isnan(metrics.first_lasting(steps[:0], runs[:, :0], 3)).all()
 
 
 def test_foundation_trusts_value_independence():
