@@ -99,14 +99,17 @@ def _row(folder: store.Folder, entry: tuple[int, int, str], params: list[str], d
     name = store.run_name(point, replicate)
     try:
         if state == "ok":
-            info = store.read_run_info(folder.run_path(name))
+            info = folder.run_info(name)
         else:
             info = store.read_error_info(folder.error_path(name))
         row = {k: info[k] for k in IDS}
         row.update({p: store.cell(info["params"][p]) for p in params})
         row.update(status=info["status"], error=info.get("error"), elapsed_s=info["elapsed_s"])
     except (store.DamagedRun, KeyError, TypeError):
-        damaged.append(name)
+        path = folder.run_path(name) if state == "ok" else None
+        batch = Path(path).stem if path else name
+        if batch not in damaged:  # a damaged file is named once, however many runs it holds
+            damaged.append(batch)
         return None
     row.update(info.get("outcomes", {}))
     return row
@@ -133,13 +136,13 @@ def load_series(path: str | Path, columns: list[str] | None = None, filters=None
 
     folder, _ = open_sweep(path)
     tables, damaged = [], []
-    for name in sorted(folder.run_names()):
+    for batch in sorted(folder.batches(), key=store.batch_runs):
+        path = folder.batch_path(batch)
         try:
-            store.read_run_info(folder.run_path(name))
-            table = pq.read_table(folder.run_path(name), columns=columns, filters=filters,
-                                  page_checksum_verification=True)
+            store.read_run_info(path)
+            table = pq.read_table(path, columns=columns, filters=filters, page_checksum_verification=True)
         except (store.DamagedRun, OSError, pa.ArrowException):
-            damaged.append(name)
+            damaged.append(batch)
             continue
         tables.append(table.replace_schema_metadata(None))
     if not tables:

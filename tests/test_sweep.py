@@ -160,7 +160,8 @@ def test_files_hold_series_and_outcomes_and_a_run_reruns_alone(tmp_path):
     plan, out, counts = sweep_at(tmp_path)
     assert counts == {"runs": 8, "ok": 8, "error": 0, "ran": 8}
     names = sorted(p.name for p in (out / "runs").iterdir())
-    assert names == [f"{store.run_name(p, r)}.parquet" for p, r in plan.runs()]
+    assert names == [f"{store.batch_name(p, 0, 1)}.parquet" for p in range(4)]  # a file per batch (2 seeds)
+    assert store.Folder(out).finished() == {store.run_name(p, r) for p, r in plan.runs()}
     runs = results.load(out)
     assert list(runs["run"]) == list(range(8)) and (runs["status"] == "ok").all()
     assert list(runs["seed"]) == [plan.seed(p, r) for p, r in plan.runs()]
@@ -269,7 +270,7 @@ def test_resume_runs_only_what_is_missing_and_keeps_the_rest(tmp_path):
     plan, out, _ = sweep_at(tmp_path)
     before = results.load(out)
     kept = {p.name: p.stat().st_mtime_ns for p in (out / "runs").iterdir()}
-    for name in ("p000000-r001", "p000003-r000"):
+    for name in ("p000000-r000-001", "p000003-r000-001"):  # two batches of two runs
         (out / "runs" / f"{name}.parquet").unlink()
         kept.pop(f"{name}.parquet")
     (out / "runs" / ".p000000-r001.parquet.abc.tmp").write_bytes(b"half a file")  # a writer killed mid-write
@@ -279,7 +280,7 @@ def test_resume_runs_only_what_is_missing_and_keeps_the_rest(tmp_path):
     with pytest.raises(ConfigError, match="holds a different sweep"):
         runner.run(changed, out, resume=True, progress=False)
     counts = runner.run(plan, out, resume=True, progress=False)
-    assert counts == {"runs": 8, "ok": 8, "error": 0, "ran": 2}
+    assert counts == {"runs": 8, "ok": 8, "error": 0, "ran": 4}
     assert {p.name: p.stat().st_mtime_ns for p in (out / "runs").iterdir() if p.name in kept} == kept
     assert not list(out.rglob("*.tmp"))
     pd.testing.assert_frame_equal(comparable(results.load(out)), comparable(before), check_exact=True)
@@ -316,7 +317,7 @@ def test_kill_9_mid_sweep_then_resume_finishes_exactly_the_planned_runs(tmp_path
         except ProcessLookupError:
             pass
     plan, reference, _ = sweep_at(tmp_path, text, out="reference")
-    assert sorted(p.name for p in (out / "runs").iterdir()) == sorted(p.name for p in (reference / "runs").iterdir())
+    assert store.Folder(out).finished() == store.Folder(reference).finished() == {store.run_name(p, r) for p, r in plan.runs()}
     assert not list(out.rglob("*.tmp")) and not list((out / "errors").iterdir())
     pd.testing.assert_frame_equal(comparable(results.load(out)), comparable(results.load(reference)), check_exact=True)
     pd.testing.assert_frame_equal(results.load_series(out).sort_values(["run", "step"], ignore_index=True),
@@ -343,7 +344,7 @@ def test_a_failed_write_leaves_no_file_and_stops_the_sweep_for_resume(tmp_path, 
     real = os.replace
 
     def flaky(src, dst):
-        if str(dst).endswith("p000001-r000.parquet"):
+        if str(dst).endswith("p000001-r000-001.parquet"):
             raise OSError("disk full")
         return real(src, dst)
 
@@ -353,7 +354,7 @@ def test_a_failed_write_leaves_no_file_and_stops_the_sweep_for_resume(tmp_path, 
     monkeypatch.setattr(store.os, "replace", real)
     out = tmp_path / "out"
     finished = store.Folder(out).finished()
-    assert {"p000000-r000", "p000000-r001"} <= finished and "p000001-r000" not in finished
+    assert {"p000000-r000", "p000000-r001"} <= finished and not {"p000001-r000", "p000001-r001"} & finished
     assert not list(out.rglob("*.tmp")) and not list((out / "errors").iterdir())
     assert runner.run(plan, out, resume=True, progress=False) == {"runs": 8, "ok": 8, "error": 0, "ran": 8 - len(finished)}
 

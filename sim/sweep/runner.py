@@ -1,7 +1,7 @@
 """Streaming a sweep's runs through an executor, with resume.
 
-The parent submits runs lazily and keeps only about twice the executor's capacity in
-flight; each worker writes its own run file and returns a few numbers, so the parent's
+The parent submits batches of runs lazily and keeps only about twice the executor's capacity
+in flight; each worker writes its batch's file and returns a few numbers, so the parent's
 memory stays flat however many runs there are. What is done is read from the files in the
 sweep folder, so a sweep killed at any moment and started again with ``resume=True`` runs
 exactly the runs that have no file yet.
@@ -124,22 +124,25 @@ def manifest(sweep: Sweep, created: str, status: str, counts: dict) -> dict:
 def tasks(sweep: Sweep, folder: store.Folder, retry_errors: bool = False):
     """The runs still to do, built one at a time as the executor has room for them; what
     is done is asked of the folder run by run, so nothing grows with the sweep."""
+    base = (None, None)  # the last point's config data, made once and shared by its runs
     for point, rep in sweep.runs():
         state = folder.state(store.run_name(point, rep))
         if state == "ok" or (state == "error" and not retry_errors):
             continue
-        data = sweep.config_data(point, rep)
-        data["output"]["agent_every"] = 0  # a sweep keeps model-level series only
-        yield Task(str(folder.root), point, rep, sweep.run_number(point, rep), sweep.seed(point, rep),
-                   sweep.points[point], data)
+        if base[0] != point:
+            base = (point, sweep.config_data(point))
+            base[1]["output"]["agent_every"] = 0  # a sweep keeps model-level series only
+        seed = sweep.seed(point, rep)
+        data = {**base[1], "experiment": {**base[1]["experiment"], "seed": seed}}  # its own seed; the rest shared
+        yield Task(str(folder.root), point, rep, sweep.run_number(point, rep), seed, sweep.points[point], data)
 
 
 def batched(tasks, size: int):
     """Consecutive runs of the same point, ``size`` at a time (one model runs each group
-    along its replicate axis; see ``sim.engine``)."""
+    along its replicate axis, see ``sim.engine``; one file holds it, see ``store``)."""
     group: list = []
     for task in tasks:
-        if group and (task.point != group[0].point or len(group) == size):
+        if group and (task.point != group[0].point or task.replicate != group[-1].replicate + 1 or len(group) == size):
             yield group
             group = []
         group.append(task)

@@ -1,13 +1,19 @@
 """The on-disk layout of a sweep, written so that a kill at any moment loses nothing.
 
     <folder>/sweep.json          manifest: base config, parameters, points, seeds, versions
-    <folder>/runs/pNNNNNN-rRRR.parquet   one finished run: its time series (one row per step);
-                                          its parameters and end-of-run outcomes are also in
-                                          the file's footer (key ``collabsim.run``)
+    <folder>/runs/pNNNNNN-rAAA-BBB.parquet   finished runs AAA to BBB of point NNNNNN (one
+                                          batch; pNNNNNN-rAAA.parquet for a batch of one):
+                                          their time series (one row per run and step, with
+                                          the run's ids), and their parameters and end-of-run
+                                          outcomes in the file's footer (key ``collabsim.run``,
+                                          a list of run records)
     <folder>/errors/pNNNNNN-rRRR.json    one run that raised: its parameters and the error
     <folder>/summary.parquet      one row per run (written when the sweep finishes)
     <folder>/.lock                held (flock) by the one sweep writing the folder
 
+A batch of runs (consecutive replicates of one point, run as one model; ``sim.engine``) is
+written as one file: one Parquet write and one flush to disk for hundreds of runs, which is
+what lets a sweep keep up with the model (a file per run cost more than the run itself).
 Every file is written to a hidden temporary name in its own folder, flushed to disk and
 renamed into place, so a file either exists whole or not at all; what is done is read from
 the files present, never from a log that a crash could leave behind. A file damaged later
@@ -40,6 +46,20 @@ os.umask(_UMASK)
 
 def run_name(point: int, replicate: int) -> str:
     return f"p{point:06d}-r{replicate:03d}"
+
+
+def batch_name(point: int, first: int, last: int) -> str:
+    """The file name (without suffix) of runs ``first``..``last`` (inclusive) of ``point``."""
+    return run_name(point, first) if first == last else f"{run_name(point, first)}-{last:03d}"
+
+
+def batch_runs(name: str) -> tuple[int, int, int]:
+    """(point, first, last) of a batch file's name; ValueError if it is not one."""
+    point, _, reps = name.partition("-r")
+    first, _, last = reps.partition("-")
+    if not point.startswith("p") or not first.isdigit() or (last and not last.isdigit()):
+        raise ValueError(name)
+    return int(point[1:]), int(first), int(last or first)
 
 
 def now() -> str:
@@ -104,6 +124,8 @@ class Folder:
         self.manifest = self.root / MANIFEST
         self.summary = self.root / SUMMARY
         self._runs, self._errors = str(self.runs), str(self.errors)
+        self._index = None  # point -> [(first, last, batch)]: see run_path
+        self._infos: tuple = (None, {})  # the last run file read by run_info, and its records
 
     def create(self) -> None:
         self.runs.mkdir(parents=True, exist_ok=True)
@@ -149,28 +171,72 @@ class Folder:
         finally:
             os.close(fd)
 
-    def run_path(self, name: str) -> str:
-        return os.path.join(self._runs, f"{name}.parquet")
+    def batch_path(self, batch: str) -> str:
+        return os.path.join(self._runs, f"{batch}.parquet")
 
     def error_path(self, name: str) -> str:
         return os.path.join(self._errors, f"{name}.json")
 
+    def batches(self):
+        """Names of the run files (batches), streamed from the folder."""
+        for batch in _names(self.runs, ".parquet"):
+            try:
+                batch_runs(batch)
+            except ValueError:
+                continue  # not a run file of ours
+            yield batch
+
     def run_names(self):
         """Names of the finished runs, streamed from the folder (no list is built)."""
-        return _names(self.runs, ".parquet")
+        for batch in self.batches():
+            point, first, last = batch_runs(batch)
+            for rep in range(first, last + 1):
+                yield run_name(point, rep)
 
     def error_names(self):
         """Names of the runs that raised and have not since finished."""
-        return (n for n in _names(self.errors, ".json") if not os.path.exists(self.run_path(n)))
+        self.refresh()
+        return (n for n in _names(self.errors, ".json") if self.run_path(n) is None)
 
     def finished(self) -> set[str]:
         return set(self.run_names())
 
+    def refresh(self) -> None:
+        """Forget the index of run files: the folder changed."""
+        self._index = None
+
+    def run_path(self, name: str) -> str | None:
+        """The file that holds finished run ``name``, or None. Looked up in an index of the
+        batch files (one entry per file, built on first use; ``refresh`` after writing)."""
+        if self._index is None:
+            self._index = {}
+            for batch in self.batches():
+                point, first, last = batch_runs(batch)
+                self._index.setdefault(point, []).append((first, last, batch))
+        point, rep = batch_runs(name)[:2]
+        for first, last, batch in self._index.get(point, ()):
+            if first <= rep <= last:
+                return self.batch_path(batch)
+        return None
+
     def state(self, name: str) -> str | None:
         """"ok", "error" or None (not run yet) for one run."""
-        if os.path.exists(self.run_path(name)):
+        if self.run_path(name) is not None:
             return "ok"
         return "error" if os.path.exists(self.error_path(name)) else None
+
+    def run_info(self, name: str) -> dict:
+        """Finished run ``name``'s record (ids, parameters, outcomes), from its file's footer;
+        the last file's records are kept, so reading a batch's runs in order reads it once."""
+        path = self.run_path(name)
+        if path is None:
+            raise DamagedRun("no file holds it")
+        if self._infos[0] != path:
+            self._infos = (path, {run_name(r["point"], r["replicate"]): r for r in read_run_info(path)})
+        info = self._infos[1].get(name)
+        if info is None:
+            raise DamagedRun("its file's record does not list it")
+        return info
 
     def remove_temporary(self) -> int:
         """Delete temporary files left by writers that were killed mid-write."""
@@ -184,12 +250,13 @@ class Folder:
 
     def drop_damaged(self) -> list[str]:
         """Remove run files that fail ``check_run`` in full (truncated, empty, bytes
-        flipped); they will be run again. Returns their names."""
+        flipped); their runs will be run again. Returns the files' names."""
         bad = []
-        for name in list(self.run_names()):
-            if check_run(self.run_path(name), full=True):
-                os.unlink(self.run_path(name))
-                bad.append(name)
+        for batch in list(self.batches()):
+            if check_run(self.batch_path(batch), full=True):
+                os.unlink(self.batch_path(batch))
+                bad.append(batch)
+        self.refresh()
         return bad
 
 
@@ -207,26 +274,30 @@ def cell(value):
     return json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else value
 
 
-def write_run(folder: Folder, name: str, series: pd.DataFrame, info: dict) -> None:
-    """One finished run: its series as rows, ``info`` (ids, parameters, outcomes) in the footer."""
-    table = pa.Table.from_pandas(series, preserve_index=False)
-    meta = dict(table.schema.metadata or {})
-    record = json.dumps(info, default=_json_default).encode()
-    meta[RUN_KEY] = record
-    meta[RUN_SHA_KEY] = hashlib.sha256(record).hexdigest().encode()
+def write_runs(folder: Folder, table: pa.Table, infos: list[dict]) -> None:
+    """Finished runs of one point, consecutive replicates: their series as rows of ``table``
+    and ``infos`` (a record per run: ids, parameters, outcomes) in the footer."""
+    reps = [info["replicate"] for info in infos]
+    if reps != list(range(reps[0], reps[0] + len(reps))):
+        raise ValueError(f"a run file holds consecutive replicates of one point (got {reps})")
+    record = json.dumps(infos, default=_json_default).encode()
+    meta = {**(table.schema.metadata or {}), RUN_KEY: record, RUN_SHA_KEY: hashlib.sha256(record).hexdigest().encode()}
     table = table.replace_schema_metadata(meta)
-    write_atomic(folder.run_path(name), lambda tmp: pq.write_table(table, tmp, write_page_checksum=True))
-    with suppress(FileNotFoundError):
-        os.unlink(folder.error_path(name))  # an earlier failure of this run, now retried
+    path = folder.batch_path(batch_name(infos[0]["point"], reps[0], reps[-1]))
+    write_atomic(path, lambda tmp: pq.write_table(table, tmp, write_page_checksum=True))
+    for info in infos:
+        with suppress(FileNotFoundError):
+            os.unlink(folder.error_path(run_name(info["point"], info["replicate"])))  # an earlier failure, now retried
 
 
 def write_error(folder: Folder, name: str, info: dict) -> None:
     write_json(folder.error_path(name), info)
 
 
-def read_run_info(path: str) -> dict:
-    """The run record in a run file's footer; DamagedRun if it is missing or does not match
-    its checksum."""
+def read_run_info(path: str) -> list[dict]:
+    """The run records in a run file's footer (one per run it holds); DamagedRun if they
+    are missing or do not match their checksum. (A file written before runs were batched
+    holds one record, not a list.)"""
     try:
         meta = pq.read_schema(path).metadata or {}
     except (OSError, pa.ArrowException) as exc:
@@ -238,9 +309,10 @@ def read_run_info(path: str) -> dict:
     if expected is not None and hashlib.sha256(record).hexdigest().encode() != expected:
         raise DamagedRun("run record does not match its checksum")
     try:
-        return json.loads(record)
+        infos = json.loads(record)
     except ValueError:
         raise DamagedRun("run record is not valid JSON") from None
+    return infos if isinstance(infos, list) else [infos]
 
 
 class DamagedRun(ValueError):
@@ -252,12 +324,12 @@ def check_run(path: str, full: bool = False) -> str | None:
     and run record (checksummed), and with ``full`` every page of its series (Parquet page
     checksums) and its row count."""
     try:
-        info = read_run_info(path)
+        infos = read_run_info(path)
         if full:
             table = pq.read_table(path, page_checksum_verification=True)
-            steps = (info.get("outcomes") or {}).get("steps")
-            if steps is not None and table.num_rows != steps:
-                return f"{table.num_rows} rows where the run record says {steps} steps"
+            steps = sum((info.get("outcomes") or {}).get("steps") or 0 for info in infos)
+            if table.num_rows != steps:
+                return f"{table.num_rows} rows where the run records say {steps} steps"
     except DamagedRun as exc:
         return str(exc)
     except (OSError, pa.ArrowException, ValueError) as exc:

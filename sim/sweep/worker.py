@@ -1,4 +1,4 @@
-"""One run of a sweep, as executed in a worker: simulate, summarise, write its own file.
+"""A batch of a sweep's runs, as executed in a worker: simulate, summarise, write one file.
 
 The worker returns only a few numbers to the parent (status, time taken), never the time
 series, so the parent's memory does not grow with the number of runs. A run whose
@@ -12,10 +12,11 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import ORG_TYPES
-from . import store
+import numpy as np
+import pyarrow as pa
 
-PAIR_COLUMNS = [f"coop_{a}_to_{b}" for a in ORG_TYPES for b in ORG_TYPES]
+from ..metrics import PAIR_COLUMNS, SERIES_NAMES, SHARE_COLUMNS, summarise_runs
+from . import store
 
 
 @dataclass(frozen=True)
@@ -35,46 +36,56 @@ class Task:
         return store.run_name(self.point, self.replicate)
 
 
-def simulate(config_data: dict, seed: int):
-    """Run one model; returns (series, outcomes). ``config_data`` is plain data."""
-    return simulate_batch(config_data, [seed])[0]
-
-
 def simulate_batch(config_data: dict, seeds: list[int]) -> list:
     """Run ``seeds`` of one config in one model (the replicate axis; each run's results are
-    those of the run alone); returns (series, outcomes) per seed."""
+    those of the run alone); returns (model, replicate) per seed."""
     from .. import config as cfgmod
-    from ..metrics import summarise
     from ..model import CollabModel, batchable
-    from ..output import model_table
 
     cfg = cfgmod.validate(config_data, source="sweep run")
-    models = [CollabModel(cfg, seeds=seeds)] if batchable(cfg) else [CollabModel(cfg, seed=s) for s in seeds]
+    if batchable(cfg):
+        models = [CollabModel(cfg, seeds=seeds)]
+        runs = [(models[0], r) for r in range(len(seeds))]
+    else:
+        models = [CollabModel(cfg, seed=s) for s in seeds]
+        runs = [(m, 0) for m in models]
     for model in models:
         model.run()
-    out = []
-    for r in range(len(seeds)):
-        # The same columns in every run (type pairs a network lacks are NaN), so the runs/
-        # folder reads as one table.
-        series = model_table(models[0], r) if len(models) == 1 else model_table(models[r])
-        series = series.reindex(columns=[c for c in series.columns if not c.startswith("coop_")] + PAIR_COLUMNS)
-        out.append((series, summarise(series, cfg)))
-    return out
+    return runs
 
 
-def run_task(task: Task) -> dict:
-    """Simulate one run and write its file; returns {name, status, elapsed_s}."""
-    return run_tasks([task])[0]
+def run_table(runs: list, tasks: list[Task]) -> tuple[pa.Table, list[dict]]:
+    """A batch file's contents: every run's monthly series as rows (its ids and parameters
+    first, then step and every outcome; the same columns in every run, type pairs a network
+    lacks as NaN, so the runs/ folder reads as one table), and each run's summary outcomes."""
+    outcomes = []
+    for model in dict.fromkeys(model for model, _ in runs):  # the models, in run order
+        outcomes += summarise_runs(model.recorder.by_run(), model.config)
+    pairs = len(SERIES_NAMES) + len(SHARE_COLUMNS)
+    blocks = []
+    for model, r in runs:
+        rec = model.recorder
+        block = rec.data[: rec.n, r].copy()
+        block[:, pairs + np.flatnonzero(rec.pair_games[r] == 0)] = np.nan
+        blocks.append(block)
+    months = [len(b) for b in blocks]
+    values = np.concatenate(blocks)
+    columns = {k: np.repeat([_ids(t)[k] for t in tasks], months) for k in ("run", "point", "replicate", "seed")}
+    columns.update({p: pa.array([store.cell(v)] * len(values)) for p, v in tasks[0].params.items()})
+    columns["step"] = np.concatenate([np.arange(1, n + 1) for n in months])
+    columns.update(zip((*SERIES_NAMES, *SHARE_COLUMNS, *PAIR_COLUMNS), values.T))
+    return pa.table(columns), outcomes
 
 
 def run_tasks(tasks: list[Task]) -> list[dict]:
-    """Simulate runs of one point (configs equal but for the seed) in one model and write
-    each run's file; returns {name, status, elapsed_s} per run. If the batch raises, each run
-    is tried alone, so every failing run gets its own error record."""
+    """Simulate runs of one point (configs equal but for the seed; consecutive replicates)
+    in one model and write them as one file; returns {name, status, elapsed_s} per run. If
+    the batch raises, each run is tried alone, so every failing run gets its own error
+    record (and every other run its own file)."""
     started = time.perf_counter()
     folder = store.Folder(tasks[0].folder)
     try:
-        results = simulate_batch(tasks[0].config, [t.seed for t in tasks])
+        runs = simulate_batch(tasks[0].config, [t.seed for t in tasks])
     except Exception as exc:
         if len(tasks) > 1:
             return [r for t in tasks for r in run_tasks([t])]
@@ -85,15 +96,11 @@ def run_tasks(tasks: list[Task]) -> list[dict]:
                                               "traceback": traceback.format_exc(), "elapsed_s": elapsed,
                                               "finished": store.now()})
         return [{"name": task.name, "status": "error", "error": error, "elapsed_s": elapsed}]
+    table, outcomes = run_table(runs, tasks)
     elapsed = (time.perf_counter() - started) / len(tasks)
-    for task, (series, outcomes) in zip(tasks, results):
-        ids = _ids(task)
-        front = {**ids, **{k: store.cell(v) for k, v in task.params.items()}}
-        for i, (column, value) in enumerate(front.items()):
-            series.insert(i, column, value)
-        store.write_run(folder, task.name, series, {**ids, "params": task.params, "status": "ok",
-                                                    "elapsed_s": elapsed, "finished": store.now(),
-                                                    "outcomes": outcomes})
+    finished = store.now()
+    store.write_runs(folder, table, [{**_ids(t), "params": t.params, "status": "ok", "elapsed_s": elapsed,
+                                      "finished": finished, "outcomes": o} for t, o in zip(tasks, outcomes)])
     return [{"name": t.name, "status": "ok", "elapsed_s": elapsed} for t in tasks]
 
 
