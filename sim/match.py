@@ -58,6 +58,7 @@ class Games:
         self.moves = np.zeros((e, 2), dtype=np.int8)
         self.score = np.zeros(len(self.strategy))
         self._money = np.zeros(len(self.strategy))
+        self._mutual = np.zeros(len(self.src), dtype=np.bool_)
 
     def set_payoffs(self, payoffs) -> None:
         """The stage game (R, S, T, P) from the next round on."""
@@ -77,7 +78,7 @@ class Games:
         for e, side in exempt:
             self.moves[e, side] = self.intended[e, side]
         kernels.play(self.moves, self.src, self.dst, self.table, 0.0, 0.0, self.score, self._money,
-                     kernels.EVERY_DEAL)
+                     kernels.EVERY_DEAL, self._mutual)
         see_all(self.moves, self.seen, self.trust, self.last, self.grudge, self.gain, self.loss)
         return self.score
 

@@ -176,8 +176,7 @@ class CollabModel(Model):
     def play(self) -> None:
         g = self.config.game
         kernels.play(self.moves, self.src, self.dst, self.table, g.shift, g.surplus, self.score, self.money,
-                     self.deal)
-        np.logical_and(self.moves[:, 0], self.moves[:, 1], out=self.mutual)
+                     self.deal, self.mutual)
         self._node_cache = -1
 
     def settle(self) -> None:
@@ -228,7 +227,9 @@ class CollabModel(Model):
         """Each organisation's sum over its relationships of a per-side value: ``src_side[e]``
         counts for ``src[e]`` (side 0), ``dst_side[e]`` for ``dst[e]`` (side 1)."""
         n = len(self.types)
-        return np.bincount(self.src, src_side, n) + np.bincount(self.dst, dst_side, n)
+        by_src, by_dst = np.empty(n), np.empty(n)
+        kernels.side_sums(self.src, self.dst, np.asarray(src_side), np.asarray(dst_side), by_src, by_dst)
+        return by_src + by_dst
 
     def _initial_strategies(self, mix: dict[str, float]) -> np.ndarray:
         names = [s for s in mix if mix[s] > 0]

@@ -31,7 +31,8 @@ def test_bare_fused_kernel_matches_the_engine_kernels_on_the_same_draws():
     score, money = np.zeros(n), np.zeros(n)
     kernels.decide(m.strategy, m.src, m.dst, last, seen, grudge, trust, bias, cfg.strategies.generosity,
                    cfg.strategies.beta, cfg.game.noise, u, moves)
-    kernels.play(moves, m.src, m.dst, payoff, cfg.game.shift, cfg.game.surplus, score, money, kernels.EVERY_DEAL)
+    kernels.play(moves, m.src, m.dst, payoff, cfg.game.shift, cfg.game.surplus, score, money, kernels.EVERY_DEAL,
+                 np.zeros(len(moves), dtype=np.bool_))
     see_all(moves, seen, trust, last, grudge, cfg.trust.gain, cfg.trust.loss)
 
     b_trust, b_last, b_seen, b_grudge = m.trust.copy(), m.last.copy(), m.seen.copy(), m.grudge.copy()

@@ -234,8 +234,10 @@ def deals(draw, e):
 def run_play(args):
     score = np.full(args["n"], 123.0)  # garbage: play must start from zero
     money = np.full(args["n"], -45.0)
+    mutual = np.zeros(len(args["moves"]), dtype=np.bool_)
     n_cc = kernels.play(args["moves"], args["src"], args["dst"], args["payoff"], args["shift"], args["surplus"],
-                        score, money, args["deal"])
+                        score, money, args["deal"], mutual)
+    assert mutual.tolist() == [a == 1 and b == 1 for a, b in args["moves"].tolist()]  # deal or not
     return score, money, n_cc
 
 

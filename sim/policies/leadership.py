@@ -36,6 +36,7 @@ class Leadership(Component):
         self.reorganisations = set(self.cfg.reorganisations)
         self.left = np.zeros(model.replicates, dtype=np.int64)  # leaders who left this month
         self.left_total = np.zeros(model.replicates, dtype=np.int64)
+        self.keep = np.ones(len(model.types))  # share of its relationships a successor keeps (set as they arrive)
 
     def turnover(self):
         m, cfg = self.model, self.cfg
@@ -48,13 +49,17 @@ class Leadership(Component):
 
     def succeed(self, leaving: np.ndarray, internal: np.ndarray, draws: np.ndarray) -> np.ndarray:
         """Appoint new leaders where ``leaving``; a successor's disposition is the normal
-        quantile of its uniform in ``draws``. Returns how many left, per replicate."""
+        quantile of its uniform in ``draws``. Returns how many left, per replicate. (Worked
+        on the few who leave, by index: a batch holds thousands of leaders, a month's
+        leavers are a few percent of them.)"""
         m, cfg = self.model, self.cfg
-        if not leaving.any():
+        who = np.flatnonzero(leaving)
+        if not len(who):
             return np.zeros(m.replicates, dtype=np.int64)
-        lost = cfg.trust_loss * np.where(internal, cfg.internal_keep, 1.0)
-        kernels.succession(leaving, 1.0 - lost, m.src, m.dst, m.trust, m.grudge, m.config.trust.stranger)
-        m.disposition[leaving] = cfg.disposition_mean + cfg.disposition_sd * ndtri(np.maximum(draws[leaving], 1e-300))
-        m.appointed[leaving] = m.steps
-        m.internal[leaving] = internal[leaving]
-        return np.bincount(m.node_replicate[leaving], minlength=m.replicates)
+        inside = internal[who]
+        self.keep[who] = 1.0 - cfg.trust_loss * np.where(inside, cfg.internal_keep, 1.0)
+        kernels.succession(leaving, self.keep, m.src, m.dst, m.trust, m.grudge, m.config.trust.stranger)
+        m.disposition[who] = cfg.disposition_mean + cfg.disposition_sd * ndtri(np.maximum(draws[who], 1e-300))
+        m.appointed[who] = m.steps
+        m.internal[who] = inside
+        return np.bincount(m.node_replicate[who], minlength=m.replicates)

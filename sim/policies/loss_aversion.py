@@ -24,7 +24,7 @@ no organisation in the band, nothing changes.
 
 import numpy as np
 
-from ..payoffs import P, S
+from .. import kernels
 from ..pipeline import Component
 
 
@@ -38,10 +38,11 @@ class LossAversion(Component):
         return config.loss_aversion.factor != 1.0
 
     def managing(self) -> np.ndarray:
-        """Per organisation: just about managing (not in crisis, little to spare)."""
+        """Per organisation: just about managing (not in crisis, little to spare); the
+        condition ``kernels.loss_averse`` applies."""
         m, cfg = self.model, self.cfg
         return (m.pressure < cfg.crisis) & (m.balance < cfg.margin * m.size)
 
     def perceive(self, table):
-        loss = np.maximum(table[:, P] - table[:, S], 0.0)
-        table[:, S] -= (self.cfg.factor - 1.0) * loss * self.managing()
+        cfg, m = self.cfg, self.model
+        kernels.loss_averse(table, cfg.factor, cfg.crisis, cfg.margin, m.pressure, m.balance, m.size)

@@ -86,13 +86,14 @@ class Purse(Component):
         # The most income a foundation trust may lose in a month (no limit for the others).
         self.headroom = np.where(self.foundation & self.floor, (1 - cfg.foundation_floor) * self.contract, np.inf)
         self.moves_money = self.pbr or self.floor
+        # What a leader weighs, per relationship: the same every month (tariff, partners,
+        # floor and degree do not change in a run).
+        at_stake = np.minimum(cfg.tariff * self.activity_partners, self.headroom)
+        self.weighed = m.config.strategies.money_weight * at_stake / np.maximum(m.degree, 1)
 
     def perceive(self, table):
-        if not self.pbr:
-            return
-        m = self.model
-        at_stake = np.minimum(self.cfg.tariff * self.activity_partners, self.headroom)
-        table[:, R] -= m.config.strategies.money_weight * at_stake / np.maximum(m.degree, 1)
+        if self.pbr:
+            table[:, R] -= self.weighed
 
     def settle(self):
         self.allocated += self.allocation

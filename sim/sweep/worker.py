@@ -58,22 +58,21 @@ def run_table(runs: list, tasks: list[Task]) -> tuple[pa.Table, list[dict]]:
     """A batch file's contents: every run's monthly series as rows (its ids and parameters
     first, then step and every outcome; the same columns in every run, type pairs a network
     lacks as NaN, so the runs/ folder reads as one table), and each run's summary outcomes."""
-    outcomes = []
-    for model in dict.fromkeys(model for model, _ in runs):  # the models, in run order
-        outcomes += summarise_runs(model.recorder.by_run(), model.config)
+    outcomes, blocks, months = [], [], []
     pairs = len(SERIES_NAMES) + len(SHARE_COLUMNS)
-    blocks = []
-    for model, r in runs:
+    for model in dict.fromkeys(model for model, _ in runs):  # the models, in run order
         rec = model.recorder
-        block = rec.data[: rec.n, r].copy()
-        block[:, pairs + np.flatnonzero(rec.pair_games[r] == 0)] = np.nan
-        blocks.append(block)
-    months = [len(b) for b in blocks]
-    values = np.concatenate(blocks)
+        outcomes += summarise_runs(rec.by_run(), model.config)
+        block = np.ascontiguousarray(rec.data[: rec.n].transpose(2, 1, 0))  # (outcome, run, month)
+        block[pairs:] = np.where((rec.pair_games == 0).T[:, :, None], np.nan, block[pairs:])
+        blocks.append(block.reshape(len(block), -1))
+        months += [rec.n] * model.replicates
+    values = np.concatenate(blocks, axis=1)  # a row per outcome: every run's months, run after run
+    rows = values.shape[1]
     columns = {k: np.repeat([_ids(t)[k] for t in tasks], months) for k in ("run", "point", "replicate", "seed")}
-    columns.update({p: pa.array([store.cell(v)] * len(values)) for p, v in tasks[0].params.items()})
+    columns.update({p: pa.repeat(pa.scalar(store.cell(v)), rows) for p, v in tasks[0].params.items()})
     columns["step"] = np.concatenate([np.arange(1, n + 1) for n in months])
-    columns.update(zip((*SERIES_NAMES, *SHARE_COLUMNS, *PAIR_COLUMNS), values.T))
+    columns.update(zip((*SERIES_NAMES, *SHARE_COLUMNS, *PAIR_COLUMNS), values))
     return pa.table(columns), outcomes
 
 
