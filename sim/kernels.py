@@ -282,6 +282,17 @@ def update_relationships(moves, seen, found_out, trust, last, grudge, gain, loss
 
 # -- per-node terms of the month (sim.model; one pass instead of a few numpy calls each) --
 @njit(cache=True)
+def segment_sums(bounds, values, out):
+    """``out[r]`` = the sum of values[bounds[r]:bounds[r + 1]], added in index order (as
+    ``np.bincount`` adds: the same sums to the last bit)."""
+    for r in range(bounds.shape[0] - 1):
+        total = 0.0
+        for i in range(bounds[r], bounds[r + 1]):
+            total += values[i]
+        out[r] = total
+
+
+@njit(cache=True)
 def side_sums(src, dst, src_side, dst_side, by_src, by_dst):
     """``by_src`` (N,) = the sum of ``src_side[e]`` over the edges of which each node is the
     src, and ``by_dst`` likewise from ``dst_side`` (``CollabModel.side_sum`` adds the two):

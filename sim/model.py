@@ -220,8 +220,9 @@ class CollabModel(Model):
     def per_replicate(self, values: np.ndarray, on: str = "node") -> np.ndarray:
         """Sum of per-node (or per-edge) ``values`` within each replicate, in index order,
         so a replicate's sum is the same alone or in a batch."""
-        rep = self.node_replicate if on == "node" else self.edge_replicate
-        return np.bincount(rep, values, self.replicates)
+        out = np.empty(self.replicates)
+        kernels.segment_sums(self.node_bounds if on == "node" else self.edge_bounds, np.asarray(values), out)
+        return out
 
     def side_sum(self, src_side, dst_side) -> np.ndarray:
         """Each organisation's sum over its relationships of a per-side value: ``src_side[e]``
@@ -235,10 +236,12 @@ class CollabModel(Model):
         names = [s for s in mix if mix[s] > 0]
         p = np.array([mix[s] for s in names])
         codes = np.array([CODES[s] for s in names], dtype=np.int8)
-        gens = self.stream("strategies").generators
-        b = self.node_bounds
-        return np.concatenate([codes[g.choice(len(names), size=b[r + 1] - b[r], p=p / p.sum())]
-                               for r, g in enumerate(gens)])
+        # What Generator.choice(len(names), size, p=p / p.sum()) draws for each replicate (its
+        # cumulative sum, normalised, searched with one uniform per node), for all at once.
+        cdf = (p / p.sum()).cumsum()
+        cdf /= cdf[-1]
+        u = self.stream("strategies").uniform((len(self.types),), self.node_bounds)
+        return codes[cdf.searchsorted(u, side="right")]
 
     # -- per-node views (cached until the moves or trust change) -------------------------
     def _per_node(self):

@@ -60,6 +60,7 @@ class Purse(Component):
         self.contract = np.where(np.isin(types, PROVIDERS), size, 0.0)  # monthly contract (block, capitation)
         ccg_size = np.bincount(fp, size * self.ccg, n_fp)
         self.has_ccg = ccg_size > 0
+        self.lone = ~self.has_ccg  # footprints the centre commissions
         # Each CCG commissions its footprint's providers jointly with the others, by budget.
         self.share = np.where(self.ccg, size / np.maximum(ccg_size[fp], 1e-300), 0.0)
         contracts = np.bincount(fp, self.contract, n_fp)
@@ -112,18 +113,20 @@ class Purse(Component):
             pooled = 0.0 if pooled is None else pooled
             deviation += np.maximum(-self.headroom - (deviation + pooled), 0.0)
         cost = np.bincount(fp, deviation, n_fp)  # what each footprint's commissioner paid beyond the contracts
-        booked = deviation - self.share * cost[fp]  # providers gain what their CCGs lose
+        commissioned = self.share * cost[fp]  # each CCG's part of it
+        booked = deviation - commissioned  # providers gain what their CCGs lose
         m.money += booked
         self.net += booked
-        self.paid += self.contracts_paid + self.share * cost[fp]
+        self.paid += self.contracts_paid + commissioned
         self.received += self.contract + deviation
-        lone = ~self.has_ccg
-        self.central_paid += np.where(lone, self.central_allocation + cost, 0.0)
-        self.central -= np.where(lone, cost, 0.0)
+        if self.lone.any():
+            self.central_paid += np.where(self.lone, self.central_allocation + cost, 0.0)
+            self.central -= np.where(self.lone, cost, 0.0)
 
     # -- outcomes (sim.metrics) -------------------------------------------------------------
     def commissioner_balance(self) -> np.ndarray:
         """Per replicate: the CCGs' balances plus the centre's purse where a footprint has no CCG."""
         m = self.model
         rep = m.recorder.footprint_replicate
-        return m.per_replicate(np.where(self.ccg, m.balance, 0.0)) + np.bincount(rep, self.central, m.replicates)
+        central = np.bincount(rep, self.central, m.replicates) if self.lone.any() else 0.0  # else all zero
+        return m.per_replicate(np.where(self.ccg, m.balance, 0.0)) + central
