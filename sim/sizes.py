@@ -112,8 +112,9 @@ def check_count(field: str, count: int, bytes_each: int, allow_large: bool = Fal
                       "COLLABSIM_MEMORY_LIMIT_MB); make it smaller, or pass --allow-large")
 
 
-# A sweep run file: its series (a row per step, about 80 columns of 8 bytes, less after
-# compression) and the footer; measured files are smaller, so this errs on the safe side.
+# A sweep run's part of its batch file: its series (a row per step, about 80 columns of 8
+# bytes, less after compression) and its footer record; measured files are smaller (about
+# 5 kB a run of 120 steps), so this errs on the safe side.
 BYTES_PER_RUN_FILE = 8_000
 BYTES_PER_RUN_STEP = 640
 
