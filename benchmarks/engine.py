@@ -58,7 +58,8 @@ def kernel_step(m: CollabModel):
         m.rng.random(out=u)
         kernels.decide(m.strategy, m.src, m.dst, m.last, m.seen, m.grudge, m.trust, bias, cfg.strategies.generosity,
                        cfg.strategies.beta, cfg.game.noise, u, m.moves)
-        kernels.play(m.moves, m.src, m.dst, payoff, cfg.game.shift, cfg.game.surplus, m.score, m.money, kernels.EVERY_DEAL)
+        kernels.play(m.moves, m.src, m.dst, payoff, cfg.game.shift, cfg.game.surplus, m.score, m.money, kernels.EVERY_DEAL,
+                     m.mutual)
         see_all(m.moves, m.seen, m.trust, m.last, m.grudge, cfg.trust.gain, cfg.trust.loss)
 
     return step
@@ -145,7 +146,7 @@ def breakdown(n: int) -> dict:
             m.strategy, *strategies.rule_table(cfg.strategies.generosity), m.src, m.dst, m.last, m.seen, m.grudge,
             kernels.NO_MEMORY, m.trust, bias, cfg.strategies.beta, cfg.game.noise, u, m.moves),
         "play": lambda: kernels.play(m.moves, m.src, m.dst, payoff, cfg.game.shift, cfg.game.surplus, m.score, m.money,
-                                     kernels.EVERY_DEAL),
+                                     kernels.EVERY_DEAL, m.mutual),
         "observe and update": lambda: see_all(m.moves, m.seen, m.trust, m.last, m.grudge, cfg.trust.gain,
                                               cfg.trust.loss),
     }

@@ -7,6 +7,7 @@ app's compare (2 regimes x 20 seeds).
     .venv/bin/python benchmarks/footprint.py             # print the table
     .venv/bin/python benchmarks/footprint.py --profile   # where the time goes (pyinstrument)
     .venv/bin/python benchmarks/footprint.py --per-step  # one run alone, per month
+    .venv/bin/python benchmarks/footprint.py --phases    # a batched run, per phase
 
 ``benchmarks/engine.py`` (``make bench``) runs this too and puts the table in README.md.
 """
@@ -80,8 +81,10 @@ def measure(repeat: int = 15, runs: int = 256) -> dict:
     pool = process_pool(cores)
     try:
         runs_per_second([engine.Job("warm", cfg, list(range(4 * cores)))], pool, 1)  # workers started and warm
-        out["pool_batched_rps"] = runs_per_second([engine.Job("b", cfg, list(range(runs * cores)))], pool,
-                                                  engine.MAX_BATCH)
+        # Enough runs that every worker gets several full batches (the engine cuts a job into
+        # about four batches per worker, at most MAX_BATCH runs each).
+        out["pool_batched_rps"] = runs_per_second([engine.Job("b", cfg, list(range(4 * engine.MAX_BATCH * cores)))],
+                                                  pool, engine.MAX_BATCH)
         regimes = [engine.Job(r, config.validate({"regulation": {"regime": r}}), list(range(1, 21)))
                    for r in ("organisational", "system")]
         t = time.perf_counter()
@@ -162,11 +165,54 @@ def per_step() -> dict:
     return out
 
 
+PHASES = ("perceive", "decide", "constrain", "play", "settle", "observe", "account", "review", "turnover", "learn")
+
+
+def phases(batch: int = 256, repeat: int = 3) -> dict:
+    """Microseconds per run of each part of a batched footprint run: set-up, each phase of
+    the month, recording, and the summaries (runs on earlier revisions too: it calls the
+    model's phase methods, and summarises run by run where ``summarise_runs`` is missing)."""
+    from sim import metrics
+
+    cfg = config.load(BASELINE)
+    CollabModel(cfg, seeds=[1, 2]).run()
+    seeds = list(range(batch))
+    total = dict.fromkeys(("set-up", *PHASES, "record", "summaries"), 0.0)
+    for _ in range(repeat):
+        t = time.perf_counter()
+        m = CollabModel(cfg, seeds=seeds)
+        total["set-up"] += time.perf_counter() - t
+        for _ in range(cfg.experiment.steps):
+            m.steps += 1  # what Mesa's step wrapper does
+            for name in PHASES:
+                t = time.perf_counter()
+                getattr(m, name)()
+                total[name] += time.perf_counter() - t
+            t = time.perf_counter()
+            m.recorder.record()
+            total["record"] += time.perf_counter() - t
+        t = time.perf_counter()
+        if hasattr(metrics, "summarise_runs"):
+            metrics.summarise_runs(m.recorder.by_run(), cfg)
+        else:
+            for r in range(batch):
+                metrics.summarise(m.recorder.columns(r), cfg)
+        total["summaries"] += time.perf_counter() - t
+    return {k: v / repeat / batch * 1e6 for k, v in total.items()}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", action="store_true", help="profile 20 single runs and two batches of 256 (pyinstrument)")
     parser.add_argument("--per-step", action="store_true", help="microseconds per month at 24 and 1,000 organisations")
+    parser.add_argument("--phases", action="store_true", help="microseconds per run of each phase, in a batch of 256")
     args = parser.parse_args()
+    if args.phases:
+        parts = phases()
+        for name, us in parts.items():
+            print(f"{name}: {us:.0f} us per run")
+        print(f"total: {sum(parts.values()):.0f} us per run")
+        return
     if args.per_step:
         for label, us in per_step().items():
             print(f"{label}: {us:.0f} us per month")
