@@ -1,5 +1,6 @@
 """Parameter sweeps: plans, seeds, executors, streaming files, resume, errors, results."""
 
+import hashlib
 import json
 import os
 import signal
@@ -14,6 +15,8 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 
 from sim import results
@@ -180,6 +183,26 @@ def test_files_hold_series_and_outcomes_and_a_run_reruns_alone(tmp_path):
     direct = model_table(_run(plan.config(2, 1)))
     pd.testing.assert_frame_equal(direct[stored.columns], stored, check_exact=True)
 
+
+
+def test_a_folder_of_one_file_per_run_still_reads_and_resumes(tmp_path):
+    # Sweeps written before runs were batched hold one file per run, its footer one record
+    # (not a list); such a folder must read the same and resume without running them again.
+    plan, out, _ = sweep_at(tmp_path)
+    before = results.load(out)
+    for batch in list(store.Folder(out).batches()):
+        path = out / "runs" / f"{batch}.parquet"
+        table, infos = pq.read_table(path), store.read_run_info(str(path))
+        for info in infos:
+            one = table.filter(pc.equal(table["replicate"], info["replicate"]))
+            record = json.dumps(info).encode()
+            one = one.replace_schema_metadata({store.RUN_KEY: record,
+                                               store.RUN_SHA_KEY: hashlib.sha256(record).hexdigest().encode()})
+            pq.write_table(one, out / "runs" / f"{store.run_name(info['point'], info['replicate'])}.parquet")
+        path.unlink()
+    assert len(list((out / "runs").iterdir())) == 8
+    pd.testing.assert_frame_equal(results.load(out), before)
+    assert runner.run(plan, out, resume=True, progress=False)["ran"] == 0
 
 
 def test_the_readme_duckdb_queries_read_the_same_results(tmp_path):
