@@ -40,7 +40,7 @@ from .. import compare
 from .. import config as cfgmod
 from .. import uncertainties as unc
 from ..config import ConfigError
-from ..sweep.spec import Range, Sweep, SweepSpec, _field, derive_seed
+from ..sweep.spec import Range, Sweep, SweepSpec, _field
 
 WINDOW_OUTCOMES = {"window_cooperation": "cooperation", "window_trust": "mean_trust"}
 
@@ -85,8 +85,8 @@ class Robust(Sweep):
     def world_of(self, point: int) -> int:
         return point // len(self.arms)
 
-    def seed(self, point: int, replicate: int) -> int:
-        return derive_seed(self.master_seed, self.world_of(point), replicate)
+    def seed_key(self, point: int, replicate: int) -> tuple:
+        return (self.world_of(point), replicate)  # every arm of a world: the same seeds
 
     def fingerprint(self) -> str:
         extra = {"sweep": super().fingerprint(), "seeding": "per world, shared by arms", "arms": self.arms}

@@ -124,7 +124,7 @@ def manifest(sweep: Sweep, created: str, status: str, counts: dict) -> dict:
 def tasks(sweep: Sweep, folder: store.Folder, retry_errors: bool = False):
     """The runs still to do, built one at a time as the executor has room for them; what
     is done is asked of the folder run by run, so nothing grows with the sweep."""
-    base = (None, None)  # the last point's config data, made once and shared by its runs
+    base = (None, None)  # the last point's config data, made once and shared by its runs (each its own seed)
     for point, rep in sweep.runs():
         state = folder.state(store.run_name(point, rep))
         if state == "ok" or (state == "error" and not retry_errors):
@@ -132,9 +132,8 @@ def tasks(sweep: Sweep, folder: store.Folder, retry_errors: bool = False):
         if base[0] != point:
             base = (point, sweep.config_data(point))
             base[1]["output"]["agent_every"] = 0  # a sweep keeps model-level series only
-        seed = sweep.seed(point, rep)
-        data = {**base[1], "experiment": {**base[1]["experiment"], "seed": seed}}  # its own seed; the rest shared
-        yield Task(str(folder.root), point, rep, sweep.run_number(point, rep), seed, sweep.points[point], data)
+        yield Task(str(folder.root), point, rep, sweep.run_number(point, rep), sweep.points[point], base[1],
+                   sweep.master_seed, sweep.seed_key(point, rep))
 
 
 def batched(tasks, size: int):

@@ -53,7 +53,11 @@ class SweepSpec(BaseModel):
 def derive_seed(master: int, point: int, replicate: int, paired: bool = False) -> int:
     """The seed of one run: a 63-bit integer drawn from SeedSequence(master) keyed by
     (point, replicate), or by replicate alone when seeds are paired across points."""
-    key = (replicate,) if paired else (point, replicate)
+    return seed_of(master, (replicate,) if paired else (point, replicate))
+
+
+def seed_of(master: int, key: tuple) -> int:
+    """A 63-bit seed drawn from SeedSequence(master, spawn_key=key)."""
     state = np.random.SeedSequence(master, spawn_key=key).generate_state(1, np.uint64)[0]
     return int(state >> np.uint64(1))
 
@@ -89,8 +93,13 @@ class Sweep:
     def run_number(self, point: int, replicate: int) -> int:
         return point * self.spec.seeds + replicate
 
+    def seed_key(self, point: int, replicate: int) -> tuple:
+        """What a run's seed is keyed by (``seed_of``): (point, replicate), or the replicate
+        alone when seeds are paired across points."""
+        return (replicate,) if self.spec.paired_seeds else (point, replicate)
+
     def seed(self, point: int, replicate: int) -> int:
-        return derive_seed(self.master_seed, point, replicate, self.spec.paired_seeds)
+        return seed_of(self.master_seed, self.seed_key(point, replicate))
 
     def config_data(self, point: int, replicate: int | None = None) -> dict:
         """Plain config data of a point; with a replicate, its seed is set as experiment.seed

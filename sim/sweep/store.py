@@ -125,6 +125,7 @@ class Folder:
         self.summary = self.root / SUMMARY
         self._runs, self._errors = str(self.runs), str(self.errors)
         self._index = None  # point -> [(first, last, batch)]: see run_path
+        self._failed = None  # names of the runs with an error record: see state
         self._infos: tuple = (None, {})  # the last run file read by run_info, and its records
 
     def create(self) -> None:
@@ -202,8 +203,8 @@ class Folder:
         return set(self.run_names())
 
     def refresh(self) -> None:
-        """Forget the index of run files: the folder changed."""
-        self._index = None
+        """Forget the index of run files and error records: the folder changed."""
+        self._index = self._failed = None
 
     def run_path(self, name: str) -> str | None:
         """The file that holds finished run ``name``, or None. Looked up in an index of the
@@ -223,7 +224,9 @@ class Folder:
         """"ok", "error" or None (not run yet) for one run."""
         if self.run_path(name) is not None:
             return "ok"
-        return "error" if os.path.exists(self.error_path(name)) else None
+        if self._failed is None:  # the error records, listed once (like the run files' index)
+            self._failed = set(_names(self.errors, ".json"))
+        return "error" if name in self._failed else None
 
     def run_info(self, name: str) -> dict:
         """Finished run ``name``'s record (ids, parameters, outcomes), from its file's footer;

@@ -10,6 +10,7 @@ runs stay on disk and ``--resume`` carries on).
 import time
 import traceback
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -17,23 +18,31 @@ import pyarrow as pa
 
 from ..metrics import PAIR_COLUMNS, SERIES_NAMES, SHARE_COLUMNS, summarise_runs
 from . import store
+from .spec import seed_of
 
 
 @dataclass(frozen=True)
 class Task:
-    """Everything a worker needs for one run; small and picklable."""
+    """Everything a worker needs for one run; small and picklable. The run's seed is worked
+    out where it runs (``seed``): a SeedSequence costs tens of microseconds, which the parent
+    of many workers would otherwise pay for every run."""
 
     folder: str
     point: int
     replicate: int
     run: int
-    seed: int
     params: dict
-    config: dict  # plain config data of the point, with experiment.seed = seed
+    config: dict  # plain config data of the point (shared by its runs); experiment.seed set where it runs
+    master_seed: int
+    seed_key: tuple  # Sweep.seed_key of the run
 
     @property
     def name(self) -> str:
         return store.run_name(self.point, self.replicate)
+
+    @cached_property
+    def seed(self) -> int:
+        return seed_of(self.master_seed, self.seed_key)
 
 
 def simulate_batch(config_data: dict, seeds: list[int]) -> list:
@@ -83,8 +92,10 @@ def run_tasks(tasks: list[Task]) -> list[dict]:
     record (and every other run its own file)."""
     started = time.perf_counter()
     folder = store.Folder(tasks[0].folder)
+    first = tasks[0]
+    data = {**first.config, "experiment": {**first.config["experiment"], "seed": first.seed}}  # reproduces run 1 alone
     try:
-        runs = simulate_batch(tasks[0].config, [t.seed for t in tasks])
+        runs = simulate_batch(data, [t.seed for t in tasks])
     except Exception as exc:
         if len(tasks) > 1:
             return [r for t in tasks for r in run_tasks([t])]
