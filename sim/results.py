@@ -58,8 +58,11 @@ def _report(frame: pd.DataFrame, damaged: list[str]) -> None:
 
 def write_summary(path: str | Path, target: str | Path, chunk: int = 1000) -> None:
     """Write ``load(path)`` to a Parquet file ``chunk`` runs at a time, so that the memory
-    it takes does not grow with the number of runs: a first pass settles each column's type
-    over all chunks, the second writes them."""
+    it takes does not grow with the number of runs: a first pass reads the run records,
+    settles each column's type over all chunks and keeps the chunks in temporary Arrow
+    files, the second writes them (so the run records, most of the cost, are read once)."""
+    import tempfile
+
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -76,11 +79,20 @@ def write_summary(path: str | Path, target: str | Path, chunk: int = 1000) -> No
         if empty:
             yield pa.Table.from_pandas(_frame([], params), preserve_index=False)
 
-    schema = pa.unify_schemas([t.schema for t in tables()], promote_options="permissive").remove_metadata()
-    with pq.ParquetWriter(target, schema) as writer:
-        for t in tables():
-            columns = [t[f.name] if f.name in t.column_names else pa.nulls(len(t), f.type) for f in schema]
-            writer.write_table(pa.Table.from_arrays(columns, schema=schema))
+    with tempfile.TemporaryDirectory(prefix="collabsim-summary-") as spill:
+        chunks, schemas = [], []
+        for i, t in enumerate(tables()):
+            chunks.append(Path(spill) / f"{i}.arrow")
+            with pa.ipc.new_file(chunks[-1], t.schema) as sink:
+                sink.write_table(t)
+            schemas.append(t.schema)
+        schema = pa.unify_schemas(schemas, promote_options="permissive").remove_metadata()
+        with pq.ParquetWriter(target, schema) as writer:
+            for spilled in chunks:
+                with pa.memory_map(str(spilled)) as source:
+                    t = pa.ipc.open_file(source).read_all()
+                columns = [t[f.name] if f.name in t.column_names else pa.nulls(len(t), f.type) for f in schema]
+                writer.write_table(pa.Table.from_arrays(columns, schema=schema))
 
 
 def _entries(folder: store.Folder, manifest: dict):

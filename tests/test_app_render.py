@@ -232,5 +232,7 @@ def test_compare_page_robustness_check_runs_and_reports(render, monkeypatch):
     caption = one(box, "robust-assumptions")
     assert "8 worlds" in caption and "12 months, 24 organisations" in caption and "trust.stranger" in caption
     rc.find(v.Slider, v_model=24).widget.v_model = 20  # organisations: the answer no longer matches
+    # (waited for: the finished task's last update may still be rendering in its thread)
+    wait_until(lambda: any("earlier settings" in str(w.children) for w in rc.find(v.Alert).widgets), limit=30)
     stale = [w for w in rc.find(v.Alert).widgets if "earlier settings" in str(w.children)]
     assert len(stale) == 1 and "organisations" in str(stale[0].children)

@@ -126,6 +126,7 @@ class Folder:
         self._runs, self._errors = str(self.runs), str(self.errors)
         self._index = None  # point -> [(first, last, batch)]: see run_path
         self._failed = None  # names of the runs with an error record: see state
+        self._last_hit = None  # (point, first, last, path) of the file run_path found last
         self._infos: tuple = (None, {})  # the last run file read by run_info, and its records
 
     def create(self) -> None:
@@ -204,7 +205,7 @@ class Folder:
 
     def refresh(self) -> None:
         """Forget the index of run files and error records: the folder changed."""
-        self._index = self._failed = None
+        self._index = self._failed = self._last_hit = None
 
     def run_path(self, name: str) -> str | None:
         """The file that holds finished run ``name``, or None. Looked up in an index of the
@@ -215,9 +216,13 @@ class Folder:
                 point, first, last = batch_runs(batch)
                 self._index.setdefault(point, []).append((first, last, batch))
         point, rep = batch_runs(name)[:2]
+        hit = self._last_hit  # runs are mostly asked for in order: try the last file first
+        if hit and hit[0] == point and hit[1] <= rep <= hit[2]:
+            return hit[3]
         for first, last, batch in self._index.get(point, ()):
             if first <= rep <= last:
-                return self.batch_path(batch)
+                self._last_hit = (point, first, last, self.batch_path(batch))
+                return self._last_hit[3]
         return None
 
     def state(self, name: str) -> str | None:
