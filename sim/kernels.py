@@ -305,7 +305,6 @@ def side_sums(src, dst, src_side, dst_side, by_src, by_dst):
         by_dst[dst[e]] += dst_side[e]
 
 
-
 @njit(cache=True)
 def pressured_payoffs(base, temptation, dd_cost, pressure, table):
     """``table`` (N, 4) = the base (R, S, T, P), with T raised by temptation * pressure and P

@@ -46,8 +46,8 @@ class Series:
 class Summary:
     """A number a run is summarised by: ``compute(series, config)`` reads monthly series
     (a mapping of name to a (runs, months) array: a row per run) and returns one value per
-    run, so a batch of runs is summarised at once. ``event``: the value is the month an event happened, a
-    whole number, NaN (reported as None) where the run never reached it."""
+    run, so a batch of runs is summarised at once. ``event``: the value is the month an
+    event happened, a whole number; NaN (reported as None) where the run never reached it."""
 
     name: str
     label: str

@@ -124,7 +124,7 @@ def manifest(sweep: Sweep, created: str, status: str, counts: dict) -> dict:
 def tasks(sweep: Sweep, folder: store.Folder, retry_errors: bool = False):
     """The runs still to do, built one at a time as the executor has room for them; what
     is done is asked of the folder run by run, so nothing grows with the sweep."""
-    base = (None, None)  # the last point's config data, made once and shared by its runs (each its own seed)
+    base = (None, None)  # the last point's config data, made once and shared by its runs
     for point, rep in sweep.runs():
         state = folder.state(store.run_name(point, rep))
         if state == "ok" or (state == "error" and not retry_errors):
