@@ -45,7 +45,7 @@ class CollabModel(Model):
         self.replicates = len(self.seeds)
         self._streams: dict[str, streams.Stream] = {}
 
-        nets = [network.build(config.network, g) for g in streams.generators(self.seeds, "network")]
+        nets = network.build_many(config.network, self.seeds)
         net = self.network = network.union(nets)
         self.src, self.dst = net.src, net.dst
         self.types = net.types

@@ -125,6 +125,41 @@ def build(cfg: NetworkConfig, rng: np.random.Generator) -> Network:
                    np.zeros(n, np.int32), _foundation(types, cfg.foundation_share, rng))
 
 
+def build_many(cfg: NetworkConfig, seeds) -> list[Network]:
+    """``build`` with each seed's "network" stream (``sim.streams``), for a batch of runs.
+
+    A single footprint whose pairs are drawn in one chunk (any footprint of a few hundred
+    organisations) takes, in ``build``, one uniform per pair for its links and then, if they
+    leave it in one piece, one per organisation for foundation status, and no other draw.
+    Here those draws are made for every seed at once and the footprints checked for
+    connectedness together; a footprint left in pieces is built by ``build`` from its own
+    generator, as alone. Either way the networks are ``build``'s (tests/test_network.py)."""
+    from .streams import Stream, generator, generators
+
+    fp = None
+    if cfg.kind == "footprint" and cfg.footprints == 1:
+        fp = _footprint_types(cfg.n_orgs, tuple(cfg.type_mix.get(t, 0.0) for t in ORG_TYPES), cfg.mean_degree)
+    if fp is None or fp[2] is None:
+        return [build(cfg, g) for g in generators(seeds, "network")]
+    base_types, _, (threshold, first, second) = fp
+    n, pairs, runs = cfg.n_orgs, len(fp[2][0]), len(seeds)
+    u = Stream(seeds, "network").uniform((runs * (pairs + n),), np.arange(runs + 1) * (pairs + n))
+    u = u.reshape(runs, pairs + n)
+    rows, hits = np.nonzero(u[:, :pairs] < threshold)  # row by row, pairs in order: as drawn alone
+    label = kernels.component_labels(runs * n, first[hits] + rows * n, second[hits] + rows * n).reshape(runs, n)
+    whole = (label == label[:, :1]).all(axis=1)
+    foundation = (base_types == TYPE_CODES["acute"]) & (u[:, pairs:] < cfg.foundation_share)
+    ends = np.searchsorted(rows, np.arange(1, runs + 1))
+    out = []
+    for r, seed in enumerate(seeds):
+        if whole[r]:
+            links = hits[ends[r - 1] if r else 0:ends[r]]
+            out.append(Network(first[links], second[links], base_types.copy(), np.zeros(n, np.int32), foundation[r]))
+        else:
+            out.append(build(cfg, generator(seed, "network")))
+    return out
+
+
 def union(nets: list[Network]) -> Network:
     """Disjoint copies of ``nets`` laid one after another (node ids and footprint numbers
     offset), as one network: the replicate axis of a batch of runs (``sim.model``)."""

@@ -168,3 +168,27 @@ def test_link_probability_gives_the_mean_degree_asked_for():
     prob = network._link_probability(counts, 6.0 * 60 / 2)
     iu, ju = np.triu_indices(60, 1)
     assert prob[types[iu], types[ju]].sum() == pytest.approx(6.0 * 60 / 2, rel=1e-9)  # expected links
+
+
+@pytest.mark.parametrize("n_orgs, degree, footprints", [(24, 6.0, 1), (12, 1.2, 1), (24, 3.0, 1), (10, 3.0, 3)])
+def test_a_batch_of_networks_is_each_seed_s_network_built_alone(n_orgs, degree, footprints):
+    # build_many draws the links and foundation status of every seed's footprint at once and
+    # builds a footprint left in pieces from its own generator: each network must be exactly
+    # the one build() makes from that seed's stream, whichever way it was made.
+    from sim.streams import generator
+
+    cfg = NetworkConfig(n_orgs=n_orgs, mean_degree=degree, footprints=footprints)
+    seeds = list(range(40))
+    in_pieces = 0
+    for seed, net in zip(seeds, network.build_many(cfg, seeds)):
+        alone = network.build(cfg, generator(seed, "network"))
+        for field in ("src", "dst", "types", "footprint", "foundation"):
+            a, b = getattr(net, field), getattr(alone, field)
+            assert a.dtype == b.dtype and np.array_equal(a, b), (seed, field)
+        # Did the links alone leave this footprint in pieces (so that build joined them)?
+        _, _, (threshold, first, second) = network._footprint_types(
+            n_orgs, tuple(cfg.type_mix.get(t, 0.0) for t in ORG_TYPES), degree)
+        hits = np.flatnonzero(generator(seed, "network").random(len(threshold)) < threshold)
+        in_pieces += len(set(network.kernels.component_labels(n_orgs, first[hits], second[hits]).tolist())) > 1
+    if (n_orgs, degree) == (24, 3.0):  # about half the footprints in pieces: both ways are taken
+        assert 0 < in_pieces < len(seeds)
