@@ -110,7 +110,7 @@ class Stream:
         self.name = name
         self._generators = generators(seeds, name)
         self._state = None  # (R, 4) uint64 PCG64 states while uniforms are drawn here
-        self._out: dict[tuple, np.ndarray] = {}  # shape -> the array ``uniform`` fills
+        self._out: dict[tuple, tuple] = {}  # shape -> the arrays ``uniform`` fills
 
     @property
     def generators(self) -> list[np.random.Generator]:
@@ -129,11 +129,12 @@ class Stream:
         Returns an array the stream keeps, valid until the next call with this shape."""
         if self._state is None:
             self._state = np.array([_words(g) for g in self._generators], dtype=np.uint64).reshape(-1, 4)
-        out = self._out.get(shape)
-        if out is None:
-            out = self._out[shape] = np.empty(shape)
-        _fill_uniform(self._state, np.asarray(bounds, dtype=np.int64), out.reshape(shape[0], int(np.prod(shape[1:]))))
-        return out
+        arrays = self._out.get(shape)
+        if arrays is None:  # the array handed out, and the (rows, k) view the kernel fills
+            out = np.empty(shape)
+            arrays = self._out[shape] = (out, out.reshape(shape[0], int(np.prod(shape[1:]))))
+        _fill_uniform(self._state, np.asarray(bounds, dtype=np.int64), arrays[1])
+        return arrays[0]
 
     def normal(self, mean: float, sd: float, bounds: np.ndarray) -> np.ndarray:
         """Normal draws, one per row, from each replicate's generator (for set-up)."""

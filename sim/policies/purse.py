@@ -61,6 +61,7 @@ class Purse(Component):
         ccg_size = np.bincount(fp, size * self.ccg, n_fp)
         self.has_ccg = ccg_size > 0
         self.lone = ~self.has_ccg  # footprints the centre commissions
+        self.any_lone = bool(self.lone.any())
         # Each CCG commissions its footprint's providers jointly with the others, by budget.
         self.share = np.where(self.ccg, size / np.maximum(ccg_size[fp], 1e-300), 0.0)
         contracts = np.bincount(fp, self.contract, n_fp)
@@ -119,7 +120,7 @@ class Purse(Component):
         self.net += booked
         self.paid += self.contracts_paid + commissioned
         self.received += self.contract + deviation
-        if self.lone.any():
+        if self.any_lone:
             self.central_paid += np.where(self.lone, self.central_allocation + cost, 0.0)
             self.central -= np.where(self.lone, cost, 0.0)
 
@@ -128,5 +129,5 @@ class Purse(Component):
         """Per replicate: the CCGs' balances plus the centre's purse where a footprint has no CCG."""
         m = self.model
         rep = m.recorder.footprint_replicate
-        central = np.bincount(rep, self.central, m.replicates) if self.lone.any() else 0.0  # else all zero
+        central = np.bincount(rep, self.central, m.replicates) if self.any_lone else 0.0  # else all zero
         return m.per_replicate(np.where(self.ccg, m.balance, 0.0)) + central
