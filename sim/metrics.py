@@ -73,7 +73,7 @@ def _investment_share(m, rec, attr):
 
 
 def _governance(m, rec, attr):
-    return np.bincount(rec.footprint_replicate, getattr(m.governance, attr).astype(np.float64), m.replicates)
+    return m.per_replicate(getattr(m.governance, attr), "footprint")
 
 
 # Columns of ``Recorder.sums``: per-replicate sums of the month, from ``kernels.replicate_sums``.
@@ -118,7 +118,7 @@ SERIES = (
     Series("engagement_total", "Stakeholder engagement spent", "money, a cost to the organisations' budgets",
            lambda m, r: m.per_replicate(m.stakeholders.spent), needs="stakeholders"),
     Series("plans_blocked_total", "Plans blocked by stakeholders", "plans",
-           lambda m, r: np.bincount(r.footprint_replicate, m.stakeholders.blocked, m.replicates),
+           lambda m, r: m.per_replicate(m.stakeholders.blocked, "footprint"),
            needs="stakeholders"),
     Series("development_total", "Organisational development spent", "money, a cost to the organisations' budgets",
            lambda m, r: m.per_replicate(m.development.spent), needs="development"),
@@ -151,7 +151,6 @@ class Recorder:
         self.sides = 2 * self.edges
         self.playing = m.degree > 0
         self.n_playing = m.per_replicate(self.playing)
-        self.footprint_replicate = np.repeat(np.arange(R), np.diff(m.footprint_bounds))
         self.footprints = np.diff(m.footprint_bounds).astype(np.float64)
         # Directed type pair of each side's move ("how type a treats type b"), per replicate.
         src_t, dst_t = m.types[m.src], m.types[m.dst]

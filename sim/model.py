@@ -218,10 +218,11 @@ class CollabModel(Model):
         return {k: getattr(self, k) for k in names}
 
     def per_replicate(self, values: np.ndarray, on: str = "node") -> np.ndarray:
-        """Sum of per-node (or per-edge) ``values`` within each replicate, in index order,
-        so a replicate's sum is the same alone or in a batch."""
+        """Sum of per-node (or per-edge, per-footprint: ``on``) ``values`` within each
+        replicate, in index order, so a replicate's sum is the same alone or in a batch."""
+        bounds = {"node": self.node_bounds, "edge": self.edge_bounds, "footprint": self.footprint_bounds}[on]
         out = np.empty(self.replicates)
-        kernels.segment_sums(self.node_bounds if on == "node" else self.edge_bounds, np.asarray(values), out)
+        kernels.segment_sums(bounds, np.asarray(values), out)
         return out
 
     def side_sum(self, src_side, dst_side) -> np.ndarray:

@@ -128,6 +128,5 @@ class Purse(Component):
     def commissioner_balance(self) -> np.ndarray:
         """Per replicate: the CCGs' balances plus the centre's purse where a footprint has no CCG."""
         m = self.model
-        rep = m.recorder.footprint_replicate
-        central = np.bincount(rep, self.central, m.replicates) if self.any_lone else 0.0  # else all zero
+        central = m.per_replicate(self.central, "footprint") if self.any_lone else 0.0  # else all zero
         return m.per_replicate(np.where(self.ccg, m.balance, 0.0)) + central
