@@ -1,5 +1,7 @@
 """Shared test helpers (tests/ is on sys.path under pytest's default import mode)."""
 
+import numpy as np
+
 from sim import config
 
 
@@ -21,3 +23,16 @@ PLAIN = {"budget.gap_source": "constant", "budget.structural_gap": 0.003, "incen
 def plain_config(**overrides):
     """A Config of the plain game world (``PLAIN``) with ``overrides``."""
     return make_config(**{**PLAIN, **overrides})
+
+
+def move_history(cfg, steps: int, seeds):
+    """Every month's moves of a model of ``cfg`` run ``steps`` months with ``seeds``
+    ((steps, E, 2)), and the model: what the zero-consequence tests compare."""
+    from sim.model import CollabModel
+
+    m = CollabModel(cfg, seeds=seeds)
+    history = []
+    for _ in range(steps):
+        m.step()
+        history.append(m.moves.copy())
+    return np.array(history), m

@@ -7,7 +7,7 @@ import pytest
 
 from sim.model import CollabModel
 
-from helpers import plain_config
+from helpers import move_history, plain_config
 
 STEPS = 60
 # A squeezed footprint, so that pressure, deficits and regulation all come into play.
@@ -15,12 +15,7 @@ WORLD = {"network.footprints": 4, "budget.structural_gap": 0.01}
 
 
 def moves(**overrides) -> np.ndarray:
-    m = CollabModel(plain_config(**WORLD, **overrides), seed=3)
-    out = []
-    for _ in range(STEPS):
-        m.step()
-        out.append(m.moves.copy())
-    return np.array(out)
+    return move_history(plain_config(**WORLD, **overrides), STEPS, [3])[0]
 
 
 @pytest.mark.parametrize("regime", ["organisational", "system"])

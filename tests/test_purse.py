@@ -9,7 +9,7 @@ from sim.model import CollabModel
 from sim.policies import demand
 from sim.strategies import CODES
 
-from helpers import plain_config
+from helpers import move_history, plain_config
 
 QUIET = {"game.noise": 0.0, "budget.structural_gap": 0.0, "budget.distress_cost": 0.0,
          "leadership.mean_tenure": {t: 1e9 for t in ("acute", "mental_health", "community", "ccg", "council")}}
@@ -141,12 +141,7 @@ def test_the_foundation_trust_floor_under_pooling(tmp_path):
 # -- a lever whose consequence is zero changes no decision ----------------------------------
 
 def _moves(**overrides):
-    m = CollabModel(plain_config(**{"experiment.steps": 60, **overrides}), seeds=[1, 2])
-    history = []
-    for _ in range(60):
-        m.step()
-        history.append(m.moves.copy())
-    return np.array(history), m
+    return move_history(plain_config(**{"experiment.steps": 60, **overrides}), 60, [1, 2])
 
 
 @pytest.mark.parametrize("on", [
