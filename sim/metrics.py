@@ -225,10 +225,16 @@ class Recorder:
                 out[name] = block[:, len(names) + j]
         return out
 
-    def by_run(self) -> dict[str, np.ndarray]:
+    def by_outcome(self, columns: int | None = None) -> np.ndarray:
+        """The first ``columns`` recorded columns (default: all) as one (column, run, month)
+        array: each run's months contiguous."""
+        return np.ascontiguousarray(self.data[: self.n, :, :columns].transpose(2, 1, 0))
+
+    def by_run(self, block: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Every run's monthly series (``SERIES``) as (runs, months) arrays, a row per run (the
-        form ``summarise_runs`` reads); "step" as (1, months)."""
-        block = np.ascontiguousarray(self.data[: self.n, :, : len(SERIES)].transpose(2, 1, 0))
+        form ``summarise_runs`` reads); "step" as (1, months). ``block``: this recorder's
+        ``by_outcome()`` when it is already made (views of it are returned)."""
+        block = self.by_outcome(len(SERIES)) if block is None else block
         return {"step": np.arange(1, self.n + 1)[None, :], **dict(zip(SERIES_NAMES, block))}
 
     def frame(self, r: int = 0) -> pd.DataFrame:

@@ -71,8 +71,8 @@ def run_table(runs: list, tasks: list[Task]) -> tuple[pa.Table, list[dict]]:
     pairs = len(SERIES_NAMES) + len(SHARE_COLUMNS)
     for model in dict.fromkeys(model for model, _ in runs):  # the models, in run order
         rec = model.recorder
-        outcomes += summarise_runs(rec.by_run(), model.config)
-        block = np.ascontiguousarray(rec.data[: rec.n].transpose(2, 1, 0))  # (outcome, run, month)
+        block = rec.by_outcome()  # (outcome, run, month)
+        outcomes += summarise_runs(rec.by_run(block), model.config)
         block[pairs:] = np.where((rec.pair_games == 0).T[:, :, None], np.nan, block[pairs:])
         blocks.append(block.reshape(len(block), -1))
         months += [rec.n] * model.replicates
