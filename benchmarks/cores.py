@@ -51,7 +51,7 @@ def sweep_rate(executor, capacity: int, runs: int, folder: Path) -> float:
 
 def measure(workers: list[int], per_worker: int) -> dict:
     cfg = config.load(BASELINE)
-    engine.run_batch(cfg, [1, 2])  # this process's kernels compiled (or loaded) first
+    engine.run_batch([engine.Job(None, cfg, [1, 2])])  # this process's kernels compiled (or loaded) first
     rows = []
     for w in workers:
         with tempfile.TemporaryDirectory() as tmp:

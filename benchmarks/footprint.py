@@ -70,8 +70,8 @@ def measure(repeat: int = 15, runs: int = 256) -> dict:
     out["mesa_ms"] = best(mesa, repeat) * 1e3
     batch = engine.MAX_BATCH
     out["batch"] = batch
-    out["batched_ms"] = best(lambda: engine.run_batch(cfg, list(range(batch))), 3) / batch * 1e3
-    out["by_batch"] = {b: best(lambda b=b: engine.run_batch(cfg, list(range(b))), 3) / b * 1e3
+    out["batched_ms"] = best(lambda: engine.run_batch([engine.Job(None, cfg, list(range(batch)))]), 3) / batch * 1e3
+    out["by_batch"] = {b: best(lambda b=b: engine.run_batch([engine.Job(None, cfg, list(range(b)))]), 3) / b * 1e3
                        for b in (1, 4, 16, 64, 256, 1024)}
     jobs = [engine.Job("baseline", cfg, list(range(runs)))]
     serial = SerialExecutor()

@@ -1,11 +1,13 @@
 """One engine for many runs: ``collabsim compare``, ``robust``, sweeps and the app's compare
 mode all run their seeds here.
 
-A job is one config and the seeds to run it with. The engine cuts each job's seeds into
+A job is one config and the seeds to run it with. The engine cuts the jobs' seeds into
 batches and runs a batch as one model with a replicate axis (``sim.model``), so Python's
-per-month cost is paid once per batch instead of once per run; every run still draws from its
-own streams, so its results are exactly those of the run made alone, whatever the batch size
-or executor (tests/test_engine.py). Batches go to any executor of ``sim.sweep.executors``:
+per-month cost is paid once per batch instead of once per run. Jobs whose configs differ only
+in assumed constants a model's replicates may hold apart (``sim.model.PER_REPLICATE``: the
+worlds of a robustness check) share batches. Every run still draws from its own streams and
+reads its own config, so its results are exactly those of the run made alone, whatever the
+batch or executor (tests/test_engine.py). Batches go to any executor of ``sim.sweep.executors``:
 this process, a process pool, or Dask. Results come back as each batch finishes, with
 progress counted in runs; a ``cancel`` event stops the work between batches.
 """
@@ -46,17 +48,22 @@ class Run:
     series: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def run_batch(config: Config, seeds: list[int], series: tuple[str, ...] | None = (),
-              window: tuple[int, int] | None = None, key: Hashable = None) -> list[Run]:
-    """Run ``seeds`` of ``config`` in one model. ``series``: the monthly series to keep
+def run_batch(jobs: list[Job], series: tuple[str, ...] | None = (),
+              window: tuple[int, int] | None = None) -> list[Run]:
+    """Run every seed of ``jobs`` in one model: their configs may differ only in the fields
+    a model's replicates may hold apart (``sim.model.PER_REPLICATE``: the worlds of a
+    robustness check), as ``batches`` groups them. ``series``: the monthly series to keep
     (None: all of them); ``window``: also report cooperation and trust means over those
     months (inclusive)."""
     from .model import CollabModel
 
-    model = CollabModel(config, seeds=seeds)
+    keys = [job.key for job in jobs for _ in job.seeds]
+    configs = [job.config for job in jobs for _ in job.seeds]
+    seeds = [s for job in jobs for s in job.seeds]
+    model = CollabModel(seeds=seeds, configs=configs) if len(jobs) > 1 else CollabModel(jobs[0].config, seeds=seeds)
     model.run()
     by_run = model.recorder.by_run()
-    summaries = metrics.summarise_runs(by_run, config)
+    summaries = metrics.summarise_runs(by_run, model.config)
     if window:
         part = (by_run["step"][0] >= window[0]) & (by_run["step"][0] <= window[-1])
         # Rows made contiguous: a row's mean then adds in the same order alone or in a batch.
@@ -64,25 +71,45 @@ def run_batch(config: Config, seeds: list[int], series: tuple[str, ...] | None =
         for r, outcomes in enumerate(summaries):
             outcomes["window_cooperation"], outcomes["window_trust"] = float(coop[r]), float(trust[r])
     runs = []
-    for r, (seed, outcomes) in enumerate(zip(model.seeds, summaries)):
+    for r, (key, seed, outcomes) in enumerate(zip(keys, model.seeds, summaries)):
         cols = model.recorder.columns(r) if series is None or series else {}
         kept = cols if series is None else {k: cols[k] for k in series}
         runs.append(Run(key, seed, outcomes, {k: np.array(v) for k, v in kept.items()}))
     return runs
 
 
-def batches(jobs: list[Job], workers: int = 1, max_batch: int = MAX_BATCH) -> list[tuple[Job, list[int]]]:
-    """Cut every job's seeds into batches: large enough to amortise Python's cost, small
-    enough that every worker gets several (for balance, progress and a quick cancel). Jobs
-    take turns, first seeds first, so that work stopped early has run the same seeds in
-    every job (matched pairs for a comparison)."""
-    from .model import batchable
+def batches(jobs: list[Job], workers: int = 1, max_batch: int = MAX_BATCH) -> list[list[Job]]:
+    """Cut the jobs' seeds into batches, each a list of jobs (a job's config and some of its
+    seeds) that can share a model: large enough to amortise Python's cost, small enough
+    that every worker gets several (for balance, progress and a quick cancel). Jobs whose
+    configs differ only in ``PER_REPLICATE`` fields (the worlds of one regime) share
+    batches, job after job; groups take turns, first seeds first, so that work stopped early
+    has run the same seeds in every group (matched pairs for a comparison)."""
+    from .model import batch_key
 
     total = sum(len(j.seeds) for j in jobs)
     size = max(1, min(max_batch, math.ceil(total / (4 * max(1, workers)))))
-    per_job = [[(job, job.seeds[i:i + n]) for n in [size if batchable(job.config) else 1]
-                for i in range(0, len(job.seeds), n)] for job in jobs]
-    return [b for turn in itertools.zip_longest(*per_job) for b in turn if b is not None]
+    groups: dict = {}
+    for i, job in enumerate(jobs):
+        key = batch_key(job.config)
+        groups.setdefault(i if key is None else key, []).append(job)
+    per_group = []
+    for key, group in groups.items():
+        n = 1 if isinstance(key, int) else size  # a config that cannot batch runs a seed a model
+        runs = [(job, seed) for job in group for seed in job.seeds]
+        per_group.append([_jobs(runs[i:i + n]) for i in range(0, len(runs), n)])
+    return [b for turn in itertools.zip_longest(*per_group) for b in turn if b is not None]
+
+
+def _jobs(runs: list[tuple[Job, int]]) -> list[Job]:
+    """(job, seed) pairs as jobs, a job's consecutive seeds together."""
+    out: list[Job] = []
+    for job, seed in runs:
+        if out and out[-1].key == job.key and out[-1].config is job.config:
+            out[-1].seeds.append(seed)
+        else:
+            out.append(Job(job.key, job.config, [seed]))
+    return out
 
 
 def run_many(jobs: list[Job], workers: int | None = 1, dask: str | None = None, executor=None,
@@ -114,8 +141,7 @@ def _drive(ex, slots, jobs, total, series, window, progress, cancel, max_batch):
     try:
         while todo or running:
             while todo and len(running) < ahead and not (cancel and cancel.is_set()):
-                job, seeds = todo.pop()
-                running.add(ex.submit(run_batch, job.config, seeds, series, window, job.key))
+                running.add(ex.submit(run_batch, todo.pop(), series, window))
             if cancel and cancel.is_set():
                 break
             finished, running = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)

@@ -19,7 +19,8 @@ seed and each kernel can be checked exactly against a plain-Python reference
 """
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 
 from . import strategies as registry
 from .strategies import (COOPERATE, DEFECT, GRUDGE, MAJORITY_HARD, MAJORITY_SOFT, MEMORY_ONE, PROBE, TRUST_RULE,
@@ -30,6 +31,22 @@ from .strategies import (COOPERATE, DEFECT, GRUDGE, MAJORITY_HARD, MAJORITY_SOFT
 # must run exactly once per round, as it does in the model and in sim.match.
 ROUNDS, PARTNER_C, SEEN_1, SEEN_2, PROBE_EXPLOIT = range(5)
 MEMORY = 5  # rounds played; partner cooperations seen; partner's move seen 1 and 2 rounds ago; prober verdict
+
+
+def at(x, i):
+    """A parameter of a kernel, read for row ``i``: ``x`` itself when it is one number for
+    every row, ``x[i]`` when it is one per row. A batch whose replicates hold different
+    values of a config field (the worlds of a robustness check, ``CollabModel.param``) passes
+    an array; a batch of one config passes the number, and the kernel compiled for a number
+    is the one it always was."""
+    return x[i] if np.ndim(x) else x
+
+
+@overload(at, inline="always")
+def _at(x, i):
+    if isinstance(x, types.Array):
+        return lambda x, i: x[i]
+    return lambda x, i: x
 
 
 def needs_memory(codes) -> bool:
@@ -108,9 +125,9 @@ def decide_rules(strategy, kinds, probs, src, dst, last, seen, grudge, memory, t
             node = src[e] if s == 0 else dst[e]
             code = strategy[node]
             move = _intended_move(kinds[code], probs, code, last[e, s], seen[e, s], grudge[e, s],
-                                  memory if track else blank, e if track else 0, s, trust[e, s], bias[node], beta,
+                                  memory if track else blank, e if track else 0, s, trust[e, s], bias[node], at(beta, e),
                                   u[e, s])
-            if u[e, 2 + s] < noise:
+            if u[e, 2 + s] < at(noise, e):
                 move = 1 - move
             moves[e, s] = move
 
@@ -131,9 +148,9 @@ def decide_trust(src, dst, trust, bias, beta, noise, u, moves):
     for e in range(src.shape[0]):
         for s in range(2):
             node = src[e] if s == 0 else dst[e]
-            p = 1.0 / (1.0 + np.exp(-beta * (trust[e, s] - 0.5 + bias[node])))
+            p = 1.0 / (1.0 + np.exp(-at(beta, e) * (trust[e, s] - 0.5 + bias[node])))
             move = COOPERATE if u[e, s] < p else DEFECT
-            if u[e, 2 + s] < noise:
+            if u[e, 2 + s] < at(noise, e):
                 move = 1 - move
             moves[e, s] = move
 
@@ -149,7 +166,7 @@ def decide_memory_one(strategy, probs, src, dst, last, seen, noise, u, moves):
             else:
                 p = probs[code, 1 + 2 * (1 - last[e, s]) + (1 - seen[e, s])]
             move = COOPERATE if u[e, s] < p else DEFECT
-            if u[e, 2 + s] < noise:
+            if u[e, 2 + s] < at(noise, e):
                 move = 1 - move
             moves[e, s] = move
 
@@ -206,15 +223,15 @@ def play(moves, src, dst, payoff, shift, surplus, score, money, deal, mutual):
         score[i] += payoff[i, 2 * (1 - a) + (1 - b)]
         score[j] += payoff[j, 2 * (1 - b) + (1 - a)]
         if a == COOPERATE and b == COOPERATE:
-            money[i] += 0.5 * surplus
-            money[j] += 0.5 * surplus
+            money[i] += 0.5 * at(surplus, e)
+            money[j] += 0.5 * at(surplus, e)
             n_cc += 1
         elif a == COOPERATE:
-            money[i] -= shift
-            money[j] += shift
+            money[i] -= at(shift, e)
+            money[j] += at(shift, e)
         elif b == COOPERATE:
-            money[i] += shift
-            money[j] -= shift
+            money[i] += at(shift, e)
+            money[j] -= at(shift, e)
     return n_cc
 
 
@@ -268,9 +285,9 @@ def update_relationships(moves, seen, found_out, trust, last, grudge, gain, loss
             continue
         for s in range(2):
             if seen[e, s] == COOPERATE:
-                trust[e, s] += gain * (1.0 - trust[e, s])
+                trust[e, s] += at(gain, e) * (1.0 - trust[e, s])
             else:
-                trust[e, s] -= (breach_loss if found_out[e, s] else loss) * trust[e, s]
+                trust[e, s] -= (breach_loss if found_out[e, s] else at(loss, e)) * trust[e, s]
                 grudge[e, s] = True
     # The last moves in a loop of their own: stored in the loop above, these one-byte writes
     # might alias the one-byte arrays read there, which made the whole pass about 1.7x slower.
@@ -312,8 +329,8 @@ def pressured_payoffs(base, temptation, dd_cost, pressure, table):
     for i in range(table.shape[0]):
         table[i, 0] = base[0]
         table[i, 1] = base[1]
-        table[i, 2] = base[2] + temptation * pressure[i]
-        table[i, 3] = base[3] - dd_cost * pressure[i]
+        table[i, 2] = base[2] + at(temptation, i) * pressure[i]
+        table[i, 3] = base[3] - at(dd_cost, i) * pressure[i]
 
 
 @njit(cache=True)
@@ -321,8 +338,8 @@ def loss_averse(table, factor, crisis, margin, pressure, balance, size):
     """``sim.policies.loss_aversion``: where an organisation is just about managing
     (pressure < crisis and balance < margin * size), S -= (factor - 1) * max(P - S, 0)."""
     for i in range(table.shape[0]):
-        if pressure[i] < crisis and balance[i] < margin * size[i]:
-            table[i, 1] -= (factor - 1.0) * max(table[i, 3] - table[i, 1], 0.0)
+        if pressure[i] < at(crisis, i) and balance[i] < at(margin, i) * size[i]:
+            table[i, 1] -= (at(factor, i) - 1.0) * max(table[i, 3] - table[i, 1], 0.0)
 
 
 @njit(cache=True)
@@ -331,7 +348,7 @@ def decision_bias(table, scale, disposition, incentive_weight, independence, fou
     independence * foundation, from each node's payoffs (``CollabModel.decision_bias``)."""
     for i in range(out.shape[0]):
         advantage = ((table[i, 0] - table[i, 2]) + (table[i, 1] - table[i, 3])) / scale
-        out[i] = disposition[i] + incentive_weight * advantage - independence * foundation[i]
+        out[i] = disposition[i] + at(incentive_weight, i) * advantage - at(independence, i) * foundation[i]
 
 
 @njit(cache=True)
@@ -340,8 +357,8 @@ def account(balance, money, gap, distress, size, scale, pressure):
     pressure) * size, with each node's monthly ``gap`` (N,); then pressure = -balance /
     (scale * size), clipped to [0, 1] as numpy's clip does (a -0.0 stays -0.0, NaN stays NaN)."""
     for i in range(balance.shape[0]):
-        balance[i] += money[i] - (gap[i] + distress * pressure[i]) * size[i]
-        x = -balance[i] / (scale * size[i])
+        balance[i] += money[i] - (gap[i] + at(distress, i) * pressure[i]) * size[i]
+        x = -balance[i] / (at(scale, i) * size[i])
         if x < 0.0:
             x = 0.0
         if x > 1.0:
@@ -362,8 +379,8 @@ def succession(leaving, keep, src, dst, trust, grudge, trust0):
             node = src[e] if s == 0 else dst[e]
             if leaving[node]:
                 k = keep[node]
-                trust[e, 0] = k * trust[e, 0] + (1.0 - k) * trust0
-                trust[e, 1] = k * trust[e, 1] + (1.0 - k) * trust0
+                trust[e, 0] = k * trust[e, 0] + (1.0 - k) * at(trust0, e)
+                trust[e, 1] = k * trust[e, 1] + (1.0 - k) * at(trust0, e)
                 grudge[e, s] = False
 
 

@@ -13,6 +13,9 @@ every array; each draws from its own streams, so its results are exactly those o
 alone (``sim.engine`` batches runs this way, paying Python's per-month cost once a batch).
 """
 
+import functools
+import json
+
 import numpy as np
 from mesa import Model
 
@@ -30,8 +33,16 @@ class CollabModel(Model):
     seed in a single model. ``check_writes`` makes every component's undeclared writes fail
     (for tests)."""
 
-    def __init__(self, config: Config | None = None, seed: int | None = None, *, seeds=None,
+    def __init__(self, config: Config | None = None, seed: int | None = None, *, seeds=None, configs=None,
                  check_writes: bool = False):
+        if configs is not None:  # a config per replicate, differing only in PER_REPLICATE fields
+            configs = list(configs)
+            config = configs[0]
+            if seeds is None or len(seeds) != len(configs):
+                raise ValueError("configs: give one config per seed")
+            key = batch_key(config)
+            if key is None or any(batch_key(c) != key for c in {id(c): c for c in configs[1:]}.values()):
+                raise ValueError("configs: a batch's configs may differ only in " + ", ".join(PER_REPLICATE))
         config = config or Config()
         if seeds is None:
             seeds = [config.experiment.seed if seed is None else int(seed)]
@@ -41,6 +52,7 @@ class CollabModel(Model):
         self.seeds = [int(s) for s in seeds]
         super().__init__(rng=self.seeds[0])
         self.config = config
+        self.configs = configs or [config] * len(self.seeds)  # each replicate's config
         self.seed = self.seeds[0]
         self.replicates = len(self.seeds)
         self._streams: dict[str, streams.Stream] = {}
@@ -57,10 +69,13 @@ class CollabModel(Model):
         self.edge_replicate = np.repeat(np.arange(self.replicates), np.diff(self.edge_bounds))
         n, e = net.n_nodes, net.n_edges
 
+        self._params = _params(self.configs)
+        self._expanded = {}
+
         # Organisations (node state).
         sizes = np.array([config.budget.size[t] for t in ORG_TYPES])
         self.size = sizes[self.types]
-        self.gap = demand.monthly_gap(config.budget)[self.types]  # monthly structural gap, share of size
+        self.gap = self.by_type(lambda c: demand.monthly_gap(c.budget))  # monthly structural gap, share of size
         self.balance = np.zeros(n)  # cumulative surplus (+) or deficit (-), money as booked
         self.pressure = np.zeros(n)
         self.special_measures = np.zeros(n, dtype=np.bool_)
@@ -73,8 +88,8 @@ class CollabModel(Model):
         self.money = np.zeros(n)  # this month's money flow from games and levers
         # Leaders (one per organisation): disposition, month appointed, promoted from inside.
         lead = config.leadership
-        self.disposition = self.stream("leadership").normal(lead.disposition_mean, lead.disposition_sd,
-                                                            self.node_bounds)
+        self.disposition = self.stream("leadership").normal(self.param("leadership.disposition_mean", "replicate"),
+                                                            lead.disposition_sd, self.node_bounds)
         self.appointed = np.zeros(n, dtype=np.int64)
         self.internal = np.zeros(n, dtype=np.bool_)
 
@@ -83,7 +98,8 @@ class CollabModel(Model):
         self.last = np.full((e, 2), -1, dtype=np.int8)
         self.seen = np.full((e, 2), -1, dtype=np.int8)
         self.grudge = np.zeros((e, 2), dtype=np.bool_)
-        self.trust = np.full((e, 2), config.trust.initial)
+        self.trust = np.empty((e, 2))
+        self.trust[:] = np.reshape(self.param("trust.initial", "edge"), (-1, 1))
         # Short-memory rules' counters (tf2t, prober, majorities); none when no such rule is in
         # the mix (learning and mutation draw only from the mix, so none can appear later).
         mix = config.strategies.mix
@@ -101,7 +117,9 @@ class CollabModel(Model):
         # relationship ("no deal", not a defection) declare it; otherwise every edge plays.
         self.deal = np.ones(e, dtype=np.bool_) if any("deal" in c.writes for c in self.components) \
             else kernels.EVERY_DEAL
-        self.accountability = max(config.budget.joint_accountability, *(c.accountability for c in self.components))
+        # Per node where the replicates' accountability differs (regulation's follows money_weight).
+        self.accountability = functools.reduce(np.maximum, [c.accountability for c in self.components],
+                                               config.budget.joint_accountability)
         self.hooks = {p: [guarded(self, c, getattr(c, p)) if check_writes else getattr(c, p)
                           for c in self.components if p in c.phases()] for p in PHASES}
         self._organisations = None
@@ -144,16 +162,16 @@ class CollabModel(Model):
         """(N, 4) payoffs before levers: the base game under this month's pressure."""
         b = self.config.budget
         table = np.empty((len(self.types), 4)) if out is None else out
-        kernels.pressured_payoffs(self.base_payoffs, b.pressure_temptation, b.pressure_dd_cost * self.accountability,
-                                  self.pressure, table)
+        kernels.pressured_payoffs(self.base_payoffs, self.param("budget.pressure_temptation"),
+                                  self.param("budget.pressure_dd_cost") * self.accountability, self.pressure, table)
         return table
 
     def decide(self) -> None:
         st = self.config.strategies
         u = self.stream("decide").uniform((len(self.src), 4), self.edge_bounds)
         kernels.decide(self.strategy, self.src, self.dst, self.last, self.seen, self.grudge, self.trust,
-                       self.decision_bias(), st.generosity, st.beta, self.config.game.noise, u, self.moves,
-                       self.memory)
+                       self.decision_bias(), st.generosity, self.param("strategies.beta", "edge"),
+                       self.param("game.noise", "edge"), u, self.moves, self.memory)
 
     def decision_bias(self, table: np.ndarray | None = None) -> np.ndarray:
         """Per-organisation term of the trust rule: the leader's disposition plus the payoff
@@ -163,10 +181,9 @@ class CollabModel(Model):
         t = self.table if table is None else table
         R0, S0, T0, P0 = self.base_payoffs
         spread = max(abs(T0 - S0), 1e-12)
-        st = self.config.strategies
         out = np.empty(len(self.types))
-        kernels.decision_bias(t, 2 * spread, self.disposition, st.incentive_weight, st.foundation_independence,
-                              self.network.foundation, out)
+        kernels.decision_bias(t, 2 * spread, self.disposition, self.param("strategies.incentive_weight"),
+                              self.param("strategies.foundation_independence"), self.network.foundation, out)
         return out
 
     def constrain(self) -> None:
@@ -174,9 +191,8 @@ class CollabModel(Model):
         self._run_hooks("constrain", self.moves)
 
     def play(self) -> None:
-        g = self.config.game
-        kernels.play(self.moves, self.src, self.dst, self.table, g.shift, g.surplus, self.score, self.money,
-                     self.deal, self.mutual)
+        kernels.play(self.moves, self.src, self.dst, self.table, self.param("game.shift", "edge"),
+                     self.param("game.surplus", "edge"), self.score, self.money, self.deal, self.mutual)
         self._node_cache = -1
 
     def settle(self) -> None:
@@ -189,9 +205,8 @@ class CollabModel(Model):
     def account(self) -> None:
         """Costs grow by the structural gap (``sim.policies.demand``), and an organisation in distress pays extra
         (agency staff, emergency borrowing): left alone it goes "down a slide" (KF L2001-2006)."""
-        b = self.config.budget
-        kernels.account(self.balance, self.money, self.gap, b.distress_cost, self.size, b.pressure_scale,
-                        self.pressure)
+        kernels.account(self.balance, self.money, self.gap, self.param("budget.distress_cost"), self.size,
+                        self.param("budget.pressure_scale"), self.pressure)
 
     def review(self) -> None:
         self._run_hooks("review")
@@ -209,6 +224,29 @@ class CollabModel(Model):
         if s is None:
             s = self._streams[name] = streams.Stream(self.seeds, name)
         return s
+
+    def param(self, path: str, on: str = "node"):
+        """Config field ``path`` (one of ``PER_REPLICATE``) as this model's replicates hold
+        it: the number itself where they share it (always, in a batch of one config), else
+        one value per node, edge, footprint or replicate (``on``), each its replicate's. The
+        kernels take either (``kernels.at``)."""
+        value = self._params[path]
+        if np.ndim(value) == 0 or on == "replicate":
+            return value
+        out = self._expanded.get((path, on))
+        if out is None:
+            bounds = {"node": self.node_bounds, "edge": self.edge_bounds, "footprint": self.footprint_bounds}[on]
+            out = self._expanded[(path, on)] = np.repeat(value, np.diff(bounds))
+        return out
+
+    def by_type(self, table) -> np.ndarray:
+        """Per node: ``table(config)`` (one value per organisation type, ``ORG_TYPES`` order) at
+        the node's type, read from its replicate's config."""
+        tables = {id(c): np.asarray(table(c), dtype=np.float64) for c in self.configs}
+        if len(tables) == 1:
+            return next(iter(tables.values()))[self.types]
+        rows = np.stack([tables[id(c)] for c in self.configs])
+        return rows[self.node_replicate, self.types]
 
     def state_arrays(self) -> dict[str, np.ndarray]:
         """Every array of model state, by name (what components may declare in ``writes``;
@@ -279,6 +317,68 @@ def batchable(config: Config) -> bool:
     set-ups cannot: the proportional rule scales by the largest payoff difference over every
     node, and an asynchronous schedule picks nodes from the whole model."""
     return config.learning.rule != "proportional" and config.learning.schedule != "asynchronous"
+
+
+# Config fields the replicates of one model may differ in (the worlds of a robustness check,
+# sim.robust, differ in these): the model and its components read them with
+# ``CollabModel.param`` (or ``by_type``), never straight from ``config``, so each replicate
+# gets its own value (tests/test_engine.py runs mixed batches against runs alone). Every
+# other field is the whole batch's. A component that needs one value of some of these across
+# the batch names them in ``Component.whole``.
+PER_REPLICATE = (
+    "strategies.money_weight", "strategies.incentive_weight", "strategies.beta", "strategies.foundation_independence",
+    "trust.initial", "trust.stranger", "trust.gain", "trust.loss",
+    "game.surplus", "game.shift", "game.noise",
+    "budget.demand_growth", "budget.funding_growth", "budget.efficiency_delivered", "budget.pressure_scale",
+    "budget.distress_cost", "budget.pressure_temptation", "budget.pressure_dd_cost",
+    "leadership.mean_tenure.acute", "leadership.mean_tenure.ccg", "leadership.mean_tenure.council",
+    "leadership.mean_tenure.community", "leadership.mean_tenure.mental_health",
+    "leadership.trust_loss", "leadership.internal_succession", "leadership.disposition_mean",
+    "development.efficacy", "loss_aversion.factor", "loss_aversion.margin", "loss_aversion.crisis",
+    "stakeholders.block", "stakeholders.engagement_halving",
+    "investment.lag", "investment.multiple", "investment.own_share",
+)
+
+
+def field(config: Config, path: str):
+    """The value of dotted config field ``path`` (a table's entry too: leadership.mean_tenure.acute)."""
+    node = config
+    for part in path.split("."):
+        node = node[part] if isinstance(node, dict) else getattr(node, part)
+    return node
+
+
+def _params(configs: list[Config]) -> dict:
+    """Each PER_REPLICATE field: its value where every config shares it, else an array of
+    the replicates' values."""
+    distinct = list({id(c): c for c in configs}.values())
+    out = {}
+    for path in PER_REPLICATE:
+        values = [field(c, path) for c in distinct]
+        if all(v == values[0] for v in values):
+            out[path] = values[0]
+        else:
+            out[path] = np.array([field(c, path) for c in configs])
+    return out
+
+
+def batch_key(config: Config) -> str | None:
+    """Configs with the same key can run as the replicates of one model (``configs=``): they
+    differ only in PER_REPLICATE fields (and the seed), not in which components take part or
+    in a field a taking-part component needs whole. None: the config runs one seed a model."""
+    if not batchable(config):
+        return None
+    data = config.model_dump(mode="json")
+    wanted = [cls for cls in COMPONENTS if cls.wanted(config)]
+    whole = {p for cls in wanted for p in cls.whole}
+    for path in (*PER_REPLICATE, "experiment.seed"):
+        if path not in whole:
+            *parents, last = path.split(".")
+            node = data
+            for part in parents:
+                node = node[part]
+            node.pop(last, None)
+    return json.dumps([data, [cls.name for cls in wanted]], sort_keys=True)
 
 
 def _bounds(sizes) -> np.ndarray:

@@ -33,6 +33,7 @@ class Component:
     section = ""  # the config section it reads
     writes: tuple[str, ...] = ()  # model arrays it may change
     accountability = 0.0  # how far it makes the cost of mutual defection shared (KF L1582-1593)
+    whole: tuple[str, ...] = ()  # PER_REPLICATE fields (sim.model) it needs one value of across a batch
 
     def __init__(self, model):
         self.model = model
@@ -66,6 +67,11 @@ def guarded(model, component, method):
             for a in frozen:
                 a.flags.writeable = True
     return call
+
+
+def pick(value, rows):
+    """A parameter read with ``CollabModel.param`` at ``rows``: one number is every row's."""
+    return value[rows] if np.ndim(value) else value
 
 
 def footprint_mean(values: np.ndarray, footprint: np.ndarray) -> np.ndarray:

@@ -136,9 +136,12 @@ class Stream:
         _fill_uniform(self._state, np.asarray(bounds, dtype=np.int64), arrays[1])
         return arrays[0]
 
-    def normal(self, mean: float, sd: float, bounds: np.ndarray) -> np.ndarray:
-        """Normal draws, one per row, from each replicate's generator (for set-up)."""
-        return np.concatenate([g.normal(mean, sd, b - a) for g, a, b in zip(self.generators, bounds[:-1], bounds[1:])])
+    def normal(self, mean, sd: float, bounds: np.ndarray) -> np.ndarray:
+        """Normal draws, one per row, from each replicate's generator (for set-up); ``mean``:
+        one for all, or each replicate's."""
+        means = np.broadcast_to(mean, (len(bounds) - 1,))
+        return np.concatenate([g.normal(mu, sd, b - a)
+                               for g, mu, a, b in zip(self.generators, means.tolist(), bounds[:-1], bounds[1:])])
 
 
 # -- numpy's PCG64, compiled ------------------------------------------------------------------

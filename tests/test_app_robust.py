@@ -94,12 +94,13 @@ def test_a_regime_is_its_lever_changes_on_the_defaults():
 
 def test_a_cancelled_check_answers_over_the_worlds_every_regime_finished():
     cancel = threading.Event()
-    # each (world, regime) is one batch of 2 runs; after 10 runs worlds 0 and 1 are whole
+    # 24 runs in batches of 6 (a quarter each): a regime's worlds 0-2, the other's 0-2, then
+    # worlds 3-5 likewise; cancelled after the second batch, worlds 0-2 are whole
     app = run_robustness(_arms(REF, OTHER), REF, OUTCOMES, worlds=6, seeds=2, workers=0, cancel=cancel,
                          progress=lambda d, t: cancel.set() if d >= 10 else None)
-    assert app.cancelled and len(app.runs) == 10 and app.worlds_done == 2
-    assert list(app.answer["worlds"].x.index) == [0, 1]
-    assert (app.answer["comparisons"]["worlds"] == 2).all()
+    assert app.cancelled and len(app.runs) == 12 and app.worlds_done == 3
+    assert list(app.answer["worlds"].x.index) == [0, 1, 2]
+    assert (app.answer["comparisons"]["worlds"] == 3).all()
 
 
 def test_the_check_needs_two_regimes_a_chosen_reference_and_headline_outcomes():

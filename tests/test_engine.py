@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import engine, kernels, metrics, strategies
+from sim import engine, kernels, metrics, strategies, uncertainties
 from sim.config import ORG_TYPES
-from sim.model import CollabModel
+from sim.model import PER_REPLICATE, CollabModel, batch_key
 from sim.pipeline import Component, guarded
 from sim.streams import Stream, generator, generators
 from sim.sweep.executors import SerialExecutor
@@ -71,6 +71,77 @@ def test_engine_results_do_not_depend_on_batch_size_or_executor():
     # ... and equal the run made alone through the model.
     m = alone(cfg, 3)
     np.testing.assert_array_equal(one[("a", 3)].series["cooperation"], m.recorder.columns()["cooperation"])
+
+
+# The worlds of a robustness check: every field a model's replicates may hold apart, drawn
+# afresh per world (shipped ranges where there is one), on worlds with every lever on.
+WORLD_LEVERS = {**{k: v for k, v in LEVERS.items() if k != "game.self_interaction"},  # self-play reads one noise
+                "incentives.membership_fee": 0.002}
+
+
+def world(levers, rng):
+    ranges = uncertainties.shipped()
+    values = {}
+    for path in PER_REPLICATE:
+        u = ranges.get(path)
+        low, high = (u.low, u.high) if u else (12.0, 90.0)  # the tenures of types without a shipped range
+        values[path] = int(rng.integers(low, high + 1)) if path == "investment.lag" else float(rng.uniform(low, high))
+    values["loss_aversion.factor"] = max(values["loss_aversion.factor"], 1.01)  # the component stays on
+    values["experiment.steps"] = 120  # enough plan votes for the stakeholders' block chance to tell
+    return make_config(**{**levers, **values})
+
+
+def final_state(m, r):
+    a, b = m.node_bounds[r], m.node_bounds[r + 1]
+    e, f = m.edge_bounds[r], m.edge_bounds[r + 1]
+    return (m.balance[a:b], m.pressure[a:b], m.disposition[a:b], m.strategy[a:b], m.trust[e:f], m.grudge[e:f])
+
+
+@pytest.mark.parametrize("levers", [WORLD_LEVERS, {**PBR_LEVERS, "game.self_interaction": False,
+                                                    "regulation.regime": "organisational"}, {}],
+                         ids=["levers", "pbr_organisational", "defaults"])
+def test_worlds_batched_together_equal_each_world_alone(levers):
+    rng = np.random.default_rng(7)
+    worlds = [world(levers, rng) for _ in range(3)]
+    assert len({batch_key(w) for w in worlds}) == 1  # they differ only where replicates may differ
+    configs, seeds = [worlds[0], worlds[1], worlds[1], worlds[2]], [4, 11, 12, 4]
+    batch = CollabModel(seeds=seeds, configs=configs)
+    batch.run()
+    assert any(np.ndim(v) for v in batch._params.values())  # the worlds' values really are per replicate
+    for r, (cfg, seed) in enumerate(zip(configs, seeds)):
+        m = alone(cfg, seed)
+        np.testing.assert_array_equal(batch.recorder.data[:, r], m.recorder.data[:, 0])
+        for got, want in zip(final_state(batch, r), final_state(m, 0)):
+            np.testing.assert_array_equal(got, want)
+
+
+def test_the_engine_batches_a_regime_s_worlds_together_and_keeps_regimes_apart():
+    rng = np.random.default_rng(3)
+    worlds = [world(WORLD_LEVERS, rng) for _ in range(4)]
+    other = make_config(**{**WORLD_LEVERS, "regulation.regime": "organisational"})
+    jobs = [engine.Job(("system", w), cfg, [10 + w, 20 + w]) for w, cfg in enumerate(worlds)]
+    jobs.append(engine.Job(("organisational", 0), other, [1, 2]))
+    cut = engine.batches(jobs, workers=1)  # batches of 3: 10 runs, 4 a worker
+    # The system regime's 8 runs in 3, 3 and 2 across worlds, the other regime's 2 apart; in turns.
+    assert [[(j.key, j.seeds) for j in b] for b in cut] == [
+        [(("system", 0), [10, 20]), (("system", 1), [11])], [(("organisational", 0), [1, 2])],
+        [(("system", 1), [21]), (("system", 2), [12, 22])], [(("system", 3), [13, 23])]]
+    assert all(len({j.key[0] for j in b}) == 1 for b in cut)
+    runs = {(r.key, r.seed): r for b in cut for r in engine.run_batch(b, series=None)}
+    for job in jobs:
+        for seed in job.seeds:
+            m = alone(job.config, seed)
+            np.testing.assert_array_equal(runs[(job.key, seed)].series["cooperation"], m.recorder.columns()["cooperation"])
+            np.testing.assert_equal(runs[(job.key, seed)].outcomes, metrics.summarise(m.recorder.columns(), job.config))
+
+
+def test_worlds_a_component_needs_whole_do_not_share_a_model():
+    rng = np.random.default_rng(5)
+    a, b = (world({**WORLD_LEVERS, "game.self_interaction": True}, rng) for _ in range(2))
+    assert batch_key(a) != batch_key(b)  # self-play reads one noise and one beta for the whole model
+    with pytest.raises(ValueError, match="configs: a batch's configs may differ only in"):
+        CollabModel(seeds=[1, 2], configs=[a, b])
+    assert batch_key(make_config(**{"learning.rule": "proportional"})) is None
 
 
 def test_cancel_stops_between_batches_and_progress_counts_runs():

@@ -101,7 +101,7 @@ def warm(workers: int | None = None) -> None:
     if n:
         pool = worker_pool(n)
         for _ in range(n):
-            pool.submit(engine.run_batch, _WARM_UP, [0])
+            pool.submit(engine.run_batch, [engine.Job(None, _WARM_UP, [0])])
 
 
 def default_workers() -> int:

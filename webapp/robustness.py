@@ -30,6 +30,8 @@ WORLDS = 16  # a workshop's wait: 16 worlds x 4 seeds x 2 regimes = 128 runs
 SEEDS = 4
 DESIGN_SEED = 1  # the Latin hypercube's seed: the same worlds every time, so a rerun agrees
 OUTCOMES = list(OUTCOME_LABELS)  # the headline outcomes a check may ask about
+WORLDS_A_BATCH = 8  # a batch's worlds: Python's per-month cost spread over 8 x seeds runs, and
+# every regime's first worlds done within a second or two, whatever is cancelled after
 
 
 @dataclass
@@ -88,9 +90,12 @@ def run_robustness(arms: dict[str, dict], reference: str, outcomes: list[str], w
     executor = SerialExecutor() if workers == 0 else batch.worker_pool(workers)
     cancel = cancel or threading.Event()
     rows = []
-    # A world's runs of a regime are one batch at most, and the engine takes jobs in turn, so
-    # worlds finish about in order; after a cancel, a world with a run missing is left out.
-    for run in engine.run_many(jobs, executor=executor, progress=progress, cancel=cancel, max_batch=plan.seeds):
+    # A regime's worlds share batches (they differ only in assumed constants, which a model's
+    # replicates may hold apart), world after world, up to WORLDS_A_BATCH worlds; the regimes
+    # take turns, so worlds finish about in order and a cancel keeps whole worlds of every
+    # regime; a world with a run missing is left out.
+    for run in engine.run_many(jobs, executor=executor, progress=progress, cancel=cancel,
+                               max_batch=WORLDS_A_BATCH * plan.seeds):
         rows.append({"point": run.key, "replicate": replicate[(run.key, run.seed)], "seed": run.seed,
                      **{k: float(run.outcomes[k]) for k in plan.outcomes}})
     result = Robustness(dict(arms), reference, plan, cancelled=cancel.is_set() and len(rows) < plan.n_runs)

@@ -39,7 +39,7 @@ class Development(Component):
         cfg = self.cfg
         self.cost = cfg.spend * model.size  # money a month per organisation
         per_relationship = self.cost / np.maximum(model.degree, 1)
-        gain = -np.expm1(-cfg.efficacy * per_relationship)  # 1 - exp(-efficacy x): exact for small x
+        gain = -np.expm1(-model.param("development.efficacy") * per_relationship)  # 1 - exp(-efficacy x): exact for small x
         self.gain = np.stack([gain[model.src], gain[model.dst]], axis=1)  # per side: its own organisation's
         self.spent = np.zeros(len(model.size))  # money spent in total
 

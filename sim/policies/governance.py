@@ -63,7 +63,8 @@ class Governance(Component):
         self.booked = np.zeros(n)  # per organisation: promised dividend booked each month of the term
         self.node_delivered = np.zeros(n)  # per organisation: dividends delivered so far in the term
         self.shortfall_charged = np.zeros(n)  # per organisation: shortfalls charged at term ends, in total
-        self.dividend = cfg.plan_dividend * model.config.game.surplus / 2
+        self.dividend = cfg.plan_dividend * model.param("game.surplus") / 2  # per organisation
+        self.pays = bool(np.any(self.dividend))
         self.forum = np.zeros(n, dtype=bool)
         size = model.size
         for f in range(n_fp):
@@ -73,8 +74,8 @@ class Governance(Component):
             self.forum[members] = True
 
     def perceive(self, table):
-        if self.dividend:
-            table[:, R] += self.model.config.strategies.money_weight * self.dividend * self.in_force[self.footprint]
+        if self.pays:
+            table[:, R] += self.model.param("strategies.money_weight") * self.dividend * self.in_force[self.footprint]
 
     def settle(self):
         if not self.in_force.any():

@@ -52,7 +52,7 @@ class Incentives(Component):
             table[:, T] = (1 - self.alpha) * table[:, T] + self.alpha * mixed
         if cfg.membership_fee:
             # Defecting risks the rebate: the fee per relationship, in payoff units.
-            forfeit = m.config.strategies.money_weight * cfg.membership_fee * m.size / np.maximum(m.degree, 1)
+            forfeit = m.param("strategies.money_weight") * cfg.membership_fee * m.size / np.maximum(m.degree, 1)
             table[:, T] -= forfeit
             table[:, P] -= forfeit
 

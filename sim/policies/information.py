@@ -41,7 +41,7 @@ class Information(Component):
         u = self.stream.uniform((len(m.src), 2), m.edge_bounds) if self.active else self._none
         kernels.observe(m.moves, self.misread, self.cfg.pledges, self.cfg.detection, u, m.seen,
                         self.found_out, m.deal)
-        t = m.config.trust
-        kernels.update_relationships(m.moves, m.seen, self.found_out, m.trust, m.last, m.grudge, t.gain, t.loss,
+        kernels.update_relationships(m.moves, m.seen, self.found_out, m.trust, m.last, m.grudge,
+                                     m.param("trust.gain", "edge"), m.param("trust.loss", "edge"),
                                      self.cfg.breach_loss, m.deal)
 

@@ -36,7 +36,7 @@ every replicate at once; there are no draws, so a run is the same alone or batch
 import numpy as np
 
 from ..config import ORG_TYPES
-from ..pipeline import Component
+from ..pipeline import Component, pick
 from ..strategies import COOPERATE
 
 COUNCIL = ORG_TYPES.index("council")
@@ -76,11 +76,16 @@ class Investment(Component):
         k = np.arange(len(self.edges))
         self.investor = ends[k, self.side]
         self.beneficiary = ends[k, 1 - self.side]
-        tenure = np.array([m.config.leadership.mean_tenure[t] for t in ORG_TYPES])
-        self.discount = discount(tenure[m.types[self.investor]], cfg.lag)
+        # Per relationship where the replicates' constants differ, else one number each.
+        self.lag = pick(m.param("investment.lag", "edge"), self.edges)
+        self.multiple = pick(m.param("investment.multiple", "edge"), self.edges)
+        self.own_share = pick(m.param("investment.own_share", "edge"), self.edges)
+        tenure = m.by_type(lambda c: [c.leadership.mean_tenure[t] for t in ORG_TYPES])
+        self.discount = discount(tenure[self.investor], self.lag)
         self.council = m.types[self.investor] == COUNCIL
         self.stake = cfg.amount * m.size[self.investor]  # money put in per relationship per month
-        self.pending = np.zeros((cfg.lag, len(self.edges)))  # money invested, by month mod lag
+        self.pending = np.zeros((int(np.max(self.lag, initial=1)), len(self.edges)))  # money invested, by month mod lag
+        self.k = np.arange(len(self.edges))
         self.rep = m.edge_replicate[self.edges]
         self.count = np.bincount(self.rep, minlength=m.replicates).astype(np.float64)
         self.investing = np.zeros(len(self.edges), dtype=np.bool_)
@@ -94,16 +99,16 @@ class Investment(Component):
         """Per relationship: the benefit its investor's leader expects to see per unit."""
         cfg, m = self.cfg, self.model
         trust = m.trust[self.edges, self.side]
-        return seen_return(self.discount, cfg.multiple, cfg.own_share, cfg.shared_savings, trust)
+        return seen_return(self.discount, self.multiple, self.own_share, cfg.shared_savings, trust)
 
     def settle(self):
         cfg, m = self.cfg, self.model
         n = len(m.money)
-        slot = m.steps % cfg.lag
+        slot = m.steps % self.lag
         # What was invested ``lag`` months ago lands now.
-        landed = self.pending[slot]
-        benefit = cfg.multiple * landed
-        saving = (1.0 - cfg.own_share) * benefit
+        landed = self.pending[slot, self.k]
+        benefit = self.multiple * landed
+        saving = (1.0 - self.own_share) * benefit
         honoured = m.moves[self.edges, 1 - self.side] == COOPERATE
         returned = cfg.shared_savings * saving * honoured
         m.money += np.bincount(self.beneficiary, saving - returned, n)
@@ -113,7 +118,7 @@ class Investment(Component):
         np.logical_and(self.expected_return() > 1.0, ~self.withdrawn, out=self.investing)
         paid = self.stake * self.investing
         m.money -= np.bincount(self.investor, paid, n)
-        self.pending[slot] = paid
+        self.pending[slot, self.k] = paid
         self.invested_total += np.bincount(self.rep, paid, m.replicates)
         self.realised_total += np.bincount(self.rep, benefit, m.replicates)
         self.returned_total += np.bincount(self.rep, returned, m.replicates)

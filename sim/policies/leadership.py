@@ -21,7 +21,7 @@ from scipy.special import ndtri
 
 from .. import kernels
 from ..config import ORG_TYPES
-from ..pipeline import Component
+from ..pipeline import Component, pick
 
 
 class Leadership(Component):
@@ -31,8 +31,7 @@ class Leadership(Component):
 
     def __init__(self, model):
         super().__init__(model)
-        tenure = np.array([self.cfg.mean_tenure[t] for t in ORG_TYPES])
-        self.hazard = 1.0 / tenure[model.types]
+        self.hazard = 1.0 / model.by_type(lambda c: [c.leadership.mean_tenure[t] for t in ORG_TYPES])
         self.reorganisations = set(self.cfg.reorganisations)
         self.left = np.zeros(model.replicates, dtype=np.int64)  # leaders who left this month
         self.left_total = np.zeros(model.replicates, dtype=np.int64)
@@ -44,7 +43,7 @@ class Leadership(Component):
         leaving = u[:, 0] < self.hazard
         if m.steps in self.reorganisations:
             leaving |= u[:, 2] < cfg.reorganisation_share
-        self.left[:] = self.succeed(leaving, u[:, 1] < cfg.internal_succession, u[:, 3])
+        self.left[:] = self.succeed(leaving, u[:, 1] < m.param("leadership.internal_succession"), u[:, 3])
         self.left_total += self.left
 
     def succeed(self, leaving: np.ndarray, internal: np.ndarray, draws: np.ndarray) -> np.ndarray:
@@ -57,9 +56,10 @@ class Leadership(Component):
         if not len(who):
             return np.zeros(m.replicates, dtype=np.int64)
         inside = internal[who]
-        self.keep[who] = 1.0 - cfg.trust_loss * np.where(inside, cfg.internal_keep, 1.0)
-        kernels.succession(leaving, self.keep, m.src, m.dst, m.trust, m.grudge, m.config.trust.stranger)
-        m.disposition[who] = cfg.disposition_mean + cfg.disposition_sd * ndtri(np.maximum(draws[who], 1e-300))
+        self.keep[who] = 1.0 - pick(m.param("leadership.trust_loss"), who) * np.where(inside, cfg.internal_keep, 1.0)
+        kernels.succession(leaving, self.keep, m.src, m.dst, m.trust, m.grudge, m.param("trust.stranger", "edge"))
+        m.disposition[who] = (pick(m.param("leadership.disposition_mean"), who)
+                              + cfg.disposition_sd * ndtri(np.maximum(draws[who], 1e-300)))
         m.appointed[who] = m.steps
         m.internal[who] = inside
         return np.bincount(m.node_replicate[who], minlength=m.replicates)

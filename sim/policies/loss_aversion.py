@@ -40,9 +40,10 @@ class LossAversion(Component):
     def managing(self) -> np.ndarray:
         """Per organisation: just about managing (not in crisis, little to spare); the
         condition ``kernels.loss_averse`` applies."""
-        m, cfg = self.model, self.cfg
-        return (m.pressure < cfg.crisis) & (m.balance < cfg.margin * m.size)
+        m = self.model
+        return (m.pressure < m.param("loss_aversion.crisis")) & (m.balance < m.param("loss_aversion.margin") * m.size)
 
     def perceive(self, table):
-        cfg, m = self.cfg, self.model
-        kernels.loss_averse(table, cfg.factor, cfg.crisis, cfg.margin, m.pressure, m.balance, m.size)
+        m = self.model
+        kernels.loss_averse(table, m.param("loss_aversion.factor"), m.param("loss_aversion.crisis"),
+                            m.param("loss_aversion.margin"), m.pressure, m.balance, m.size)

@@ -91,7 +91,7 @@ class Purse(Component):
         # What a leader weighs, per relationship: the same every month (tariff, partners,
         # floor and degree do not change in a run).
         at_stake = np.minimum(cfg.tariff * self.activity_partners, self.headroom)
-        self.weighed = m.config.strategies.money_weight * at_stake / np.maximum(m.degree, 1)
+        self.weighed = m.param("strategies.money_weight") * at_stake / np.maximum(m.degree, 1)
 
     def perceive(self, table):
         if self.pbr:

@@ -48,12 +48,15 @@ class Regulation(Component):
     def __init__(self, model):
         super().__init__(model)
         self.system = self.cfg.regime == "system"
-        g, weight = model.config.game, model.config.strategies.money_weight
-        expected_fine = self.cfg.detection * self.cfg.fine / model.config.budget.pressure_scale  # per unit of shortfall
-        self.accountability = min(1.0, weight * expected_fine) if self.system else 0.0
-        # Money per game outcome (R, S, T, P columns) that the regime judges a body on.
-        judged = [g.surplus, 0.0, 0.0, 0.0] if self.system else [g.surplus / 2, -g.shift, g.shift, 0.0]
-        self.judged = weight * expected_fine * np.array(judged)
+        weight = model.param("strategies.money_weight")
+        expected_fine = self.cfg.detection * self.cfg.fine / model.param("budget.pressure_scale")  # per unit of shortfall
+        self.accountability = np.minimum(1.0, weight * expected_fine) if self.system else 0.0
+        # Money per game outcome (R, S, T, P columns) that the regime judges a body on (per
+        # organisation where the replicates' constants differ).
+        surplus, shift = model.param("game.surplus"), model.param("game.shift")
+        zero = np.zeros_like(surplus)
+        judged = [surplus, zero, zero, zero] if self.system else [surplus / 2, -shift, shift, zero]
+        self.judged = np.expand_dims(weight * expected_fine, -1) * np.stack(judged, axis=-1)
         self.months_left = np.zeros(len(model.types), dtype=np.int64)
         fp = model.network.footprint
         self._first = np.unique(fp, return_index=True)[1]  # one member per footprint

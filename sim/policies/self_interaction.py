@@ -9,6 +9,7 @@ from .. import selfplay
 class SelfInteraction(Component):
     name = "self_interaction"
     section = "game"
+    whole = ("game.noise", "strategies.beta")  # selfplay reads one noise and one beta
     writes = ("score",)
 
     @classmethod

@@ -38,7 +38,8 @@ class Stakeholders(Component):
     def __init__(self, model):
         super().__init__(model)
         cfg = self.cfg
-        self.chance = cfg.block * 0.5 ** (cfg.engagement / cfg.engagement_halving)
+        self.chance = model.param("stakeholders.block", "footprint") * 0.5 ** (
+            cfg.engagement / model.param("stakeholders.engagement_halving", "footprint"))
         self.cost = cfg.engagement * model.size
         self.spent = np.zeros(len(model.size))  # engagement money spent in total
         self.blocked = np.zeros(int(model.network.footprint.max()) + 1)  # plans blocked per footprint

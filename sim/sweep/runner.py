@@ -1,7 +1,7 @@
 """Streaming a sweep's runs through an executor, with resume.
 
 The parent submits batches of runs lazily and keeps only about twice the executor's capacity
-in flight; each worker writes its batch's file and returns a few numbers, so the parent's
+in flight; each worker writes its batch's files and returns a few numbers, so the parent's
 memory stays flat however many runs there are. What is done is read from the files in the
 sweep folder, so a sweep killed at any moment and started again with ``resume=True`` runs
 exactly the runs that have no file yet.
@@ -13,6 +13,7 @@ from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from .. import config as cfgmod
 from ..config import ConfigError
 from . import store
 from .executors import SerialExecutor, capacity_of
@@ -136,17 +137,44 @@ def tasks(sweep: Sweep, folder: store.Folder, retry_errors: bool = False):
                    sweep.master_seed, sweep.seed_key(point, rep))
 
 
-def batched(tasks, size: int):
-    """Consecutive runs of the same point, ``size`` at a time (one model runs each group
-    along its replicate axis, see ``sim.engine``; one file holds it, see ``store``)."""
-    group: list = []
+OPEN = 8  # batches filling at once, at most: the oldest goes when another would open
+
+
+def batched(tasks, size: int, key=lambda task: task.point):
+    """Runs that can share a model, ``size`` at a time: consecutive replicates of a point,
+    and of the points with the same ``key`` (``batch_key``: points whose configs differ only
+    where a model's replicates may, such as the worlds of one arm of a robust run). One
+    model runs each group along its replicate axis (``sim.engine``); a file per point holds
+    it (``store``)."""
+    filling: dict = {}
     for task in tasks:
-        if group and (task.point != group[0].point or task.replicate != group[-1].replicate + 1 or len(group) == size):
-            yield group
-            group = []
+        k = key(task)
+        group = filling.get(k)
+        if group and (len(group) == size or (group[-1].point == task.point
+                                             and task.replicate != group[-1].replicate + 1)):
+            yield filling.pop(k)
+            group = None
+        if group is None:
+            if len(filling) >= OPEN:
+                yield filling.pop(next(iter(filling)))
+            group = filling[k] = []
         group.append(task)
-    if group:
-        yield group
+    yield from filling.values()
+
+
+def batch_key(sweep: Sweep):
+    """``batched``'s key for ``sweep``'s tasks: ``sim.model.batch_key`` of the point's
+    config, worked out once a point (a point's runs come one after another)."""
+    from ..model import batch_key as key_of
+
+    last = [None, None]
+
+    def key(task):
+        if last[0] != task.point:
+            k = key_of(cfgmod.validate(task.config, source="sweep run"))
+            last[:] = task.point, (("point", task.point) if k is None else k)
+        return last[1]
+    return key
 
 
 def _count(names) -> int:
@@ -154,12 +182,11 @@ def _count(names) -> int:
 
 
 def batch_size(sweep: Sweep, slots: int) -> int:
-    """Runs of one point per model: large enough to pay Python's per-month cost once for
+    """Runs per model: large enough to pay Python's per-month cost once for
     many runs, small enough that every worker gets several batches."""
     from ..engine import MAX_BATCH
 
-    per_point = sweep.n_runs // max(1, len(sweep.points))
-    return max(1, min(MAX_BATCH, per_point, sweep.n_runs // (4 * max(1, slots))))
+    return max(1, min(MAX_BATCH, sweep.n_runs // (4 * max(1, slots))))
 
 
 def run(sweep: Sweep, out, executor: Executor | None = None, capacity=None, resume: bool = False,
@@ -211,7 +238,7 @@ def _run(sweep: Sweep, ready: Prepared, executor, capacity, retry_errors: bool, 
 
     size = batch_size(sweep, capacity())
     try:
-        for group in batched(tasks(sweep, folder, retry_errors), size):
+        for group in batched(tasks(sweep, folder, retry_errors), size, batch_key(sweep)):
             while len(pending) >= 2 * capacity():
                 collect()
             pending[executor.submit(run_tasks, group)] = group[0].name

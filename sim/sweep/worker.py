@@ -1,4 +1,4 @@
-"""A batch of a sweep's runs, as executed in a worker: simulate, summarise, write one file.
+"""A batch of a sweep's runs, as executed in a worker: simulate, summarise, write a file per point.
 
 The worker returns only a few numbers to the parent (status, time taken), never the time
 series, so the parent's memory does not grow with the number of runs. A run whose
@@ -45,28 +45,33 @@ class Task:
         return seed_of(self.master_seed, self.seed_key)
 
 
-def simulate_batch(config_data: dict, seeds: list[int]) -> list:
-    """Run ``seeds`` of one config in one model (the replicate axis; each run's results are
-    those of the run alone); returns (model, replicate) per seed."""
+def simulate_batch(config_data: list[dict], seeds: list[int]) -> list:
+    """Run ``seeds`` in one model, each with its config data (``config_data[i]``; runs of a
+    point share one dict, and the points of a batch differ only where a model's replicates
+    may, see ``sim.model.batch_key``); each run's results are those of the run alone.
+    Returns (model, replicate) per seed."""
     from .. import config as cfgmod
     from ..model import CollabModel, batchable
 
-    cfg = cfgmod.validate(config_data, source="sweep run")
-    if batchable(cfg):
-        models = [CollabModel(cfg, seeds=seeds)]
-        runs = [(models[0], r) for r in range(len(seeds))]
-    else:
-        models = [CollabModel(cfg, seed=s) for s in seeds]
+    made = {}
+    configs = [made.get(id(d)) or made.setdefault(id(d), cfgmod.validate(d, source="sweep run")) for d in config_data]
+    if not batchable(configs[0]):
+        models = [CollabModel(c, seed=s) for c, s in zip(configs, seeds)]
         runs = [(m, 0) for m in models]
+    else:
+        one = len(made) == 1
+        models = [CollabModel(configs[0], seeds=seeds) if one else CollabModel(seeds=seeds, configs=configs)]
+        runs = [(models[0], r) for r in range(len(seeds))]
     for model in models:
         model.run()
     return runs
 
 
-def run_table(runs: list, tasks: list[Task]) -> tuple[pa.Table, list[dict]]:
-    """A batch file's contents: every run's monthly series as rows (its ids and parameters
-    first, then step and every outcome; the same columns in every run, type pairs a network
-    lacks as NaN, so the runs/ folder reads as one table), and each run's summary outcomes."""
+def run_tables(runs: list, tasks: list[Task]) -> list[tuple[pa.Table, list[Task], list[dict]]]:
+    """A batch's files, one per point: every run's monthly series as rows (its ids and
+    parameters first, then step and every outcome; the same columns in every run, type
+    pairs a network lacks as NaN, so the runs/ folder reads as one table), the point's
+    tasks, and each run's summary outcomes."""
     outcomes, blocks, months = [], [], []
     pairs = len(SERIES_NAMES) + len(SHARE_COLUMNS)
     for model in dict.fromkeys(model for model, _ in runs):  # the models, in run order
@@ -77,25 +82,35 @@ def run_table(runs: list, tasks: list[Task]) -> tuple[pa.Table, list[dict]]:
         blocks.append(block.reshape(len(block), -1))
         months += [rec.n] * model.replicates
     values = np.concatenate(blocks, axis=1)  # a row per outcome: every run's months, run after run
-    rows = values.shape[1]
-    columns = {k: np.repeat([_ids(t)[k] for t in tasks], months) for k in ("run", "point", "replicate", "seed")}
-    columns.update({p: pa.repeat(pa.scalar(store.cell(v)), rows) for p, v in tasks[0].params.items()})
-    columns["step"] = np.concatenate([np.arange(1, n + 1) for n in months])
-    columns.update(zip((*SERIES_NAMES, *SHARE_COLUMNS, *PAIR_COLUMNS), values))
-    return pa.table(columns), outcomes
+    ends = np.concatenate([[0], np.cumsum(months)])
+    files, i = [], 0
+    while i < len(tasks):
+        j = i + 1
+        while j < len(tasks) and tasks[j].point == tasks[i].point:
+            j += 1
+        part, rows = tasks[i:j], ends[j] - ends[i]
+        columns = {k: np.repeat([_ids(t)[k] for t in part], months[i:j]) for k in ("run", "point", "replicate", "seed")}
+        columns.update({p: pa.repeat(pa.scalar(store.cell(v)), rows) for p, v in part[0].params.items()})
+        columns["step"] = np.concatenate([np.arange(1, n + 1) for n in months[i:j]])
+        columns.update(zip((*SERIES_NAMES, *SHARE_COLUMNS, *PAIR_COLUMNS), values[:, ends[i]:ends[j]]))
+        files.append((pa.table(columns), part, outcomes[i:j]))
+        i = j
+    return files
 
 
 def run_tasks(tasks: list[Task]) -> list[dict]:
-    """Simulate runs of one point (configs equal but for the seed; consecutive replicates)
-    in one model and write them as one file; returns {name, status, elapsed_s} per run. If
-    the batch raises, each run is tried alone, so every failing run gets its own error
-    record (and every other run its own file)."""
+    """Simulate a batch of runs (``sim.sweep.runner.batched``: consecutive replicates of a
+    point, and of other points that can share its model) in one model and write a file per
+    point; returns {name, status, elapsed_s} per run. If the batch raises, each run is tried
+    alone, so every failing run gets its own error record (and every other run its own file)."""
     started = time.perf_counter()
     folder = store.Folder(tasks[0].folder)
-    first = tasks[0]
-    data = {**first.config, "experiment": {**first.config["experiment"], "seed": first.seed}}  # reproduces run 1 alone
+    data = {}
+    for t in tasks:  # a point's config data, with the seed of its first run: reproduces that run alone
+        if t.point not in data:
+            data[t.point] = {**t.config, "experiment": {**t.config["experiment"], "seed": t.seed}}
     try:
-        runs = simulate_batch(data, [t.seed for t in tasks])
+        runs = simulate_batch([data[t.point] for t in tasks], [t.seed for t in tasks])
     except Exception as exc:
         if len(tasks) > 1:
             return [r for t in tasks for r in run_tasks([t])]
@@ -106,11 +121,12 @@ def run_tasks(tasks: list[Task]) -> list[dict]:
                                               "traceback": traceback.format_exc(), "elapsed_s": elapsed,
                                               "finished": store.now()})
         return [{"name": task.name, "status": "error", "error": error, "elapsed_s": elapsed}]
-    table, outcomes = run_table(runs, tasks)
+    files = run_tables(runs, tasks)
     elapsed = (time.perf_counter() - started) / len(tasks)
     finished = store.now()
-    store.write_runs(folder, table, [{**_ids(t), "params": t.params, "status": "ok", "elapsed_s": elapsed,
-                                      "finished": finished, "outcomes": o} for t, o in zip(tasks, outcomes)])
+    for table, part, outcomes in files:
+        store.write_runs(folder, table, [{**_ids(t), "params": t.params, "status": "ok", "elapsed_s": elapsed,
+                                          "finished": finished, "outcomes": o} for t, o in zip(part, outcomes)])
     return [{"name": t.name, "status": "ok", "elapsed_s": elapsed} for t in tasks]
 
 
