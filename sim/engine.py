@@ -78,27 +78,37 @@ def run_batch(jobs: list[Job], series: tuple[str, ...] | None = (),
     return runs
 
 
-def batches(jobs: list[Job], workers: int = 1, max_batch: int = MAX_BATCH) -> list[list[Job]]:
+def batches(jobs: list[Job], workers: int = 1, max_batch: int = MAX_BATCH, by: str = "seed") -> list[list[Job]]:
     """Cut the jobs' seeds into batches, each a list of jobs (a job's config and some of its
     seeds) that can share a model: large enough to amortise Python's cost, small enough
     that every worker gets several (for balance, progress and a quick cancel). Jobs whose
-    configs differ only in ``PER_REPLICATE`` fields (the worlds of one regime) share
-    batches, job after job; groups take turns, first seeds first, so that work stopped early
-    has run the same seeds in every group (matched pairs for a comparison)."""
+    configs differ only in ``PER_REPLICATE`` fields (the worlds of one regime, regimes that
+    differ only in tenure) share batches. Runs are taken ``by`` seed (each job's first seed,
+    then each job's second, ...: work stopped early has run the same seeds in every job, the
+    matched pairs of a comparison) or ``by`` job (job after job in the order given: a
+    robustness check's jobs listed world by world finish whole worlds first), and a batch goes
+    out as it fills."""
     from .model import batch_key
 
     total = sum(len(j.seeds) for j in jobs)
     size = max(1, min(max_batch, math.ceil(total / (4 * max(1, workers)))))
-    groups: dict = {}
-    for i, job in enumerate(jobs):
-        key = batch_key(job.config)
-        groups.setdefault(i if key is None else key, []).append(job)
-    per_group = []
-    for key, group in groups.items():
-        n = 1 if isinstance(key, int) else size  # a config that cannot batch runs a seed a model
-        runs = [(job, seed) for job in group for seed in job.seeds]
-        per_group.append([_jobs(runs[i:i + n]) for i in range(0, len(runs), n)])
-    return [b for turn in itertools.zip_longest(*per_group) for b in turn if b is not None]
+    keys = [batch_key(job.config) for job in jobs]
+    if by == "seed":
+        order = [(i, s) for turn in itertools.zip_longest(*(job.seeds for job in jobs))
+                 for i, s in enumerate(turn) if s is not None]
+    elif by == "job":
+        order = [(i, s) for i, job in enumerate(jobs) for s in job.seeds]
+    else:
+        raise ValueError(f"by: 'seed' or 'job' (got {by!r})")
+    filling: dict = {}
+    out = []
+    for i, seed in order:
+        group = ("alone", i) if keys[i] is None else keys[i]  # a config that cannot batch runs a seed a model
+        runs = filling.setdefault(group, [])
+        runs.append((jobs[i], seed))
+        if len(runs) == (1 if keys[i] is None else size):
+            out.append(_jobs(filling.pop(group)))
+    return out + [_jobs(runs) for runs in filling.values()]
 
 
 def _jobs(runs: list[tuple[Job, int]]) -> list[Job]:
@@ -114,25 +124,26 @@ def _jobs(runs: list[tuple[Job, int]]) -> list[Job]:
 
 def run_many(jobs: list[Job], workers: int | None = 1, dask: str | None = None, executor=None,
              series: tuple[str, ...] | None = (), window=None, progress: Callable | None = None,
-             cancel: threading.Event | None = None, max_batch: int = MAX_BATCH) -> Iterator[Run]:
+             cancel: threading.Event | None = None, max_batch: int = MAX_BATCH, by: str = "seed") -> Iterator[Run]:
     """Run every job's seeds; yields each ``Run`` as its batch finishes (order not fixed).
     ``executor``: an executor made elsewhere (else one is opened from ``workers``/``dask``);
-    ``progress(done, total)`` counts runs; setting ``cancel`` stops between batches."""
+    ``progress(done, total)`` counts runs; setting ``cancel`` stops between batches; ``by``:
+    the order runs are taken in (``batches``)."""
     from .sweep.executors import capacity_of, open_executor
 
     total = sum(len(j.seeds) for j in jobs)
     if executor is None:
         with open_executor(workers, dask) as (ex, capacity):
-            yield from _drive(ex, capacity(), jobs, total, series, window, progress, cancel, max_batch)
+            yield from _drive(ex, capacity(), jobs, total, series, window, progress, cancel, max_batch, by)
     else:
         yield from _drive(executor, capacity_of(executor)(), jobs, total, series, window, progress, cancel,
-                          max_batch)
+                          max_batch, by)
 
 
-def _drive(ex, slots, jobs, total, series, window, progress, cancel, max_batch):
+def _drive(ex, slots, jobs, total, series, window, progress, cancel, max_batch, by):
     from .sweep.executors import SerialExecutor
 
-    todo = batches(jobs, slots, max_batch)
+    todo = batches(jobs, slots, max_batch, by)
     todo.reverse()
     # Keep workers fed with about twice as many batches as they can run; this process runs
     # a batch as it is submitted, so there one at a time (a cancel then stops at once).

@@ -121,11 +121,17 @@ def test_the_engine_batches_a_regime_s_worlds_together_and_keeps_regimes_apart()
     other = make_config(**{**WORLD_LEVERS, "regulation.regime": "organisational"})
     jobs = [engine.Job(("system", w), cfg, [10 + w, 20 + w]) for w, cfg in enumerate(worlds)]
     jobs.append(engine.Job(("organisational", 0), other, [1, 2]))
-    cut = engine.batches(jobs, workers=1)  # batches of 3: 10 runs, 4 a worker
-    # The system regime's 8 runs in 3, 3 and 2 across worlds, the other regime's 2 apart; in turns.
+    # Batches of 3 (10 runs, 4 a worker): the system regime's 8 runs across worlds in 3, 3 and
+    # 2, the other regime's 2 apart; each goes out as it fills, runs taken seed by seed ...
+    cut = engine.batches(jobs, workers=1)
     assert [[(j.key, j.seeds) for j in b] for b in cut] == [
-        [(("system", 0), [10, 20]), (("system", 1), [11])], [(("organisational", 0), [1, 2])],
-        [(("system", 1), [21]), (("system", 2), [12, 22])], [(("system", 3), [13, 23])]]
+        [(("system", 0), [10]), (("system", 1), [11]), (("system", 2), [12])],
+        [(("system", 3), [13]), (("system", 0), [20]), (("system", 1), [21])],
+        [(("organisational", 0), [1, 2])], [(("system", 2), [22]), (("system", 3), [23])]]
+    # ... or job by job (a robustness check's worlds, listed world by world).
+    assert [[(j.key, j.seeds) for j in b] for b in engine.batches(jobs, workers=1, by="job")] == [
+        [(("system", 0), [10, 20]), (("system", 1), [11])], [(("system", 1), [21]), (("system", 2), [12, 22])],
+        [(("system", 3), [13, 23])], [(("organisational", 0), [1, 2])]]
     assert all(len({j.key[0] for j in b}) == 1 for b in cut)
     runs = {(r.key, r.seed): r for b in cut for r in engine.run_batch(b, series=None)}
     for job in jobs:

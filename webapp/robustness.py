@@ -91,11 +91,11 @@ def run_robustness(arms: dict[str, dict], reference: str, outcomes: list[str], w
     cancel = cancel or threading.Event()
     rows = []
     # A regime's worlds share batches (they differ only in assumed constants, which a model's
-    # replicates may hold apart), world after world, up to WORLDS_A_BATCH worlds; the regimes
-    # take turns, so worlds finish about in order and a cancel keeps whole worlds of every
-    # regime; a world with a run missing is left out.
+    # replicates may hold apart), up to WORLDS_A_BATCH worlds; runs are taken world by world
+    # (jobs are in point order: a world's regimes together), so worlds finish about in order
+    # and a cancel keeps whole worlds of every regime; a world with a run missing is left out.
     for run in engine.run_many(jobs, executor=executor, progress=progress, cancel=cancel,
-                               max_batch=WORLDS_A_BATCH * plan.seeds):
+                               max_batch=WORLDS_A_BATCH * plan.seeds, by="job"):
         rows.append({"point": run.key, "replicate": replicate[(run.key, run.seed)], "seed": run.seed,
                      **{k: float(run.outcomes[k]) for k in plan.outcomes}})
     result = Robustness(dict(arms), reference, plan, cancelled=cancel.is_set() and len(rows) < plan.n_runs)
