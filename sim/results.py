@@ -148,7 +148,7 @@ def load_series(path: str | Path, columns: list[str] | None = None, filters=None
 
     folder, _ = open_sweep(path)
     tables, damaged = [], []
-    for batch in sorted(folder.batches(), key=store.batch_runs):
+    for batch in sorted(folder.batches(), key=lambda b: (store.batch_runs(b)[0].start, store.batch_runs(b)[1])):
         path = folder.batch_path(batch)
         try:
             store.read_run_info(path)

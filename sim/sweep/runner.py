@@ -137,7 +137,7 @@ def tasks(sweep: Sweep, folder: store.Folder, retry_errors: bool = False):
                    sweep.master_seed, sweep.seed_key(point, rep))
 
 
-OPEN = 8  # batches filling at once, at most: the oldest goes when another would open
+OPEN = 64  # batches filling at once, at most (a robust run fills one per arm): the oldest goes when another would open
 
 
 def batched(tasks, size: int, key=lambda task: task.point):
@@ -186,7 +186,8 @@ def batch_size(sweep: Sweep, slots: int) -> int:
     many runs, small enough that every worker gets several batches."""
     from ..engine import MAX_BATCH
 
-    return max(1, min(MAX_BATCH, sweep.n_runs // (4 * max(1, slots))))
+    size = max(1, min(MAX_BATCH, sweep.n_runs // (4 * max(1, slots))))
+    return size - size % sweep.seeds if size >= sweep.seeds else size  # whole points, so whole files
 
 
 def run(sweep: Sweep, out, executor: Executor | None = None, capacity=None, resume: bool = False,

@@ -2,17 +2,20 @@
 
     <folder>/sweep.json          manifest: base config, parameters, points, seeds, versions
     <folder>/runs/pNNNNNN-rAAA-BBB.parquet   finished runs AAA to BBB of point NNNNNN (one
-                                          batch; pNNNNNN-rAAA.parquet for a batch of one):
-                                          their time series (one row per run and step, with
-                                          the run's ids), and their parameters and end-of-run
-                                          outcomes in the file's footer (key ``collabsim.run``,
-                                          a list of run records)
+                                          batch; pNNNNNN-rAAA.parquet for a batch of one;
+                                          pNNNNNN-rAAA-BBB+SxK.parquet: the same runs of K
+                                          points NNNNNN, NNNNNN + S, ..., such as the worlds of
+                                          one arm of a robust run): their time series (one row
+                                          per run and step, with the run's ids), and their
+                                          parameters and end-of-run outcomes in the file's
+                                          footer (key ``collabsim.run``, a list of run records)
     <folder>/errors/pNNNNNN-rRRR.json    one run that raised: its parameters and the error
     <folder>/summary.parquet      one row per run (written when the sweep finishes)
     <folder>/.lock                held (flock) by the one sweep writing the folder
 
-A batch of runs (consecutive replicates of one point, run as one model; ``sim.engine``) is
-written as one file: one Parquet write and one flush to disk for hundreds of runs, which is
+A batch of runs (consecutive replicates of one point, or of points that can share a model,
+run as one model; ``sim.engine``) is written as one file, or a few where its points do not
+step evenly: one Parquet write and one flush to disk for hundreds of runs, which is
 what lets a sweep keep up with the model (a file per run cost more than the run itself).
 Every file is written to a hidden temporary name in its own folder, flushed to disk and
 renamed into place, so a file either exists whole or not at all; what is done is read from
@@ -27,6 +30,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections import OrderedDict
 from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,6 +42,7 @@ import pyarrow.parquet as pq
 RUN_KEY = b"collabsim.run"
 RUN_SHA_KEY = b"collabsim.run.sha256"
 MANIFEST = "sweep.json"
+INFO_FILES = 32  # run files whose records Folder.run_info keeps (memory: at most 32 x 256 runs)
 SUMMARY = "summary.parquet"
 LOCK = ".lock"
 _UMASK = os.umask(0o022)
@@ -48,18 +53,25 @@ def run_name(point: int, replicate: int) -> str:
     return f"p{point:06d}-r{replicate:03d}"
 
 
-def batch_name(point: int, first: int, last: int) -> str:
-    """The file name (without suffix) of runs ``first``..``last`` (inclusive) of ``point``."""
-    return run_name(point, first) if first == last else f"{run_name(point, first)}-{last:03d}"
+def batch_name(point: int, first: int, last: int, step: int = 1, count: int = 1) -> str:
+    """The file name (without suffix) of runs ``first``..``last`` (inclusive) of ``point``
+    and, with ``count`` > 1, of the points ``point + step``, ... (``count`` in all)."""
+    name = run_name(point, first) if first == last else f"{run_name(point, first)}-{last:03d}"
+    return name if count == 1 else f"{name}+{step}x{count}"
 
 
-def batch_runs(name: str) -> tuple[int, int, int]:
-    """(point, first, last) of a batch file's name; ValueError if it is not one."""
-    point, _, reps = name.partition("-r")
+def batch_runs(name: str) -> tuple[range, int, int]:
+    """(points, first, last) of a batch file's name (a run's name too: its point and
+    replicate); ValueError if it is not one."""
+    head, plus, spread = name.partition("+")
+    point, _, reps = head.partition("-r")
     first, _, last = reps.partition("-")
-    if not point.startswith("p") or not first.isdigit() or (last and not last.isdigit()):
+    step, _, count = spread.partition("x")
+    if (not point.startswith("p") or not point[1:].isdigit() or not first.isdigit() or (last and not last.isdigit())
+            or (plus and not (step.isdigit() and count.isdigit() and int(step) > 0 and int(count) > 1))):
         raise ValueError(name)
-    return int(point[1:]), int(first), int(last or first)
+    start, step, count = int(point[1:]), int(step or 1), int(count or 1)
+    return range(start, start + step * count, step), int(first), int(last or first)
 
 
 def now() -> str:
@@ -127,7 +139,7 @@ class Folder:
         self._index = None  # point -> [(first, last, batch)]: see run_path
         self._failed = None  # names of the runs with an error record: see state
         self._last_hit = None  # (point, first, last, path) of the file run_path found last
-        self._infos: tuple = (None, {})  # the last run file read by run_info, and its records
+        self._infos: OrderedDict = OrderedDict()  # path -> its records, for the files run_info read last
 
     def create(self) -> None:
         self.runs.mkdir(parents=True, exist_ok=True)
@@ -191,9 +203,10 @@ class Folder:
     def run_names(self):
         """Names of the finished runs, streamed from the folder (no list is built)."""
         for batch in self.batches():
-            point, first, last = batch_runs(batch)
-            for rep in range(first, last + 1):
-                yield run_name(point, rep)
+            points, first, last = batch_runs(batch)
+            for point in points:
+                for rep in range(first, last + 1):
+                    yield run_name(point, rep)
 
     def error_names(self):
         """Names of the runs that raised and have not since finished."""
@@ -206,6 +219,7 @@ class Folder:
     def refresh(self) -> None:
         """Forget the index of run files and error records: the folder changed."""
         self._index = self._failed = self._last_hit = None
+        self._infos.clear()
 
     def run_path(self, name: str) -> str | None:
         """The file that holds finished run ``name``, or None. Looked up in an index of the
@@ -213,9 +227,11 @@ class Folder:
         if self._index is None:
             self._index = {}
             for batch in self.batches():
-                point, first, last = batch_runs(batch)
-                self._index.setdefault(point, []).append((first, last, batch))
-        point, rep = batch_runs(name)[:2]
+                points, first, last = batch_runs(batch)
+                for point in points:
+                    self._index.setdefault(point, []).append((first, last, batch))
+        points, rep, _ = batch_runs(name)
+        point = points[0]
         hit = self._last_hit  # runs are mostly asked for in order: try the last file first
         if hit and hit[0] == point and hit[1] <= rep <= hit[2]:
             return hit[3]
@@ -235,13 +251,20 @@ class Folder:
 
     def run_info(self, name: str) -> dict:
         """Finished run ``name``'s record (ids, parameters, outcomes), from its file's footer;
-        the last file's records are kept, so reading a batch's runs in order reads it once."""
+        the records of the last INFO_FILES files read are kept, so reading runs in order reads
+        each file once (a robust run's files hold an arm's worlds each: run order visits
+        every arm's file in turn)."""
         path = self.run_path(name)
         if path is None:
             raise DamagedRun("no file holds it")
-        if self._infos[0] != path:
-            self._infos = (path, {run_name(r["point"], r["replicate"]): r for r in read_run_info(path)})
-        info = self._infos[1].get(name)
+        records = self._infos.get(path)
+        if records is None:
+            records = self._infos[path] = {run_name(r["point"], r["replicate"]): r for r in read_run_info(path)}
+            if len(self._infos) > INFO_FILES:
+                self._infos.popitem(last=False)
+        else:
+            self._infos.move_to_end(path)
+        info = records.get(name)
         if info is None:
             raise DamagedRun("its file's record does not list it")
         return info
@@ -283,15 +306,20 @@ def cell(value):
 
 
 def write_runs(folder: Folder, table: pa.Table, infos: list[dict]) -> None:
-    """Finished runs of one point, consecutive replicates: their series as rows of ``table``
-    and ``infos`` (a record per run: ids, parameters, outcomes) in the footer."""
-    reps = [info["replicate"] for info in infos]
-    if reps != list(range(reps[0], reps[0] + len(reps))):
-        raise ValueError(f"a run file holds consecutive replicates of one point (got {reps})")
+    """Finished runs: the same consecutive replicates of each of points that step evenly
+    (``batch_name``); their series as rows of ``table`` and ``infos`` (a record per run: ids,
+    parameters, outcomes) in the footer."""
+    points = list(dict.fromkeys(info["point"] for info in infos))
+    reps = [info["replicate"] for info in infos if info["point"] == points[0]]
+    step = points[1] - points[0] if len(points) > 1 else 1
+    expect = [(p, r) for p in range(points[0], points[0] + step * len(points), step) for r in reps] if step > 0 else []
+    if reps != list(range(reps[0], reps[0] + len(reps))) or [(i["point"], i["replicate"]) for i in infos] != expect:
+        raise ValueError("a run file holds the same consecutive replicates of evenly stepped points (got "
+                         f"{[(i['point'], i['replicate']) for i in infos]})")
     record = json.dumps(infos, default=_json_default).encode()
     meta = {**(table.schema.metadata or {}), RUN_KEY: record, RUN_SHA_KEY: hashlib.sha256(record).hexdigest().encode()}
     table = table.replace_schema_metadata(meta)
-    path = folder.batch_path(batch_name(infos[0]["point"], reps[0], reps[-1]))
+    path = folder.batch_path(batch_name(points[0], reps[0], reps[-1], step, len(points)))
     # Dictionary encoding only where values repeat (ids, step, text): tried on the monthly
     # outcomes it is given up column by column, and the write took 1.5x as long.
     repeating = [f.name for f in table.schema if not pa.types.is_floating(f.type)]

@@ -68,9 +68,9 @@ def simulate_batch(config_data: list[dict], seeds: list[int]) -> list:
 
 
 def run_tables(runs: list, tasks: list[Task]) -> list[tuple[pa.Table, list[Task], list[dict]]]:
-    """A batch's files, one per point: every run's monthly series as rows (its ids and
+    """A batch's files (``files``): every run's monthly series as rows (its ids and
     parameters first, then step and every outcome; the same columns in every run, type
-    pairs a network lacks as NaN, so the runs/ folder reads as one table), the point's
+    pairs a network lacks as NaN, so the runs/ folder reads as one table), the file's
     tasks, and each run's summary outcomes."""
     outcomes, blocks, months = [], [], []
     pairs = len(SERIES_NAMES) + len(SHARE_COLUMNS)
@@ -83,19 +83,42 @@ def run_tables(runs: list, tasks: list[Task]) -> list[tuple[pa.Table, list[Task]
         months += [rec.n] * model.replicates
     values = np.concatenate(blocks, axis=1)  # a row per outcome: every run's months, run after run
     ends = np.concatenate([[0], np.cumsum(months)])
-    files, i = [], 0
-    while i < len(tasks):
-        j = i + 1
-        while j < len(tasks) and tasks[j].point == tasks[i].point:
-            j += 1
+    tables = []
+    for i, j in _point_runs(tasks):
         part, rows = tasks[i:j], ends[j] - ends[i]
         columns = {k: np.repeat([_ids(t)[k] for t in part], months[i:j]) for k in ("run", "point", "replicate", "seed")}
         columns.update({p: pa.repeat(pa.scalar(store.cell(v)), rows) for p, v in part[0].params.items()})
         columns["step"] = np.concatenate([np.arange(1, n + 1) for n in months[i:j]])
         columns.update(zip((*SERIES_NAMES, *SHARE_COLUMNS, *PAIR_COLUMNS), values[:, ends[i]:ends[j]]))
-        files.append((pa.table(columns), part, outcomes[i:j]))
-        i = j
+        tables.append(pa.table(columns))
+    files = []
+    for first, last in files_of(tasks):  # in point runs
+        (a, _), (_, b) = _point_runs(tasks)[first], _point_runs(tasks)[last - 1]
+        files.append((pa.concat_tables(tables[first:last], promote_options="permissive"), tasks[a:b], outcomes[a:b]))
     return files
+
+
+def _point_runs(tasks: list[Task]) -> list[tuple[int, int]]:
+    """(start, end) in ``tasks`` of each point's runs (they come together)."""
+    starts = [i for i, t in enumerate(tasks) if i == 0 or t.point != tasks[i - 1].point]
+    return list(zip(starts, starts[1:] + [len(tasks)]))
+
+
+def files_of(tasks: list[Task]) -> list[tuple[int, int]]:
+    """How a batch's points go into files (``store.batch_name``), as (first, end) in its list
+    of points: one file for as many points in a row as hold the same replicates and step
+    evenly (the worlds of one arm of a robust run: a file for the whole batch)."""
+    runs = _point_runs(tasks)
+    reps = [(tasks[a].replicate, tasks[b - 1].replicate) for a, b in runs]
+    points = [tasks[a].point for a, _ in runs]
+    out, first = [], 0
+    for k in range(1, len(runs) + 1):
+        even = k < len(runs) and reps[k] == reps[first] and points[k] > points[k - 1] and (
+            k == first + 1 or points[k] - points[k - 1] == points[first + 1] - points[first])
+        if not even:
+            out.append((first, k))
+            first = k
+    return out
 
 
 def run_tasks(tasks: list[Task]) -> list[dict]:
