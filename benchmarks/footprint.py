@@ -1,7 +1,8 @@
 """Footprint-run benchmarks (issue 12): the size users run. A footprint of 24 organisations
 (experiments/baseline.toml), 120 months, every model-level outcome recorded every month,
 against the idiomatic Mesa baseline measured in the same process; runs per second on one
-core one run at a time, batched along the replicate axis, and on a process pool; and the
+core one run at a time, batched along the replicate axis, and on a process pool; robustness
+runs (regimes in sampled worlds, each world its own config); and the
 app's compare (2 regimes x 20 seeds).
 
     .venv/bin/python benchmarks/footprint.py             # print the table
@@ -28,9 +29,11 @@ from mesa_idiomatic import MesaGame  # noqa: E402
 
 from sim import config, engine  # noqa: E402
 from sim.model import CollabModel  # noqa: E402
+from sim.robust import plan as robust_plan  # noqa: E402
 from sim.sweep.executors import SerialExecutor, process_pool  # noqa: E402
 
 BASELINE = HERE.parent / "experiments" / "baseline.toml"
+ROBUST = HERE.parent / "experiments" / "regulation_regimes.toml"
 
 
 def best(fn, repeat: int = 5) -> float:
@@ -77,6 +80,18 @@ def measure(repeat: int = 15, runs: int = 256) -> dict:
     serial = SerialExecutor()
     out["serial_unbatched_rps"] = runs_per_second([engine.Job("b", cfg, list(range(runs // 4)))], serial, 1)
     out["serial_batched_rps"] = runs_per_second(jobs, serial, engine.MAX_BATCH)
+    # Robustness runs: every regime of experiments/regulation_regimes.toml in 32 sampled
+    # worlds x 4 seeds, each world its own config; a world's seeds in a model (as before this
+    # round's last change), and a regime's worlds together (the engine's batches).
+    plan = robust_plan.load(ROBUST, worlds=32, seeds=4)
+    worlds = [engine.Job(p, plan.config(p), [plan.seed(p, r) for r in range(plan.seeds)])
+              for p in range(len(plan.points))]
+    out["robust_runs"] = plan.n_runs
+    t = time.perf_counter()
+    for job in worlds:
+        engine.run_batch([job])
+    out["robust_per_world_rps"] = plan.n_runs / (time.perf_counter() - t)
+    out["robust_rps"] = runs_per_second(worlds, serial, engine.MAX_BATCH)
     cores = os.cpu_count() or 1
     pool = process_pool(cores)
     try:
@@ -85,6 +100,7 @@ def measure(repeat: int = 15, runs: int = 256) -> dict:
         # about four batches per worker, at most MAX_BATCH runs each).
         out["pool_batched_rps"] = runs_per_second([engine.Job("b", cfg, list(range(4 * engine.MAX_BATCH * cores)))],
                                                   pool, engine.MAX_BATCH)
+        out["robust_pool_rps"] = runs_per_second(worlds, pool, engine.MAX_BATCH)
         regimes = [engine.Job(r, config.validate({"regulation": {"regime": r}}), list(range(1, 21)))
                    for r in ("organisational", "system")]
         t = time.perf_counter()
@@ -123,6 +139,11 @@ def report(r: dict) -> str:
         f"| one core, batched | {r['serial_batched_rps']:,.0f} |",
         f"| process pool of {r['cores']} (warm), batched | {r['pool_batched_rps']:,.0f} "
         f"({per_core:,.0f} per core; {r['pool_batched_rps'] / r['serial_batched_rps']:.2f}x one core) |",
+        f"| robustness runs ({r['robust_runs']:,}: 3 regimes x 32 worlds x 4 seeds), one core, a world's seeds per "
+        f"model | {r['robust_per_world_rps']:,.0f} |",
+        f"| robustness runs, one core, a regime's worlds in one model | {r['robust_rps']:,.0f} |",
+        f"| robustness runs, process pool of {r['cores']} | {r['robust_pool_rps']:,.0f} "
+        f"({r['robust_pool_rps'] / r['cores']:,.0f} per core) |",
         "",
         f"The app's compare (2 regimes x 20 seeds, warm pool of {r['cores']}): {r['app_compare_s']:.2f} s.",
     ])

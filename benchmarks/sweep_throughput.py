@@ -1,14 +1,17 @@
 """Sweep throughput (runs per second) by executor, and the parent's memory as sweeps grow.
 
-    .venv/bin/python benchmarks/sweep_throughput.py [--runs 160] [--steps 120]
+    .venv/bin/python benchmarks/sweep_throughput.py [--runs 160] [--steps 120] [--robust-worlds 64]
 
 Runs the same sweep (the default footprint, 2 points x runs/2 seeds) in this process, on a
 pool of 1, 2 and all cores, and on a Dask LocalCluster of all cores, each into a fresh
 folder, twice on the same executor: "cold" is end to end with the workers' start-up (what
 a short sweep costs), "warm" the second time (the rate a long sweep settles at). Then runs
 short sweeps of growing size on the process pool and reports the parent's peak Python
-memory (tracemalloc), which should not grow with the number of runs. Prints Markdown for
-benchmarks/README.md; ratios are against the serial run measured in the same session.
+memory (tracemalloc), which should not grow with the number of runs. Last, ``collabsim
+robust``'s runs (experiments/stylised_facts_robust.toml: 12 arms x ``--robust-worlds`` worlds
+x 4 seeds, every run's series on disk) in this process and on a pool of all cores. Prints
+Markdown for benchmarks/README.md; ratios are against the serial run measured in the same
+session.
 """
 
 import argparse
@@ -25,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from contextlib import contextmanager  # noqa: E402
 
+from sim.robust import plan as robust_plan  # noqa: E402
 from sim.sweep import runner, spec  # noqa: E402
 from sim.sweep.executors import open_executor, process_pool  # noqa: E402
 
@@ -83,6 +87,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=160, help="runs per throughput measurement")
     parser.add_argument("--steps", type=int, default=120, help="steps per run")
     parser.add_argument("--repeat", type=int, default=3, help="measurements per executor (the median is reported)")
+    parser.add_argument("--robust-worlds", type=int, default=64, help="worlds of the robust run timed (0: none)")
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     setups = [("serial (this process)", {"workers": 1}), ("process pool, 1 worker", {"setup": one_process}),
@@ -109,6 +114,16 @@ def main() -> None:
             tracemalloc.stop()
             print(f"memory at {n} runs done", file=sys.stderr)
 
+        robust = []
+        if args.robust_worlds:
+            worlds = robust_plan.load(Path(__file__).resolve().parents[1] / "experiments/stylised_facts_robust.toml",
+                                      worlds=args.robust_worlds, seeds=4)
+            for label, kw in (("serial (this process)", {"workers": 1}),
+                              (f"process pool, all cores ({cores})", {"workers": cores})):
+                cold, warm = timed(worlds, tmp / f"robust-{len(robust)}", **kw)
+                robust.append((label, worlds.n_runs / cold, worlds.n_runs / warm))
+                print(f"robust, {label}: cold {cold:.2f}s, warm {warm:.2f}s", file=sys.stderr)
+
     base = rows[0][2]  # serial, warm
     print(f"Machine: {cpu_name()}, {cores} cores (os.cpu_count), {platform.system()} {platform.release()}, "
           f"Python {platform.python_version()}; {time.strftime('%Y-%m-%d')}.\n")
@@ -123,6 +138,13 @@ def main() -> None:
     print("|---:|---:|")
     for n, peak in memory:
         print(f"| {n} | {peak:.1f} |")
+    if robust:
+        print(f"\n`collabsim robust`'s runs (experiments/stylised_facts_robust.toml: 12 arms x {args.robust_worlds} "
+              f"worlds x 4 seeds = {worlds.n_runs} runs, every run's series on disk), runs per second:\n")
+        print("| executor | cold runs/s | warm runs/s |")
+        print("|---|---:|---:|")
+        for label, cold, warm in robust:
+            print(f"| {label} | {cold:.1f} | {warm:.1f} |")
 
 
 if __name__ == "__main__":

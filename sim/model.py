@@ -330,7 +330,7 @@ PER_REPLICATE = (
     "trust.initial", "trust.stranger", "trust.gain", "trust.loss",
     "game.surplus", "game.shift", "game.noise",
     "budget.demand_growth", "budget.funding_growth", "budget.efficiency_delivered", "budget.pressure_scale",
-    "budget.distress_cost", "budget.pressure_temptation", "budget.pressure_dd_cost",
+    "budget.distress_cost", "budget.pressure_temptation", "budget.pressure_dd_cost", "budget.structural_gap",
     "leadership.mean_tenure.acute", "leadership.mean_tenure.ccg", "leadership.mean_tenure.council",
     "leadership.mean_tenure.community", "leadership.mean_tenure.mental_health",
     "leadership.trust_loss", "leadership.internal_succession", "leadership.disposition_mean",

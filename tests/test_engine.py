@@ -80,11 +80,11 @@ WORLD_LEVERS = {**{k: v for k, v in LEVERS.items() if k != "game.self_interactio
 
 
 def world(levers, rng):
-    ranges = uncertainties.shipped()
+    ranges = {p: (u.low, u.high) for p, u in uncertainties.shipped().items()}
+    ranges.setdefault("budget.structural_gap", (0.0, 0.01))
     values = {}
     for path in PER_REPLICATE:
-        u = ranges.get(path)
-        low, high = (u.low, u.high) if u else (12.0, 90.0)  # the tenures of types without a shipped range
+        low, high = ranges.get(path, (12.0, 90.0))  # the tenures of types without a shipped range
         values[path] = int(rng.integers(low, high + 1)) if path == "investment.lag" else float(rng.uniform(low, high))
     values["loss_aversion.factor"] = max(values["loss_aversion.factor"], 1.01)  # the component stays on
     values["experiment.steps"] = 120  # enough plan votes for the stakeholders' block chance to tell

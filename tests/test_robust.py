@@ -16,6 +16,7 @@ import pytest
 
 from sim import compare, compare_report, results, uncertainties
 from sim.cli import main
+from sim.model import CollabModel
 from sim.robust import analysis, report
 from sim.robust.plan import ClaimSpec, load, latin
 from sim.sweep import runner, store
@@ -318,6 +319,20 @@ def test_report_numbers_follow_from_the_runs(tmp_path):
     assert "Set by some arms, which keep their own value: `budget.structural_gap` (deep_gap)" in text
     worlds = pd.read_parquet(tmp_path / "out" / "worlds.parquet")
     assert len(worlds) == 18 and worlds["trust.stranger"].between(0.1, 0.8).all()
+
+
+def test_an_arm_s_worlds_share_a_model_and_a_file_and_each_run_equals_the_run_alone(tmp_path):
+    plan = load(write(tmp_path, TINY))
+    run_plan(plan, tmp_path / "out", workers=1)
+    files = [store.batch_runs(p.stem) for p in (tmp_path / "out" / "runs").glob("*.parquet")]
+    assert max(len(points) for points, *_ in files) > 1  # worlds (and arms that differ only in the gap) together
+    series = results.load_series(tmp_path / "out", columns=["point", "replicate", "cooperation", "system_balance"])
+    for point, rep in [(0, 0), (4, 1), (17, 1)]:
+        m = CollabModel(plan.config(point, rep))  # the run alone: its world's config and seed
+        m.run()
+        got = series[(series["point"] == point) & (series["replicate"] == rep)]
+        for k in ("cooperation", "system_balance"):
+            np.testing.assert_array_equal(got[k].to_numpy(), m.recorder.columns()[k])
 
 
 def test_kill_9_mid_run_then_resume_gives_the_same_report(tmp_path):

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
@@ -203,6 +204,26 @@ def test_a_folder_of_one_file_per_run_still_reads_and_resumes(tmp_path):
     assert len(list((out / "runs").iterdir())) == 8
     pd.testing.assert_frame_equal(results.load(out), before)
     assert runner.run(plan, out, resume=True, progress=False)["ran"] == 0
+
+
+def test_a_file_of_evenly_stepped_points_names_its_runs(tmp_path):
+    # The worlds of one arm of a robust run (points 3, 15, 27, ...) in one file.
+    name = store.batch_name(3, 0, 3, 12, 32)
+    assert name == "p000003-r000-003+12x32"
+    assert store.batch_runs(name) == (range(3, 3 + 12 * 32, 12), 0, 3)
+    assert store.batch_runs("p000007-r002") == (range(7, 8), 2, 2)
+    for bad in ("p000003-r000-003+0x4", "p000003-r000+2x1", "p00003x-r000", "p000003-r000-003+ax2", "q000001-r000"):
+        with pytest.raises(ValueError):
+            store.batch_runs(bad)
+    folder = store.Folder(tmp_path)
+    folder.create()
+    table = pa.table({"run": [0]})
+    uneven = [{"point": p, "replicate": r} for p, r in ((1, 0), (1, 1), (2, 0))]  # point 2 lacks replicate 1
+    with pytest.raises(ValueError, match="the same consecutive replicates of evenly stepped points"):
+        store.write_runs(folder, table, uneven)
+    store.write_runs(folder, table, [{"point": p, "replicate": r} for p in (2, 5, 8) for r in (0, 1)])
+    assert sorted(folder.run_names()) == [store.run_name(p, r) for p in (2, 5, 8) for r in (0, 1)]
+    assert folder.state(store.run_name(5, 1)) == "ok" and folder.state(store.run_name(3, 0)) is None
 
 
 def test_the_readme_duckdb_queries_read_the_same_results(tmp_path):
