@@ -71,7 +71,7 @@ def guarded(model, component, method):
 
 def pick(value, rows):
     """A parameter read with ``CollabModel.param`` at ``rows``: one number is every row's."""
-    return value[rows] if np.ndim(value) else value
+    return value[rows] if type(value) is np.ndarray else value
 
 
 def footprint_mean(values: np.ndarray, footprint: np.ndarray) -> np.ndarray:
