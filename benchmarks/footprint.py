@@ -80,10 +80,10 @@ def measure(repeat: int = 15, runs: int = 256) -> dict:
     serial = SerialExecutor()
     out["serial_unbatched_rps"] = runs_per_second([engine.Job("b", cfg, list(range(runs // 4)))], serial, 1)
     out["serial_batched_rps"] = runs_per_second(jobs, serial, engine.MAX_BATCH)
-    # Robustness runs: every regime of experiments/regulation_regimes.toml in 32 sampled
+    # Robustness runs: every regime of experiments/regulation_regimes.toml in 64 sampled
     # worlds x 4 seeds, each world its own config; a world's seeds in a model (as before this
     # round's last change), and a regime's worlds together (the engine's batches).
-    plan = robust_plan.load(ROBUST, worlds=32, seeds=4)
+    plan = robust_plan.load(ROBUST, worlds=64, seeds=4)
     worlds = [engine.Job(p, plan.config(p), [plan.seed(p, r) for r in range(plan.seeds)])
               for p in range(len(plan.points))]
     out["robust_runs"] = plan.n_runs
@@ -139,7 +139,7 @@ def report(r: dict) -> str:
         f"| one core, batched | {r['serial_batched_rps']:,.0f} |",
         f"| process pool of {r['cores']} (warm), batched | {r['pool_batched_rps']:,.0f} "
         f"({per_core:,.0f} per core; {r['pool_batched_rps'] / r['serial_batched_rps']:.2f}x one core) |",
-        f"| robustness runs ({r['robust_runs']:,}: 3 regimes x 32 worlds x 4 seeds), one core, a world's seeds per "
+        f"| robustness runs ({r['robust_runs']:,}: 3 regimes x 64 worlds x 4 seeds), one core, a world's seeds per "
         f"model | {r['robust_per_world_rps']:,.0f} |",
         f"| robustness runs, one core, a regime's worlds in one model | {r['robust_rps']:,.0f} |",
         f"| robustness runs, process pool of {r['cores']} | {r['robust_pool_rps']:,.0f} "
