@@ -30,8 +30,9 @@ class CollabModel(Model):
     """Footprints of organisations; fully determined by ``config`` and the seed(s).
 
     ``seed`` runs one replicate (default: the config's seed); ``seeds`` runs one replicate per
-    seed in a single model. ``check_writes`` makes every component's undeclared writes fail
-    (for tests)."""
+    seed in a single model; ``configs`` gives each of those replicates its own config, equal
+    but for ``PER_REPLICATE`` fields (the worlds of a robustness check; ``batch_key``).
+    ``check_writes`` makes every component's undeclared writes fail (for tests)."""
 
     def __init__(self, config: Config | None = None, seed: int | None = None, *, seeds=None, configs=None,
                  check_writes: bool = False):

@@ -29,8 +29,10 @@ it makes no new investment whatever the return. So a benefit the leader will nev
 moves. Flows are booked after the payment regime's pooling (this component follows
 ``Incentives``), so a pooled budget does not share them.
 
-Pending benefits are a ring buffer of ``lag`` months over the investment relationships of
-every replicate at once; there are no draws, so a run is the same alone or batched.
+Pending benefits are a ring buffer over the investment relationships of every replicate at
+once, as long as the longest ``lag``; each relationship uses the slot its own lag gives (the
+worlds of a robustness check may differ in it). There are no draws, so a run is the same
+alone or batched.
 """
 
 import numpy as np

@@ -88,6 +88,15 @@ class Robust(Sweep):
     def seed_key(self, point: int, replicate: int) -> tuple:
         return (self.world_of(point), replicate)  # every arm of a world: the same seeds
 
+    def runs(self):
+        """Every (point, replicate), arm by arm (an arm's worlds in world order): the runner
+        puts an arm's worlds in one model (``sim.sweep.runner.batched``), and a batch goes to
+        a worker as soon as it fills, while the next arm's runs are being planned."""
+        for arm in range(len(self.arms)):
+            for point in range(arm, len(self.points), len(self.arms)):
+                for rep in range(self.spec.seeds):
+                    yield point, rep
+
     def fingerprint(self) -> str:
         extra = {"sweep": super().fingerprint(), "seeding": "per world, shared by arms", "arms": self.arms}
         return hashlib.sha256(json.dumps(extra, sort_keys=True).encode()).hexdigest()

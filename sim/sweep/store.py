@@ -42,7 +42,7 @@ import pyarrow.parquet as pq
 RUN_KEY = b"collabsim.run"
 RUN_SHA_KEY = b"collabsim.run.sha256"
 MANIFEST = "sweep.json"
-INFO_FILES = 32  # run files whose records Folder.run_info keeps (memory: at most 32 x 256 runs)
+INFO_FILES = 64  # run files whose unread records Folder.run_info keeps (as many as a sweep fills at once)
 SUMMARY = "summary.parquet"
 LOCK = ".lock"
 _UMASK = os.umask(0o022)
@@ -250,21 +250,24 @@ class Folder:
         return "error" if name in self._failed else None
 
     def run_info(self, name: str) -> dict:
-        """Finished run ``name``'s record (ids, parameters, outcomes), from its file's footer;
-        the records of the last INFO_FILES files read are kept, so reading runs in order reads
-        each file once (a robust run's files hold an arm's worlds each: run order visits
-        every arm's file in turn)."""
+        """Finished run ``name``'s record (ids, parameters, outcomes), from its file's footer.
+        A file's records not asked for yet are kept (those of the last INFO_FILES files), so
+        reading runs in order reads each file once, also where run order visits several
+        files in turn (a robust run's files each hold an arm's worlds); a record is handed
+        out once, and a file's are let go when all are, so memory stays bounded by the files
+        in turn, not the runs."""
         path = self.run_path(name)
         if path is None:
             raise DamagedRun("no file holds it")
         records = self._infos.get(path)
-        if records is None:
+        if records is None or name not in records:  # not read yet, or this record already handed out
             records = self._infos[path] = {run_name(r["point"], r["replicate"]): r for r in read_run_info(path)}
-            if len(self._infos) > INFO_FILES:
-                self._infos.popitem(last=False)
-        else:
-            self._infos.move_to_end(path)
-        info = records.get(name)
+        self._infos.move_to_end(path)
+        if len(self._infos) > INFO_FILES:
+            self._infos.popitem(last=False)  # the least recently read
+        info = records.pop(name, None)
+        if not records:
+            self._infos.pop(path, None)
         if info is None:
             raise DamagedRun("its file's record does not list it")
         return info

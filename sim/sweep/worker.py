@@ -83,18 +83,18 @@ def run_tables(runs: list, tasks: list[Task]) -> list[tuple[pa.Table, list[Task]
         months += [rec.n] * model.replicates
     values = np.concatenate(blocks, axis=1)  # a row per outcome: every run's months, run after run
     ends = np.concatenate([[0], np.cumsum(months)])
-    tables = []
-    for i, j in _point_runs(tasks):
-        part, rows = tasks[i:j], ends[j] - ends[i]
-        columns = {k: np.repeat([_ids(t)[k] for t in part], months[i:j]) for k in ("run", "point", "replicate", "seed")}
-        columns.update({p: pa.repeat(pa.scalar(store.cell(v)), rows) for p, v in part[0].params.items()})
-        columns["step"] = np.concatenate([np.arange(1, n + 1) for n in months[i:j]])
-        columns.update(zip((*SERIES_NAMES, *SHARE_COLUMNS, *PAIR_COLUMNS), values[:, ends[i]:ends[j]]))
-        tables.append(pa.table(columns))
-    files = []
+    point_runs, files = _point_runs(tasks), []
     for first, last in files_of(tasks):  # in point runs
-        (a, _), (_, b) = _point_runs(tasks)[first], _point_runs(tasks)[last - 1]
-        files.append((pa.concat_tables(tables[first:last], promote_options="permissive"), tasks[a:b], outcomes[a:b]))
+        a, b = point_runs[first][0], point_runs[last - 1][1]
+        part = tasks[a:b]
+        columns = {k: np.repeat([_ids(t)[k] for t in part], months[a:b]) for k in ("run", "point", "replicate", "seed")}
+        # A point's parameters on each of its rows: one value per point, taken row by row.
+        points = [tasks[i] for i, _ in point_runs[first:last]]
+        take = pa.array(np.repeat(np.arange(len(points)), [ends[j] - ends[i] for i, j in point_runs[first:last]]))
+        columns.update({p: pa.array([store.cell(t.params[p]) for t in points]).take(take) for p in points[0].params})
+        columns["step"] = np.concatenate([np.arange(1, n + 1) for n in months[a:b]])
+        columns.update(zip((*SERIES_NAMES, *SHARE_COLUMNS, *PAIR_COLUMNS), values[:, ends[a]:ends[b]]))
+        files.append((pa.table(columns), part, outcomes[a:b]))
     return files
 
 
