@@ -125,8 +125,8 @@ def decide_rules(strategy, kinds, probs, src, dst, last, seen, grudge, memory, t
             node = src[e] if s == 0 else dst[e]
             code = strategy[node]
             move = _intended_move(kinds[code], probs, code, last[e, s], seen[e, s], grudge[e, s],
-                                  memory if track else blank, e if track else 0, s, trust[e, s], bias[node], at(beta, e),
-                                  u[e, s])
+                                  memory if track else blank, e if track else 0, s, trust[e, s], bias[node],
+                                  at(beta, e), u[e, s])
             if u[e, 2 + s] < at(noise, e):
                 move = 1 - move
             moves[e, s] = move

@@ -137,8 +137,9 @@ def test_the_engine_batches_a_regime_s_worlds_together_and_keeps_regimes_apart()
     for job in jobs:
         for seed in job.seeds:
             m = alone(job.config, seed)
-            np.testing.assert_array_equal(runs[(job.key, seed)].series["cooperation"], m.recorder.columns()["cooperation"])
-            np.testing.assert_equal(runs[(job.key, seed)].outcomes, metrics.summarise(m.recorder.columns(), job.config))
+            got = runs[(job.key, seed)]
+            np.testing.assert_array_equal(got.series["cooperation"], m.recorder.columns()["cooperation"])
+            np.testing.assert_equal(got.outcomes, metrics.summarise(m.recorder.columns(), job.config))
 
 
 def test_worlds_a_component_needs_whole_do_not_share_a_model():

@@ -137,15 +137,15 @@ def tasks(sweep: Sweep, folder: store.Folder, retry_errors: bool = False):
                    sweep.master_seed, sweep.seed_key(point, rep))
 
 
-OPEN = 64  # batches filling at once, at most (a robust run fills one per arm): the oldest goes when another would open
+OPEN = 64  # batches filling at once, at most (a robust run fills one per arm); the oldest goes first
 
 
 def batched(tasks, size: int, key=lambda task: task.point):
     """Runs that can share a model, ``size`` at a time: consecutive replicates of a point,
     and of the points with the same ``key`` (``batch_key``: points whose configs differ only
     where a model's replicates may, such as the worlds of one arm of a robust run). One
-    model runs each group along its replicate axis (``sim.engine``); a file per point holds
-    it (``store``)."""
+    model runs each group along its replicate axis (``sim.engine``); one file holds each run
+    of its evenly stepped points (``sim.sweep.worker.files_of``, ``store``)."""
     filling: dict = {}
     for task in tasks:
         k = key(task)

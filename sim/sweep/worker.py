@@ -1,4 +1,5 @@
-"""A batch of a sweep's runs, as executed in a worker: simulate, summarise, write a file per point.
+"""A batch of a sweep's runs, as executed in a worker: simulate, summarise, write its files
+(one for each run of evenly stepped points, ``files_of``).
 
 The worker returns only a few numbers to the parent (status, time taken), never the time
 series, so the parent's memory does not grow with the number of runs. A run whose
@@ -68,7 +69,7 @@ def simulate_batch(config_data: list[dict], seeds: list[int]) -> list:
 
 
 def run_tables(runs: list, tasks: list[Task]) -> list[tuple[pa.Table, list[Task], list[dict]]]:
-    """A batch's files (``files``): every run's monthly series as rows (its ids and
+    """A batch's files (``files_of``): every run's monthly series as rows (its ids and
     parameters first, then step and every outcome; the same columns in every run, type
     pairs a network lacks as NaN, so the runs/ folder reads as one table), the file's
     tasks, and each run's summary outcomes."""
