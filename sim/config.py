@@ -442,6 +442,15 @@ def set_path(data: dict, dotted: str, value) -> None:
     node[key] = value
 
 
+def get_path(data, dotted: str):
+    """The value at ``section.key`` (a table's entry too: ``leadership.mean_tenure.acute``)
+    of nested plain data or of a Config."""
+    node = data
+    for part in dotted.split("."):
+        node = node[part] if isinstance(node, dict) else getattr(node, part)
+    return node
+
+
 MAX_CONFIG_BYTES = 10 * 2**20  # a config is a few kilobytes; anything this large is not one
 
 

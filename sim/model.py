@@ -20,7 +20,7 @@ import numpy as np
 from mesa import Model
 
 from . import kernels, metrics, network, streams
-from .config import ORG_TYPES, Config
+from .config import ORG_TYPES, Config, get_path
 from .pipeline import PHASES, guarded
 from .policies import COMPONENTS, demand
 from .strategies import CODES
@@ -236,8 +236,7 @@ class CollabModel(Model):
             return value
         out = self._expanded.get((path, on))
         if out is None:
-            bounds = {"node": self.node_bounds, "edge": self.edge_bounds, "footprint": self.footprint_bounds}[on]
-            out = self._expanded[(path, on)] = np.repeat(value, np.diff(bounds))
+            out = self._expanded[(path, on)] = np.repeat(value, np.diff(self._bounds(on)))
         return out
 
     def by_type(self, table) -> np.ndarray:
@@ -259,10 +258,13 @@ class CollabModel(Model):
     def per_replicate(self, values: np.ndarray, on: str = "node") -> np.ndarray:
         """Sum of per-node (or per-edge, per-footprint: ``on``) ``values`` within each
         replicate, in index order, so a replicate's sum is the same alone or in a batch."""
-        bounds = {"node": self.node_bounds, "edge": self.edge_bounds, "footprint": self.footprint_bounds}[on]
         out = np.empty(self.replicates)
-        kernels.segment_sums(bounds, np.asarray(values), out)
+        kernels.segment_sums(self._bounds(on), np.asarray(values), out)
         return out
+
+    def _bounds(self, on: str) -> np.ndarray:
+        """Where each replicate's nodes, edges or footprints (``on``) start and end."""
+        return {"node": self.node_bounds, "edge": self.edge_bounds, "footprint": self.footprint_bounds}[on]
 
     def side_sum(self, src_side, dst_side) -> np.ndarray:
         """Each organisation's sum over its relationships of a per-side value: ``src_side[e]``
@@ -341,25 +343,17 @@ PER_REPLICATE = (
 )
 
 
-def field(config: Config, path: str):
-    """The value of dotted config field ``path`` (a table's entry too: leadership.mean_tenure.acute)."""
-    node = config
-    for part in path.split("."):
-        node = node[part] if isinstance(node, dict) else getattr(node, part)
-    return node
-
-
 def _params(configs: list[Config]) -> dict:
     """Each PER_REPLICATE field: its value where every config shares it, else an array of
     the replicates' values."""
     distinct = list({id(c): c for c in configs}.values())
     out = {}
     for path in PER_REPLICATE:
-        values = [field(c, path) for c in distinct]
+        values = [get_path(c, path) for c in distinct]
         if all(v == values[0] for v in values):
             out[path] = values[0]
         else:
-            out[path] = np.array([field(c, path) for c in configs])
+            out[path] = np.array([get_path(c, path) for c in configs])
     return out
 
 
@@ -374,11 +368,8 @@ def batch_key(config: Config) -> str | None:
     whole = {p for cls in wanted for p in cls.whole}
     for path in (*PER_REPLICATE, "experiment.seed"):
         if path not in whole:
-            *parents, last = path.split(".")
-            node = data
-            for part in parents:
-                node = node[part]
-            node.pop(last, None)
+            section, _, name = path.rpartition(".")
+            get_path(data, section).pop(name, None)
     return json.dumps([data, [cls.name for cls in wanted]], sort_keys=True)
 
 

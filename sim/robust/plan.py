@@ -123,13 +123,6 @@ def arm_paths(overrides: dict) -> dict:
     return out
 
 
-def _get(data: dict, path: str):
-    node = data
-    for part in path.split("."):
-        node = node[part]
-    return node
-
-
 def _overlaps(a: str, b: str) -> bool:
     return a == b or a.startswith(b + ".") or b.startswith(a + ".")
 
@@ -194,9 +187,9 @@ def plan_worlds(name: str, source: str, base: dict, overrides: dict[str, dict], 
     points, samples = [], []
     for w, drawn in enumerate(design):
         for arm in arms:
-            point = {p: copy.deepcopy(overrides[arm].get(p, _get(base, p))) for p in touched if p not in sampled}
+            point = {p: copy.deepcopy(overrides[arm].get(p, cfgmod.get_path(base, p))) for p in touched if p not in sampled}
             for p in sampled:  # an arm that sets a sampled field keeps its own value
-                point[p] = _get(effective[arm], p) if arm in set_by[p] else drawn[p]
+                point[p] = cfgmod.get_path(effective[arm], p) if arm in set_by[p] else drawn[p]
             points.append(point)
             samples.append(w)
     parameters = {p: list({json.dumps(pt[p], sort_keys=True): pt[p] for pt in points[:len(arms)]}.values())
