@@ -35,12 +35,13 @@ def generator(seed: int, name: str) -> np.random.Generator:
 def generators(seeds, name: str) -> list[np.random.Generator]:
     """``generator(seed, name)`` for each of ``seeds``, the same generators made about ten
     times faster: a batch makes one per run and component, and numpy's SeedSequence costs
-    about 20 microseconds each. Seeds below 2**32 (one entropy word) have their PCG64 seed
-    words worked out for all runs at once (``_seed_words``); others take numpy's way."""
+    about 20-30 microseconds each. Seeds below 2**64 (one or two entropy words: a sweep's
+    seeds have 63 bits) have their PCG64 seed words worked out for all runs at once
+    (``_seed_words``); others take numpy's way."""
     seeds = [int(s) for s in seeds]
-    if not seeds or not all(0 <= s < 2**32 for s in seeds):
+    if not seeds or not all(0 <= s < 2**64 for s in seeds):
         return [generator(s, name) for s in seeds]
-    words = _seed_words(np.array(seeds, dtype=np.uint32), zlib.crc32(name.encode()))
+    words = _seed_words(np.array(seeds, dtype=np.uint64), zlib.crc32(name.encode()))
     return [np.random.Generator(np.random.PCG64(_Words(w))) for w in words]
 
 
@@ -56,16 +57,17 @@ class _Words(ISeedSequence):
         return self.words
 
 
-# numpy's SeedSequence (numpy/random/bit_generator.pyx), for an entropy of one 32-bit word
-# and a spawn key of one word, vectorised over the entropy. tests/test_engine.py checks it
-# against numpy's own.
+# numpy's SeedSequence (numpy/random/bit_generator.pyx), for an entropy of one or two 32-bit
+# words (a seed below 2**64, low word first; a seed below 2**32 is one word, and the zero high
+# word of the padding gives the same pool) and a spawn key of one word, vectorised over the
+# entropy. tests/test_engine.py checks it against numpy's own.
 _INIT_A, _MULT_A, _INIT_B, _MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
 _MIX_L, _MIX_R, _MASK = 0xCA01F9DD, 0x4973F715, 0xFFFFFFFF
 
 
 def _seed_words(seeds: np.ndarray, key: int) -> np.ndarray:
     """(R, 4) uint64: what SeedSequence(seed, spawn_key=(key,)).generate_state(4, uint64)
-    gives for each seed (uint32)."""
+    gives for each seed (uint64)."""
     const = _INIT_A
 
     def hashmix(value):
@@ -79,8 +81,10 @@ def _seed_words(seeds: np.ndarray, key: int) -> np.ndarray:
         result = np.uint32(_MIX_L) * x - np.uint32(_MIX_R) * y
         return result ^ (result >> np.uint32(16))
 
-    zero = np.zeros_like(seeds)
-    entropy = [seeds, zero, zero, zero, zero + np.uint32(key)]  # run entropy padded to the pool size of 4
+    low = (seeds & np.uint64(_MASK)).astype(np.uint32)
+    high = (seeds >> np.uint64(32)).astype(np.uint32)
+    zero = np.zeros_like(low)
+    entropy = [low, high, zero, zero, zero + np.uint32(key)]  # run entropy padded to the pool size of 4
     pool = [hashmix(entropy[i]) for i in range(4)]
     for i_src in range(4):
         for i_dst in range(4):
