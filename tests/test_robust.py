@@ -20,6 +20,8 @@ from sim.model import CollabModel
 from sim.robust import analysis, report
 from sim.robust.plan import ClaimSpec, load, latin
 from sim.sweep import runner, store
+from sim.sweep.spec import derive_seed
+from sim.sweep.worker import rerun
 from sim.sweep.executors import open_executor
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -333,6 +335,10 @@ def test_an_arm_s_worlds_share_a_model_and_a_file_and_each_run_equals_the_run_al
         got = series[(series["point"] == point) & (series["replicate"] == rep)]
         for k in ("cooperation", "system_balance"):
             np.testing.assert_array_equal(got[k].to_numpy(), m.recorder.columns()[k])
+        again = rerun(tmp_path / "out", point, rep)  # seeds are keyed by world here, not by point
+        assert again.seed == plan.seed(point, rep)
+        np.testing.assert_array_equal(got["cooperation"].to_numpy(), again.recorder.columns()["cooperation"])
+    assert plan.seed(17, 1) != derive_seed(plan.master_seed, 17, 1)  # a plain sweep's seed would be wrong here
 
 
 def test_kill_9_mid_run_then_resume_gives_the_same_report(tmp_path):

@@ -178,6 +178,8 @@ def test_files_hold_series_and_outcomes_and_a_run_reruns_alone(tmp_path):
     assert len(series) == 20 and set(series["run"]) == {5}
     assert runs.loc[5, "final_cooperation"] == pytest.approx(series["cooperation"].iloc[-1])
     alone = model_table(rerun(out, 2, 1))
+    with pytest.raises(FileNotFoundError, match="p000002-r005 has neither finished nor failed"):
+        rerun(out, 2, 5)
     stored = series[alone.columns.intersection(series.columns)].reset_index(drop=True)
     pd.testing.assert_frame_equal(stored, alone[stored.columns], check_exact=True)
     # ... and so does a plain CollabModel built from the point's config (its seed included).

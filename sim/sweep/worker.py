@@ -159,19 +159,30 @@ def _ids(task: Task) -> dict:
 
 
 def rerun(folder: str | Path, point: int, replicate: int):
-    """Run one run of a finished sweep again, alone, from its manifest; returns the model.
-    Its model table equals the series stored in the run's file."""
+    """Run one run of a sweep's folder again, alone, from its manifest and the seed it was
+    run with (its record, in its run file or error record: a robust folder keys seeds by
+    world, a plain sweep by point); returns the model. Its model table equals the series
+    stored in the run's file."""
+    import json
+
     from .. import config as cfgmod
     from ..model import CollabModel
-    from .spec import derive_seed
 
-    manifest = store.Folder(folder).read_manifest()
+    where = store.Folder(folder)
+    manifest = where.read_manifest()
     if manifest is None:
         raise FileNotFoundError(f"{folder}: no {store.MANIFEST}; not a sweep folder")
+    name = store.run_name(point, replicate)
+    if where.run_path(name) is not None:
+        seed = where.run_info(name)["seed"]
+    elif Path(where.error_path(name)).exists():
+        seed = json.loads(Path(where.error_path(name)).read_text(encoding="utf-8"))["seed"]
+    else:
+        raise FileNotFoundError(f"{folder}: run {name} has neither finished nor failed; nothing to run again")
     data = manifest["config"]
     for path, value in manifest["points"][point].items():
         cfgmod.set_path(data, path, value)
-    seed = derive_seed(manifest["master_seed"], point, replicate, manifest["spec"]["paired_seeds"])
+    data["experiment"]["seed"] = seed
     model = CollabModel(cfgmod.validate(data), seed=seed)
     model.run()
     return model
