@@ -84,8 +84,7 @@ def measure(repeat: int = 15, runs: int = 256) -> dict:
     # worlds x 4 seeds, each world its own config; a world's seeds in a model (as before this
     # round's last change), and a regime's worlds together (the engine's batches).
     plan = robust_plan.load(ROBUST, worlds=64, seeds=4)
-    worlds = [engine.Job(p, plan.config(p), [plan.seed(p, r) for r in range(plan.seeds)])
-              for p in range(len(plan.points))]
+    worlds = plan.jobs()
     out["robust_runs"] = plan.n_runs
     t = time.perf_counter()
     for job in worlds:

@@ -83,8 +83,7 @@ def run_robustness(arms: dict[str, dict], reference: str, outcomes: list[str], w
     if not outcomes or unknown:
         raise ValueError(f"outcomes: choose from {', '.join(OUTCOMES)}" + (f" (got {unknown[0]!r})" if unknown else ""))
     plan = plan_for(arms, reference, outcomes, worlds, seeds)
-    jobs = [engine.Job(point, plan.config(point), [plan.seed(point, r) for r in range(plan.seeds)])
-            for point in range(len(plan.points))]
+    jobs = plan.jobs()
     replicate = {(job.key, s): r for job in jobs for r, s in enumerate(job.seeds)}
     workers = batch.default_workers() if workers is None else workers
     executor = SerialExecutor() if workers == 0 else batch.worker_pool(workers)

@@ -97,6 +97,13 @@ class Robust(Sweep):
                 for rep in range(self.spec.seeds):
                     yield point, rep
 
+    def jobs(self) -> list:
+        """The runs as the engine's jobs (``sim.engine``), world by world: a job per point
+        (keyed by the point), with its world's seeds."""
+        from ..engine import Job
+
+        return [Job(p, self.config(p), [self.seed(p, r) for r in range(self.seeds)]) for p in range(len(self.points))]
+
     def fingerprint(self) -> str:
         extra = {"sweep": super().fingerprint(), "seeding": "per world, shared by arms", "arms": self.arms}
         return hashlib.sha256(json.dumps(extra, sort_keys=True).encode()).hexdigest()
