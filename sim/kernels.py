@@ -367,14 +367,30 @@ def account(balance, money, gap, distress, size, scale, pressure):
 
 
 @njit(cache=True)
-def succession(leaving, keep, src, dst, trust, grudge, trust0):
-    """A new leader inherits only part of the predecessor's relationships (KF L2074, L2473).
+def succession(leaving, internal_now, trust_loss, internal_keep, keep, appointed, internal, month, node_replicate,
+               left, src, dst, trust, grudge, trust0):
+    """New leaders where ``leaving`` (N,); a successor inherits only part of the
+    predecessor's relationships (KF L2074, L2473), more when promoted from inside
+    (``internal_now``; KF L2074).
 
-    For each node with ``leaving[node]``, trust in both directions on its edges moves to
-    ``keep[node] * trust + (1 - keep[node]) * trust0`` (a stranger's trust), and the node's
-    own grudges are forgotten. Many leavers at once reset a partnership (KF L2311).
+    Each successor keeps ``keep = 1 - trust_loss * (internal_keep if promoted from inside
+    else 1)`` of its relationships: trust in both directions on its edges moves to ``keep *
+    trust + (1 - keep) * trust0`` (a stranger's trust), and its own grudges are forgotten.
+    Many leavers at once reset a partnership (KF L2311). ``appointed`` and ``internal``
+    record the month and the way each successor came; ``left`` (R,) receives how many
+    leaders left in each replicate (``node_replicate``). One pass over the nodes and one over
+    the edges, instead of a chain of array calls on the few who leave in a month.
     """
+    left[:] = 0
+    for i in range(leaving.shape[0]):
+        if leaving[i]:
+            keep[i] = 1.0 - at(trust_loss, i) * (internal_keep if internal_now[i] else 1.0)
+            appointed[i] = month
+            internal[i] = internal_now[i]
+            left[node_replicate[i]] += 1
     for e in range(src.shape[0]):
+        if not (leaving[src[e]] or leaving[dst[e]]):
+            continue
         for s in range(2):
             node = src[e] if s == 0 else dst[e]
             if leaving[node]:

@@ -232,27 +232,34 @@ def update_relationships(moves, seen, found_out, trust, last, grudge, gain, loss
     return new_trust, new_last, new_grudge
 
 
-def succession(leaving, keep, src, dst, trust, grudge, trust0):
-    """(trust, grudge) after leaders leave.
+def succession(leaving, internal_now, trust_loss, internal_keep, keep, appointed, internal, month, node_replicate,
+               replicates, src, dst, trust, grudge, trust0):
+    """(trust, grudge, keep, appointed, internal, left) after leaders leave.
 
-    A successor at node i keeps a share keep[i] of each of i's relationships: trust in both
-    directions on every edge of i moves to keep[i] * trust + (1 - keep[i]) * trust0 (a
+    A successor at node i keeps a share keep[i] = 1 - trust_loss[i] * (internal_keep if
+    promoted from inside, internal_now[i], else 1) of each of i's relationships: trust in
+    both directions on every edge of i moves to keep[i] * trust + (1 - keep[i]) * trust0 (a
     stranger's trust), and i's own grudges are forgotten (the partner's are not). Leavers are
-    applied in increasing node order.
+    applied in increasing node order. Each successor's month and way in are recorded, and
+    ``left`` counts the leavers of each replicate.
     """
     trust = [[float(t) for t in row] for row in trust]
     grudge = [[bool(g) for g in row] for row in grudge]
+    keep, appointed, internal = list(keep), list(appointed), list(internal)
+    left = [0] * replicates
     for node in range(len(leaving)):
         if not leaving[node]:
             continue
-        k = float(keep[node])
+        k = keep[node] = 1.0 - float(trust_loss[node]) * (internal_keep if internal_now[node] else 1.0)
+        appointed[node], internal[node] = month, bool(internal_now[node])
+        left[int(node_replicate[node])] += 1
         for e in range(len(src)):
             ends = (int(src[e]), int(dst[e]))
             if node not in ends:
                 continue
             trust[e] = [k * t + (1.0 - k) * trust0 for t in trust[e]]
             grudge[e][ends.index(node)] = False
-    return trust, grudge
+    return trust, grudge, keep, appointed, internal, left
 
 
 def pressured_payoffs(base, temptation, dd_cost, pressure):

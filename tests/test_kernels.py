@@ -417,19 +417,34 @@ def test_account_clips_pressure_as_numpy_does():
 def succession_inputs(draw):
     n, src, dst = draw(graphs(canonical=True))
     e = len(src)
-    return dict(leaving=draw(hnp.arrays(np.bool_, n)), keep=floats(draw, n, UNIT), src=src, dst=dst,
+    replicates = draw(st.integers(1, 3))
+    node_replicate = np.sort(draw(hnp.arrays(np.int64, n, elements=st.integers(0, replicates - 1))))
+    return dict(leaving=draw(hnp.arrays(np.bool_, n)), internal_now=draw(hnp.arrays(np.bool_, n)),
+                trust_loss=floats(draw, n, UNIT), internal_keep=draw(UNIT), keep=floats(draw, n, UNIT),
+                appointed=draw(hnp.arrays(np.int64, n, elements=st.integers(0, 50))),
+                internal=draw(hnp.arrays(np.bool_, n)), month=draw(st.integers(1, 120)),
+                node_replicate=node_replicate, replicates=replicates, src=src, dst=dst,
                 trust=floats(draw, (e, 2), UNIT), grudge=draw(hnp.arrays(np.bool_, (e, 2))), trust0=draw(UNIT))
 
 
 @SETTINGS
-@given(succession_inputs())
-def test_succession_matches_reference(args):
-    trust, grudge = args["trust"].copy(), args["grudge"].copy()
-    kernels.succession(args["leaving"], args["keep"], args["src"], args["dst"], trust, grudge, args["trust0"])
-    exp_trust, exp_grudge = ref.succession(args["leaving"], args["keep"], args["src"], args["dst"], args["trust"],
-                                           args["grudge"], args["trust0"])
-    assert np.array_equal(trust, as_array(exp_trust, np.float64, trust.shape))
-    assert np.array_equal(grudge, as_array(exp_grudge, np.bool_, grudge.shape))
+@given(succession_inputs(), st.booleans())
+def test_succession_matches_reference(args, one_loss):
+    a = dict(args)
+    loss = a["trust_loss"]
+    if one_loss:  # one number for every node (a batch of one config), as the model passes it
+        a["trust_loss"] = loss = float(loss[0]) if len(loss) else 0.3
+    trust, grudge, keep = a["trust"].copy(), a["grudge"].copy(), a["keep"].copy()
+    appointed, internal, left = a["appointed"].copy(), a["internal"].copy(), np.full(a["replicates"], -1)
+    kernels.succession(a["leaving"], a["internal_now"], a["trust_loss"], a["internal_keep"], keep, appointed,
+                       internal, a["month"], a["node_replicate"], left, a["src"], a["dst"], trust, grudge, a["trust0"])
+    exp = ref.succession(a["leaving"], a["internal_now"], np.broadcast_to(loss, len(keep)), a["internal_keep"],
+                         a["keep"], a["appointed"], a["internal"], a["month"], a["node_replicate"], a["replicates"],
+                         a["src"], a["dst"], a["trust"], a["grudge"], a["trust0"])
+    assert np.array_equal(trust, as_array(exp[0], np.float64, trust.shape))
+    assert np.array_equal(grudge, as_array(exp[1], np.bool_, grudge.shape))
+    assert keep.tolist() == exp[2] and appointed.tolist() == exp[3] and internal.tolist() == exp[4]
+    assert left.tolist() == exp[5]
     assert np.all((trust >= 0.0) & (trust <= 1.0))
     untouched = ~(args["leaving"][args["src"]] | args["leaving"][args["dst"]])
     assert np.array_equal(trust[untouched], args["trust"][untouched])

@@ -47,19 +47,16 @@ class Leadership(Component):
         self.left_total += self.left
 
     def succeed(self, leaving: np.ndarray, internal: np.ndarray, draws: np.ndarray) -> np.ndarray:
-        """Appoint new leaders where ``leaving``; a successor's disposition is the normal
-        quantile of its uniform in ``draws``. Returns how many left, per replicate. (Worked
-        on the few who leave, by index: a batch holds thousands of leaders, a month's
-        leavers are a few percent of them.)"""
+        """Appoint new leaders where ``leaving``, promoted from inside where ``internal``; a
+        successor's disposition is the normal quantile of its uniform in ``draws``. Returns
+        how many left, per replicate."""
         m, cfg = self.model, self.cfg
-        who = np.flatnonzero(leaving)
-        if not len(who):
-            return np.zeros(m.replicates, dtype=np.int64)
-        inside = internal[who]
-        self.keep[who] = 1.0 - pick(m.param("leadership.trust_loss"), who) * np.where(inside, cfg.internal_keep, 1.0)
-        kernels.succession(leaving, self.keep, m.src, m.dst, m.trust, m.grudge, m.param("trust.stranger", "edge"))
-        m.disposition[who] = (pick(m.param("leadership.disposition_mean"), who)
-                              + cfg.disposition_sd * ndtri(np.maximum(draws[who], 1e-300)))
-        m.appointed[who] = m.steps
-        m.internal[who] = inside
-        return np.bincount(m.node_replicate[who], minlength=m.replicates)
+        left = np.empty(m.replicates, dtype=np.int64)
+        kernels.succession(leaving, internal, m.param("leadership.trust_loss"), cfg.internal_keep, self.keep,
+                           m.appointed, m.internal, m.steps, m.node_replicate, left, m.src, m.dst, m.trust, m.grudge,
+                           m.param("trust.stranger", "edge"))
+        who = np.flatnonzero(leaving)  # a few percent of a batch's leaders in a month
+        if len(who):
+            m.disposition[who] = (pick(m.param("leadership.disposition_mean"), who)
+                                  + cfg.disposition_sd * ndtri(np.maximum(draws[who], 1e-300)))
+        return left
