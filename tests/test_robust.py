@@ -83,7 +83,7 @@ def write(tmp_path, text, name="robust.toml"):
 def run_plan(plan, out, **executor):
     with open_executor(**executor) as (ex, capacity):
         runner.run(plan, out, ex, capacity, progress=False)
-    return report.write(plan, out)
+        return report.write(plan, out, ex if capacity() > 1 else None)  # scenario discovery on the workers too
 
 
 # -- uncertainties ----------------------------------------------------------------------------

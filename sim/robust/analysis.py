@@ -195,6 +195,13 @@ class Box:
         return " and ".join(parts) or "anywhere (no restriction)"
 
 
+def discover(x: pd.DataFrame, interest: np.ndarray, values: pd.Series) -> tuple["Box | None", pd.Series]:
+    """Scenario discovery for one question: the PRIM box of the worlds of ``interest`` and
+    the feature scores of ``values``. A pure function of its inputs (extra-trees' seed is
+    fixed), so the report's questions may go to any executor's workers."""
+    return prim_box(x, interest), feature_scores(x, values)
+
+
 def prim_box(x: pd.DataFrame, interest: np.ndarray, significance: float = 0.05) -> Box | None:
     """The box of assumption ranges where ``interest`` (a boolean per world) concentrates.
 

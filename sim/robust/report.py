@@ -7,6 +7,7 @@ boxes, feature scores), then the assumptions sampled. Every file is written whol
 all (``store.write_atomic``) beside the runs, which stay for ``--resume`` and for queries.
 """
 
+from concurrent.futures import as_completed
 from pathlib import Path
 
 import numpy as np
@@ -43,28 +44,29 @@ def _write_csv(path: Path, df: pd.DataFrame) -> None:
     store.write_atomic(path, lambda tmp: df.to_csv(tmp, index=False, float_format="%.6g"))
 
 
-def analyse(plan: Robust, folder) -> dict:
+def analyse(plan: Robust, folder, executor=None, progress: bool = False) -> dict:
     """Everything the report says, as tables (also used by tests and other front ends)."""
-    return answer(plan, analysis.load_worlds(plan, folder))
+    return answer(plan, analysis.load_worlds(plan, folder), executor, progress)
 
 
-def answer(plan: Robust, worlds: analysis.Worlds) -> dict:
+def answer(plan: Robust, worlds: analysis.Worlds, executor=None, progress: bool = False) -> dict:
     """The report's tables from worlds already in memory (``analysis.worlds_of``): the app's
-    compare mode shows these, so it gives the same answer as ``collabsim robust``."""
+    compare mode shows these, so it gives the same answer as ``collabsim robust``.
+
+    Scenario discovery (a PRIM box and feature scores for every comparison, claim and fact)
+    is most of the time: about a second a question on one core, for ten to forty questions.
+    The questions are independent, so with an ``executor`` (the one the runs went to) they
+    go to its workers, and the answer is the same (``analysis.discover``); ``progress``
+    shows a bar as they come back."""
     comp, diffs = analysis.comparisons(plan, worlds)
     reg = analysis.regret(plan, worlds)
     claim_table, claim_data = analysis.claims(plan, worlds)
-    boxes, scores = [], []
+    questions = []  # (kind, what, interest_is, x, interest, values)
 
-    def discover(kind: str, label: str, interest: pd.Series, values: pd.Series, interest_is: str) -> None:
+    def ask(kind: str, label: str, interest: pd.Series, values: pd.Series, interest_is: str) -> None:
         idx = worlds.x.index.intersection(interest.index).intersection(values.dropna().index)
-        x, interest = worlds.x.loc[idx], interest.loc[idx].astype(bool)
-        box = analysis.prim_box(x, interest.to_numpy())
-        fs = analysis.feature_scores(x, values.loc[idx])
-        boxes.append({"kind": kind, "what": label, "worlds_of_interest": int(interest.sum()), "interest": interest_is,
-                      "box": box.describe() if box else "", "coverage": box.coverage if box else np.nan,
-                      "density": box.density if box else np.nan, "worlds_in_box": box.inside if box else np.nan})
-        scores.extend({"kind": kind, "what": label, "uncertainty": u, "score": s} for u, s in fs.items())
+        questions.append((kind, label, interest_is, worlds.x.loc[idx], interest.loc[idx].astype(bool).to_numpy(),
+                          values.loc[idx]))
 
     for _, r in comp.iterrows():
         d = diffs[(r["outcome"], r["arm"])]
@@ -72,21 +74,44 @@ def answer(plan: Robust, worlds: analysis.Worlds) -> dict:
         mostly = r["share_better"] >= 0.5
         flipped = ~better if mostly else better
         what = f"{r['arm']} vs {r['reference']}: {r['outcome']}"
-        discover("comparison", what, flipped, d, "not better" if mostly else "better")
+        ask("comparison", what, flipped, d, "not better" if mostly else "better")
     for i, c in enumerate(plan.claims):
-        discover("claim", f"{c.fact}: {analysis.describe_claim(c)}", ~claim_data["holds"][i],
-                 claim_data["values"][i], "fails")
+        ask("claim", f"{c.fact}: {analysis.describe_claim(c)}", ~claim_data["holds"][i],
+            claim_data["values"][i], "fails")
     for fact, held in claim_data["holds"].items():
         if isinstance(fact, str):
-            discover("fact", fact, ~held, held.astype(float), "fails")
+            ask("fact", fact, ~held, held.astype(float), "fails")
+    boxes, scores = [], []
+    found = _discover_all(questions, executor, progress)
+    for (kind, label, interest_is, _, interest, _), (box, fs) in zip(questions, found):
+        boxes.append({"kind": kind, "what": label, "worlds_of_interest": int(interest.sum()), "interest": interest_is,
+                      "box": box.describe() if box else "", "coverage": box.coverage if box else np.nan,
+                      "density": box.density if box else np.nan, "worlds_in_box": box.inside if box else np.nan})
+        scores.extend({"kind": kind, "what": label, "uncertainty": u, "score": s} for u, s in fs.items())
     return {"worlds": worlds, "comparisons": comp, "differences": diffs, "regret": reg, "claims": claim_table,
             "boxes": pd.DataFrame(boxes), "scores": pd.DataFrame(scores, columns=["kind", "what", "uncertainty", "score"])}
 
 
-def write(plan: Robust, folder: str | Path) -> Path:
-    """Analyse the runs in ``folder`` and write the report there; returns report.md's path."""
+def _discover_all(questions: list, executor, progress: bool) -> list:
+    """``analysis.discover`` of each question, in order: here, or on ``executor``'s workers."""
+    from tqdm import tqdm
+
+    with tqdm(total=len(questions), unit="question", desc="scenario discovery", disable=not progress,
+              mininterval=0.5, dynamic_ncols=True) as bar:
+        if executor is None:
+            return [bar.update() or analysis.discover(x, i, v) for *_, x, i, v in questions]
+        futures = [executor.submit(analysis.discover, x, i, v) for *_, x, i, v in questions]
+        for future in as_completed(futures):
+            future.result()  # a question that raised stops the report here
+            bar.update()
+        return [f.result() for f in futures]
+
+
+def write(plan: Robust, folder: str | Path, executor=None, progress: bool = False) -> Path:
+    """Analyse the runs in ``folder`` and write the report there (scenario discovery on
+    ``executor``'s workers, if given: ``answer``); returns report.md's path."""
     folder = Path(folder)
-    a = analyse(plan, folder)
+    a = analyse(plan, folder, executor, progress)
     worlds = a["worlds"]
     _write_csv(folder / "comparisons.csv", a["comparisons"])
     _write_csv(folder / "regret.csv", a["regret"])

@@ -27,12 +27,14 @@ def sweep(args) -> int:
     return 0
 
 
-def execute(plan, target: Path, args, headline, retry_errors: bool = False, before=None) -> dict | int:
+def execute(plan, target: Path, args, headline, retry_errors: bool = False, before=None, after=None) -> dict | int:
     """Run a planned sweep (a sweep, or a robust run's worlds) into ``target`` as the command
     line does: check the output folder and the Dask target, hold the folder's lock, say what
     will run, run on the executor ``args`` ask for. Returns the counts, or the exit status
     when the sweep stopped (1: a run could not be carried out; 130: interrupted).
-    ``headline(done)`` says what will run; ``before()`` is called once the folder is held."""
+    ``headline(done)`` says what will run; ``before()`` is called once the folder is held,
+    ``after(executor)`` once the runs are done, with the folder still held and the executor
+    still open (a robust run's report goes to the same workers)."""
     from ..output import check_writable
     from ..sizes import check_disk
     from . import store
@@ -54,7 +56,10 @@ def execute(plan, target: Path, args, headline, retry_errors: bool = False, befo
             if before:
                 before()
             with open_executor(args.workers, args.dask) as (executor, capacity):
-                return run(plan, target, executor, capacity, retry_errors=retry_errors, ready=ready)
+                counts = run(plan, target, executor, capacity, retry_errors=retry_errors, ready=ready)
+                if after:
+                    after(executor)
+                return counts
     except SweepError as exc:
         print(f"collabsim: {exc}", file=sys.stderr)
         return 1
