@@ -66,6 +66,47 @@ NO_MEMORY = new_memory(0)
 EVERY_DEAL = np.ones(0, dtype=np.bool_)  # ``deal`` for runs in which nothing stalls
 
 
+# -- the trust rule's decision, mostly without exp() -------------------------------------------
+# A side on the trust rule cooperates when its draw u < 1 / (1 + exp(x)), x = -beta (trust -
+# 1/2 + bias): exactly when x < logit bound L(u) = log((1 - u) / u). An exp() is the dearest
+# thing in a month (about 6 ns a side), so the decision is first read off a table: for u in
+# cell j = [j / CELLS, (j + 1) / CELLS), L(u) lies between L((j + 1) / CELLS) and L(j / CELLS),
+# so x below the first (less a margin) cooperates for sure and x above the second (plus the
+# margin) defects for sure. Only the few sides between them (about 0.3%) compute the
+# probability as before. The margin (1e-6 in x) is a billion times the rounding of
+# 1 / (1 + exp(x)) (a few ulps), so a decision read off the table is the one the exact
+# arithmetic makes, bit for bit (tests/test_kernels.py checks it where they part closest).
+TRUST_CELLS = 512
+TRUST_MARGIN = 1e-6
+
+
+def _trust_bounds(cells: int, margin: float) -> np.ndarray:
+    """(cells, 2): per cell of u, below which x cooperates for sure, above which it defects."""
+    v = np.arange(cells + 1) / cells
+    with np.errstate(divide="ignore"):
+        bound = np.log((1.0 - v) / v)  # +inf at u = 0, -inf at u = 1
+    return np.stack([bound[1:] - margin, bound[:-1] + margin], axis=1)
+
+
+TRUST_BOUNDS = _trust_bounds(TRUST_CELLS, TRUST_MARGIN)  # a constant of the compiled kernels
+
+
+@njit(cache=True, inline="always")
+def _trust_sure(x, u):
+    """(sure, cooperates) of a trust-rule side from the table, without branches; a draw
+    outside [0, 1) (or NaN) is never sure."""
+    ok = (u >= 0.0) & (u < 1.0)
+    j = int(u * TRUST_CELLS) if ok else 0
+    below = x < TRUST_BOUNDS[j, 0]
+    return ok & (below | (x > TRUST_BOUNDS[j, 1])), below
+
+
+@njit(cache=True, inline="always")
+def _trust_exact(x, u):
+    """Whether a trust-rule side cooperates, from its probability 1 / (1 + exp(x))."""
+    return u < 1.0 / (1.0 + np.exp(x))
+
+
 @njit(cache=True, inline="always")  # inlined: no call or array-view reference counting per side
 def _intended_move(kind, probs, code, my_last, their_last, grudge, memory, e, s, trust, bias, beta, u):
     # Whole arrays and indices, not row views: views cost reference counting per side.
@@ -78,8 +119,9 @@ def _intended_move(kind, probs, code, my_last, their_last, grudge, memory, e, s,
     if kind == GRUDGE:
         return DEFECT if grudge else COOPERATE
     if kind == TRUST_RULE:
-        p = 1.0 / (1.0 + np.exp(-beta * (trust - 0.5 + bias)))
-        return COOPERATE if u < p else DEFECT
+        x = -beta * (trust - 0.5 + bias)
+        sure, cooperates = _trust_sure(x, u)
+        return COOPERATE if (cooperates if sure else _trust_exact(x, u)) else DEFECT
     if kind == TWO_TATS:
         return DEFECT if memory[e, s, SEEN_1] == DEFECT and memory[e, s, SEEN_2] == DEFECT else COOPERATE
     if kind == PROBE:
@@ -144,15 +186,28 @@ def kinds_present(strategy, kinds):
 @njit(cache=True)
 def decide_trust(src, dst, trust, bias, beta, noise, u, moves):
     """``decide_rules`` when every side plays the trust rule (the default world): the same
-    arithmetic, in the same order, without the per-side look-ups and dispatch."""
+    decisions, without the per-side look-ups and dispatch. Sides are decided off the table
+    in one pass with no call in it; the few it cannot call are decided exactly after."""
+    unsure = np.empty(2 * src.shape[0], dtype=np.int64)
+    n = 0
     for e in range(src.shape[0]):
         for s in range(2):
             node = src[e] if s == 0 else dst[e]
-            p = 1.0 / (1.0 + np.exp(-at(beta, e) * (trust[e, s] - 0.5 + bias[node])))
-            move = COOPERATE if u[e, s] < p else DEFECT
+            sure, cooperates = _trust_sure(-at(beta, e) * (trust[e, s] - 0.5 + bias[node]), u[e, s])
+            move = COOPERATE if cooperates else DEFECT
             if u[e, 2 + s] < at(noise, e):
                 move = 1 - move
             moves[e, s] = move
+            if not sure:
+                unsure[n] = 2 * e + s
+                n += 1
+    for k in range(n):
+        e, s = unsure[k] // 2, unsure[k] % 2
+        node = src[e] if s == 0 else dst[e]
+        move = COOPERATE if _trust_exact(-at(beta, e) * (trust[e, s] - 0.5 + bias[node]), u[e, s]) else DEFECT
+        if u[e, 2 + s] < at(noise, e):
+            move = 1 - move
+        moves[e, s] = move
 
 
 @njit(cache=True)

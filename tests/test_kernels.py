@@ -165,6 +165,57 @@ def test_decide_fast_paths_match_reference(args, world, data):
         assert np.array_equal(args[k], v), k
 
 
+# Draws on and beside the table's cell edges, and spread over [0, 1).
+EDGE_DRAWS = st.one_of(
+    st.integers(0, kernels.TRUST_CELLS - 1).map(lambda j: j / kernels.TRUST_CELLS),
+    st.integers(1, kernels.TRUST_CELLS - 1).map(lambda j: math.nextafter(j / kernels.TRUST_CELLS, 0.0)),
+    st.sampled_from([0.0, 5e-324, 1e-300, 1e-9, math.nextafter(1.0, 0.0)]), st.floats(0.0, 1.0, exclude_max=True))
+OFFSETS = st.one_of(st.sampled_from([0.0, 5e-324, -5e-324, 1e-15, -1e-15, 1e-9, -1e-9]),
+                    st.sampled_from([1.0, -1.0]).map(lambda sign: sign * kernels.TRUST_MARGIN),
+                    st.floats(-3 * kernels.TRUST_MARGIN, 3 * kernels.TRUST_MARGIN))
+
+
+@SETTINGS
+@given(st.lists(st.tuples(EDGE_DRAWS, OFFSETS, st.sampled_from([0, 1])), min_size=1, max_size=40),
+       st.sampled_from([1.0, 3.0, 0.25]))
+def test_the_trust_rule_decides_as_the_exact_arithmetic_where_it_is_closest_to_call(sides, beta):
+    # The trust rule reads most decisions off a table of the logit bound log((1 - u) / u),
+    # with a margin, and computes the rest exactly. Here every side's x = -beta (trust - 1/2)
+    # lies within a few margins of its draw's bound, where the table must hand over to the
+    # exact arithmetic: the moves must equal the plain-Python rule's, in the trust rule's
+    # own kernel and in the general one (mixed with another rule).
+    e = len(sides)
+    u = np.zeros((e, 4))
+    trust = np.zeros((e, 2))
+    for k, (draw, offset, side) in enumerate(sides):
+        bound = math.log((1.0 - draw) / draw) if draw > 0.0 else 700.0
+        u[k, side] = u[k, 1 - side] = draw
+        trust[k, :] = 0.5 - (bound + offset) / beta
+    src, dst = np.arange(e, dtype=np.int64), np.arange(e, 2 * e, dtype=np.int64)
+    last = seen = np.full((e, 2), -1, dtype=np.int8)
+    grudge = np.zeros((e, 2), dtype=np.bool_)
+    bias = np.zeros(2 * e)
+    for mixed in (False, True):
+        strategy = np.full(2 * e, strategies.TRUST, dtype=np.int8)
+        if mixed:
+            strategy[-1] = strategies.CODES["alld"]
+        moves = np.full((e, 2), 7, dtype=np.int8)
+        kernels.decide(strategy, src, dst, last, seen, grudge, trust, bias, 0.0, beta, 0.0, u, moves)
+        expected, _ = ref.decide(strategy, src, dst, last, seen, grudge, trust, bias, 0.0, beta, 0.0, u)
+        assert np.array_equal(moves, as_array(expected, np.int8, moves.shape)), mixed
+
+
+def test_the_trust_table_bounds_the_logit_of_each_cell():
+    # Cell j holds draws in [j / CELLS, (j + 1) / CELLS); below its first bound x cooperates
+    # for every such draw, above its second it defects: the bounds bracket the logit bound.
+    cells, b = kernels.TRUST_CELLS, kernels.TRUST_BOUNDS
+    assert b.shape == (cells, 2) and b[0, 1] == math.inf and b[-1, 0] == -math.inf
+    for j in range(1, cells - 1):
+        lo, hi = j / cells, (j + 1) / cells
+        assert b[j, 0] < math.log((1 - hi) / hi) < math.log((1 - lo) / lo) < b[j, 1]
+    assert np.all(np.diff(b[:, 0]) < 0) and np.all(np.diff(b[:, 1]) < 0)
+
+
 def test_decide_takes_the_fast_path_only_for_one_kind_without_memory(monkeypatch):
     # The general kernel must run whenever a short memory is kept or kinds are mixed;
     # each fast path only for its own world.
