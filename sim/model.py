@@ -346,14 +346,13 @@ PER_REPLICATE = (
 def _params(configs: list[Config]) -> dict:
     """Each PER_REPLICATE field: its value where every config shares it, else an array of
     the replicates' values."""
+    index: dict[int, int] = {}  # a config's place among the distinct ones
+    which = np.array([index.setdefault(id(c), len(index)) for c in configs])
     distinct = list({id(c): c for c in configs}.values())
     out = {}
     for path in PER_REPLICATE:
         values = [get_path(c, path) for c in distinct]
-        if all(v == values[0] for v in values):
-            out[path] = values[0]
-        else:
-            out[path] = np.array([get_path(c, path) for c in configs])
+        out[path] = values[0] if all(v == values[0] for v in values) else np.array(values)[which]
     return out
 
 

@@ -43,7 +43,8 @@ def load(path: str | Path) -> pd.DataFrame:
     folder, manifest = open_sweep(path)
     params = list(manifest["parameters"])
     damaged: list[str] = []
-    rows = [row for entry in _entries(folder, manifest) if (row := _row(folder, entry, params, damaged))]
+    cells = _Cells(params)
+    rows = [row for entry in _entries(folder, manifest) if (row := _row(folder, entry, cells, damaged))]
     frame = _frame(rows, params)
     _report(frame, damaged)
     return frame
@@ -70,9 +71,9 @@ def write_summary(path: str | Path, target: str | Path, chunk: int = 1000) -> No
     params = list(manifest["parameters"])
 
     def tables():
-        empty = True
+        empty, cells = True, _Cells(params)
         for entries in batched(_entries(folder, manifest), chunk):
-            rows = [row for e in entries if (row := _row(folder, e, params, []))]
+            rows = [row for e in entries if (row := _row(folder, e, cells, []))]
             if rows:
                 empty = False
                 yield pa.Table.from_pandas(_frame(rows, params), preserve_index=False)
@@ -105,7 +106,22 @@ def _entries(folder: store.Folder, manifest: dict):
                 yield point, replicate, state
 
 
-def _row(folder: store.Folder, entry: tuple[int, int, str], params: list[str], damaged: list[str]) -> dict | None:
+class _Cells:
+    """Runs' parameter values as table cells (``store.cell``: a table as JSON text), made
+    once a point (a point's runs come one after another and share its values): a robust
+    run's points hold tables (tenures by type), and writing them as text run by run was most
+    of the summary's time."""
+
+    def __init__(self, params: list[str]):
+        self.params, self.point, self.cells = params, None, {}
+
+    def of(self, point: int, values: dict) -> dict:
+        if point != self.point:
+            self.point, self.cells = point, {p: store.cell(values[p]) for p in self.params}
+        return self.cells
+
+
+def _row(folder: store.Folder, entry: tuple[int, int, str], cells: _Cells, damaged: list[str]) -> dict | None:
     """The run's row, or None (and its name added to ``damaged``) when its file is damaged."""
     point, replicate, state = entry
     name = store.run_name(point, replicate)
@@ -115,7 +131,7 @@ def _row(folder: store.Folder, entry: tuple[int, int, str], params: list[str], d
         else:
             info = store.read_error_info(folder.error_path(name))
         row = {k: info[k] for k in IDS}
-        row.update({p: store.cell(info["params"][p]) for p in params})
+        row.update(cells.of(point, info["params"]))
         row.update(status=info["status"], error=info.get("error"), elapsed_s=info["elapsed_s"])
     except (store.DamagedRun, KeyError, TypeError):
         path = folder.run_path(name) if state == "ok" else None
