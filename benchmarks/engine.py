@@ -292,7 +292,9 @@ def report(res) -> str:
         + ". Every side plays the trust rule here (the default world), so `decide` takes its own kernel "
         "(`kernels.decide_trust`); a world of mixed rules takes the general kernel, which dispatches by kind per "
         "side. At footprint scale the node arrays (strategy, bias, payoff rows) sit in cache and the kernels are "
-        "compute-bound: the trust rule's exp() for two sides is most of `decide`, and the random draws most of the rest.",
+        "compute-bound: the random draws are the largest part. The trust rule reads most decisions off a table "
+        "of logit bounds and calls exp() only for the few it cannot call (`kernels.decide_trust`); the bare "
+        "fused kernel calls exp() for every side.",
         f"- At {big['edges']:,} edges ({big['organisations']:,} organisations) the node arrays outgrow the caches and "
         f"the per-edge gathers into them miss: the kernels take {res['kernel_big_ns']:.1f} ns per edge against "
         f"{g[1]['kernel_ns_per_edge']:.1f} at 30,000 edges. That extra is gather latency, partly overlapped by the "
