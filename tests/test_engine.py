@@ -331,7 +331,8 @@ def test_replicate_sums_match_plain_sums(seed, replicates):
 
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.one_of(st.sampled_from([0, 1, 2**31, 2**32 - 1, 2**32, 2**63 - 1, 2**64 - 1, 2**64 + 5]),
-                          st.integers(0, 2**40), st.integers(2**32, 2**64 - 1)), max_size=6), st.sampled_from(["decide", "network", "leadership", "a new component", ""]))
+                          st.integers(0, 2**40), st.integers(2**32, 2**64 - 1)), max_size=6),
+       st.sampled_from(["decide", "network", "leadership", "a new component", ""]))
 def test_generators_made_at_once_equal_numpys_seed_sequence(seeds, name):
     # streams.generators works out SeedSequence's state for many seeds at once; every
     # generator must start where numpy's own SeedSequence(seed, spawn_key=(crc32(name),)) does.
