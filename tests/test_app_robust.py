@@ -62,7 +62,7 @@ def test_the_apps_robustness_numbers_are_those_of_collabsim_robust(tmp_path):
     assert plan.set_by == app.plan.set_by == {}
     assert [plan.seed(p, r) for p, r in plan.runs()] == [app.plan.seed(p, r) for p, r in app.plan.runs()]
     runner.run(plan, tmp_path / "out", SerialExecutor(), progress=False)
-    cli = report.analyse(plan, tmp_path / "out")
+    cli = report.analyse(plan, tmp_path / "out", progress=True)  # in this process, with the command's progress bar
     assert not app.cancelled and len(app.runs) == 24 and app.worlds_done == 6
     pd.testing.assert_frame_equal(app.answer["comparisons"], cli["comparisons"])
     pd.testing.assert_frame_equal(app.answer["boxes"], cli["boxes"])

@@ -99,7 +99,11 @@ def _discover_all(questions: list, executor, progress: bool) -> list:
     with tqdm(total=len(questions), unit="question", desc="scenario discovery", disable=not progress,
               mininterval=0.5, dynamic_ncols=True) as bar:
         if executor is None:
-            return [bar.update() or analysis.discover(x, i, v) for *_, x, i, v in questions]
+            found = []
+            for *_, x, i, v in questions:
+                found.append(analysis.discover(x, i, v))
+                bar.update()
+            return found
         futures = [executor.submit(analysis.discover, x, i, v) for *_, x, i, v in questions]
         for future in as_completed(futures):
             future.result()  # a question that raised stops the report here
