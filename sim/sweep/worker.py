@@ -163,8 +163,6 @@ def rerun(folder: str | Path, point: int, replicate: int):
     run with (its record, in its run file or error record: a robust folder keys seeds by
     world, a plain sweep by point); returns the model. Its model table equals the series
     stored in the run's file."""
-    import json
-
     from .. import config as cfgmod
     from ..model import CollabModel
 
@@ -173,12 +171,11 @@ def rerun(folder: str | Path, point: int, replicate: int):
     if manifest is None:
         raise FileNotFoundError(f"{folder}: no {store.MANIFEST}; not a sweep folder")
     name = store.run_name(point, replicate)
-    if where.run_path(name) is not None:
-        seed = where.run_info(name)["seed"]
-    elif Path(where.error_path(name)).exists():
-        seed = json.loads(Path(where.error_path(name)).read_text(encoding="utf-8"))["seed"]
-    else:
+    state = where.state(name)
+    if state is None:
         raise FileNotFoundError(f"{folder}: run {name} has neither finished nor failed; nothing to run again")
+    info = where.run_info(name) if state == "ok" else store.read_error_info(where.error_path(name))
+    seed = info["seed"]
     data = manifest["config"]
     for path, value in manifest["points"][point].items():
         cfgmod.set_path(data, path, value)
