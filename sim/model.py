@@ -346,9 +346,9 @@ PER_REPLICATE = (
 def _params(configs: list[Config]) -> dict:
     """Each PER_REPLICATE field: its value where every config shares it, else an array of
     the replicates' values."""
-    index: dict[int, int] = {}  # a config's place among the distinct ones
-    which = np.array([index.setdefault(id(c), len(index)) for c in configs])
     distinct = list({id(c): c for c in configs}.values())
+    place = {id(c): i for i, c in enumerate(distinct)}
+    which = np.array([place[id(c)] for c in configs])  # each replicate's config among the distinct ones
     out = {}
     for path in PER_REPLICATE:
         values = [get_path(c, path) for c in distinct]
