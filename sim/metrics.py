@@ -168,7 +168,7 @@ class Recorder:
         self._summed_from = np.array([s.sum for _, s in summed])
         with np.errstate(divide="ignore", invalid="ignore"):
             self._scale = np.stack([1.0 / getattr(self, s.per) if s.per else np.ones(R) for _, s in summed], axis=1)
-            self._inv_nodes = 1.0 / self.nodes[:, None]
+            self._inv_nodes = 1.0 / self.nodes
             self._inv_games = np.where(self.pair_games > 0, 1.0 / np.maximum(self.pair_games, 1), np.nan)
         self._scale[~np.isfinite(self._scale)] = np.nan
         self._computed = [(k, s.compute) for k, s in enumerate(SERIES)
@@ -194,12 +194,10 @@ class Recorder:
         kernels.replicate_sums(m.node_bounds, m.edge_bounds, m.src, m.dst, m.moves, m.trust, m.degree, m.balance,
                                m.size, m.bailouts, m.funding, m.fines_paid, m.special_measures, m.strategy,
                                self.pair_code, self._scratch, self.sums, self._pair_coop, self._strategy_count)
-        row[:, self._summed_at] = self.sums[:, self._summed_from] * self._scale
+        kernels.month_row(self.sums, self._summed_at, self._summed_from, self._scale, self._strategy_count,
+                          len(SERIES), self._inv_nodes, self._pair_coop, len(SERIES) + len(NAMES), self._inv_games, row)
         for k, compute in self._computed:
             row[:, k] = compute(m, self)
-        k, K = len(SERIES), len(NAMES)
-        np.multiply(self._strategy_count[:, :K], self._inv_nodes, out=row[:, k:k + K])
-        np.multiply(self._pair_coop.reshape(self.pair_games.shape), self._inv_games, out=row[:, k + K:])
         self.n += 1
         if self.agent_every and m.steps % self.agent_every == 0:
             for r, frames in enumerate(self.agent_frames):

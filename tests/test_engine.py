@@ -330,6 +330,29 @@ def test_replicate_sums_match_plain_sums(seed, replicates):
 
 
 @settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 4))
+def test_month_row_reads_the_sums_as_plain_division(seed, replicates):
+    # Each recorded outcome is its sum times its reciprocal denominator, the strategy shares
+    # counts per organisation, the type-pair cooperation per game (NaN where none were played).
+    rng = np.random.default_rng(seed)
+    sums, counts = rng.random((replicates, 13)), rng.integers(0, 9, (replicates, 20)).astype(float)
+    summed_at, summed_from = np.array([3, 0, 5]), np.array([12, 0, 4])
+    scale, inv_nodes = rng.random((replicates, 3)), rng.random(replicates)
+    games = rng.integers(0, 3, (replicates, 4))
+    inv_games = np.where(games > 0, 1.0 / np.maximum(games, 1), np.nan)
+    pair_coop = rng.random(replicates * 4)
+    row = np.full((replicates, 6 + 7 + 4), 7.0)  # 6 outcomes (1, 2 and 4 left as they were), 7 shares, 4 pairs
+    kernels.month_row(sums, summed_at, summed_from, scale, counts, 6, inv_nodes, pair_coop, 13, inv_games, row)
+    for r in range(replicates):
+        expected = [7.0] * 6
+        for at, fr, sc in zip(summed_at, summed_from, scale[r]):
+            expected[at] = sums[r, fr] * sc
+        expected += [counts[r, s] * inv_nodes[r] for s in range(7)]
+        expected += [pair_coop[r * 4 + p] / games[r, p] if games[r, p] else np.nan for p in range(4)]
+        np.testing.assert_allclose(row[r], expected, rtol=1e-15)
+
+
+@settings(max_examples=30, deadline=None)
 @given(st.lists(st.one_of(st.sampled_from([0, 1, 2**31, 2**32 - 1, 2**32, 2**63 - 1, 2**64 - 1, 2**64 + 5]),
                           st.integers(0, 2**40), st.integers(2**32, 2**64 - 1)), max_size=6),
        st.sampled_from(["decide", "network", "leadership", "a new component", ""]))
