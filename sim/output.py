@@ -10,6 +10,7 @@ folder, writable, and not holding a run of a different config unless ``--overwri
 """
 
 import ctypes
+import functools
 import hashlib
 import json
 import math
@@ -41,18 +42,26 @@ def agent_table(model, replicate: int = 0) -> pd.DataFrame:
     return model.recorder.agents(replicate)
 
 
-def versions() -> dict[str, str]:
+@functools.cache
+def _package_versions() -> tuple:
+    """Looked up once a process: reading packages' metadata costs milliseconds a package."""
     out = {"python": platform.python_version()}
     for name in PACKAGES:
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             out[name] = "not installed"
-    return out
+    return tuple(out.items())
 
 
+def versions() -> dict[str, str]:
+    return dict(_package_versions())
+
+
+@functools.cache
 def git_revision() -> str:
-    """The source tree's commit, with '+dirty' if it has uncommitted changes."""
+    """The source tree's commit, with '+dirty' if it had uncommitted changes, when first
+    asked in this process (the code it runs was loaded then; two git calls take tens of ms)."""
     here = Path(__file__).resolve().parent
     try:
         rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)

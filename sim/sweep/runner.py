@@ -7,6 +7,7 @@ sweep folder, so a sweep killed at any moment and started again with ``resume=Tr
 exactly the runs that have no file yet.
 """
 
+import functools
 import sys
 import warnings
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
@@ -83,17 +84,22 @@ def _version_change(previous: dict) -> list[str]:
 
 
 def _versions() -> dict:
-    from importlib import metadata
-
     from ..output import versions
 
-    out = versions()
+    return {**versions(), **dict(_sweep_packages())}
+
+
+@functools.cache
+def _sweep_packages() -> tuple:
+    from importlib import metadata
+
+    out = []
     for name in ("SALib", "tqdm", "dask", "distributed"):
         try:
-            out[name] = metadata.version(name)
+            out.append((name, metadata.version(name)))
         except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+            out.append((name, "not installed"))
+    return tuple(out)
 
 
 def manifest(sweep: Sweep, created: str, status: str, counts: dict) -> dict:
