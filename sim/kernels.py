@@ -688,6 +688,20 @@ def month_row(sums, summed_at, summed_from, scale, strategy_count, shares_at, in
 
 
 @njit(cache=True)
+def months_last(data, n, columns, out):
+    """``out[k, r, t] = data[t, r, k]`` for the first ``n`` months and ``columns`` columns of
+    a recorder's (months, runs, columns) array: each outcome's months of each run made
+    contiguous (a run file's column). Copied eight months at a time, so that every cache line
+    written is filled at once: about twice numpy's copy of the transposed view."""
+    for t0 in range(0, n, 8):
+        t1 = min(n, t0 + 8)
+        for r in range(data.shape[1]):
+            for k in range(columns):
+                for t in range(t0, t1):
+                    out[k, r, t] = data[t, r, k]
+
+
+@njit(cache=True)
 def component_labels(n, src, dst):
     """Connected components of the graph on nodes 0..n-1 with edges (src, dst): each node's
     component, numbered in order of the component's lowest node (union-find)."""

@@ -226,7 +226,10 @@ class Recorder:
     def by_outcome(self, columns: int | None = None) -> np.ndarray:
         """The first ``columns`` recorded columns (default: all) as one (column, run, month)
         array: each run's months contiguous."""
-        return np.ascontiguousarray(self.data[: self.n, :, :columns].transpose(2, 1, 0))
+        columns = self.width if columns is None else columns
+        out = np.empty((columns, self.data.shape[1], self.n))
+        kernels.months_last(self.data, self.n, columns, out)
+        return out
 
     def by_run(self, block: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Every run's monthly series (``SERIES``) as (runs, months) arrays, a row per run (the

@@ -352,6 +352,16 @@ def test_month_row_reads_the_sums_as_plain_division(seed, replicates):
         np.testing.assert_allclose(row[r], expected, rtol=1e-15)
 
 
+@pytest.mark.parametrize("months, columns", [(0, 5), (1, 5), (7, 3), (8, 5), (13, 1), (20, 5)])
+def test_months_last_is_the_transposed_copy(months, columns):
+    data = np.random.default_rng(months).random((21, 3, 5))  # room for 21 months; `months` recorded
+    out = np.full((columns, 3, months), 7.0)
+    kernels.months_last(data, months, columns, out)
+    for k in range(columns):
+        for r in range(3):
+            assert out[k, r].tolist() == [data[t, r, k] for t in range(months)]
+
+
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.one_of(st.sampled_from([0, 1, 2**31, 2**32 - 1, 2**32, 2**63 - 1, 2**64 - 1, 2**64 + 5]),
                           st.integers(0, 2**40), st.integers(2**32, 2**64 - 1)), max_size=6),
