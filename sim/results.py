@@ -157,12 +157,21 @@ def _frame(rows: list[dict], params: list[str]) -> pd.DataFrame:
 
 
 def load_series(path: str | Path, columns: list[str] | None = None, filters=None) -> pd.DataFrame:
-    """The finished runs' time series (ids, parameters, step, outcomes); ``columns`` and
-    ``filters`` (pyarrow syntax, e.g. [("point", "==", 3)]) read only what is asked for."""
+    """The finished runs' time series (ids, parameters, step, the outcomes the sweep kept:
+    ``sweep.series``); ``columns`` and ``filters`` (pyarrow syntax, e.g. [("point", "==",
+    3)]) read only what is asked for."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    folder, _ = open_sweep(path)
+    folder, manifest = open_sweep(path)
+    kept = manifest["spec"].get("series")
+    if kept is not None and columns:
+        from .sweep.spec import series_columns
+
+        dropped = [c for c in columns if c in series_columns() and c not in kept]
+        if dropped:
+            raise ConfigError(f"columns: {dropped[0]!r} is not in this sweep's run files (it kept sweep.series = "
+                              f"{kept}); run the sweep again with it in sweep.series")
     tables, damaged = [], []
     for batch in sorted(folder.batches(), key=lambda b: (store.batch_runs(b)[0].start, store.batch_runs(b)[1])):
         path = folder.batch_path(batch)

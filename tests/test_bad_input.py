@@ -176,6 +176,16 @@ def test_sweep_lists_and_compare_arms_refuse_nan_and_inf(cfg, tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
+def test_sweep_series_must_be_known_and_named_once(cfg, tmp_path, capsys):
+    text = SWEEP.replace("seeds = 1", "seeds = 1\nseries = ['cooperation', 'trust', 'mean_trust', 'mean_trust']")
+    err = refuse(capsys, ["sweep", cfg(text), "--out", tmp_path / "o"], "sweep.series: unknown series 'trust'",
+                 "allowed: cooperation, mutual_cooperation, mean_trust", "'mean_trust' is named twice")
+    assert len([line for line in err.splitlines() if line.strip().startswith("sweep.series")]) == 2
+    refuse(capsys, ["sweep", cfg(SWEEP.replace("seeds = 1", "seeds = 1\nseries = 'cooperation'")), "--out",
+                    tmp_path / "o"], "sweep.series")
+    assert not (tmp_path / "o").exists()
+
+
 # Tracebacks instead of exit 2 --------------------------------------------------------------
 
 @pytest.mark.parametrize("content, message", [

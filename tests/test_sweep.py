@@ -188,6 +188,22 @@ def test_files_hold_series_and_outcomes_and_a_run_reruns_alone(tmp_path):
 
 
 
+@pytest.mark.parametrize("kept", [["mean_trust", "cooperation", "coop_acute_to_ccg"], []])
+def test_a_sweep_keeps_the_series_it_names_and_the_same_runs(tmp_path, kept):
+    _, full, _ = sweep_at(tmp_path, out="full")
+    _, some, _ = sweep_at(tmp_path, TINY.replace("seeds = 2", f"seeds = 2\nseries = {kept}"), out="some")
+    pd.testing.assert_frame_equal(comparable(results.load(some)), comparable(results.load(full)))
+    series, all_series = results.load_series(some), results.load_series(full)
+    ids = ["run", "point", "replicate", "seed", "game.noise", "leadership.trust_loss", "step"]
+    assert list(series.columns) == ids + [c for c in spec.series_columns() if c in kept]  # in the files' order
+    if kept:
+        pd.testing.assert_frame_equal(series, all_series[series.columns], check_exact=True)
+    else:
+        assert len(series) == 0 and len(all_series) == 8 * 20
+    with pytest.raises(ConfigError, match="'hawk_share' is not in this sweep's run files"):
+        results.load_series(some, columns=["run", "hawk_share"])
+
+
 def test_a_folder_of_one_file_per_run_still_reads_and_resumes(tmp_path):
     # Sweeps written before runs were batched hold one file per run, its footer one record
     # (not a list); such a folder must read the same and resume without running them again.

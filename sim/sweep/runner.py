@@ -140,7 +140,7 @@ def tasks(sweep: Sweep, folder: store.Folder, retry_errors: bool = False):
             base = (point, sweep.config_data(point))
             base[1]["output"]["agent_every"] = 0  # a sweep keeps model-level series only
         yield Task(str(folder.root), point, rep, sweep.run_number(point, rep), sweep.points[point], base[1],
-                   sweep.master_seed, sweep.seed_key(point, rep))
+                   sweep.master_seed, sweep.seed_key(point, rep), sweep.spec.series)
 
 
 OPEN = 64  # batches filling at once, at most (a robust run fills one per arm); the oldest goes first

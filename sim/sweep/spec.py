@@ -7,6 +7,7 @@
     seed = 7               # master seed (default: experiment.seed)
     second_order = false   # sobol: plan for second-order indices too
     paired_seeds = false   # true: replicate r gets the same seed at every point
+    series = ["cooperation", "mean_trust"]   # monthly series kept (default: every one; [] none)
     [sweep.parameters]
     "leadership.trust_loss" = [0.1, 0.5, 0.9]   # a list: every value
     "trust.gain" = {low = 0.05, high = 0.2}     # a range: sampled (latin / sobol)
@@ -47,6 +48,7 @@ class SweepSpec(BaseModel):
     seed: Annotated[int, Field(ge=0, le=cfgmod.MAX_INT)] | None = None
     second_order: bool = False
     paired_seeds: bool = False
+    series: list[str] | None = None  # monthly series kept in the run files; None: every one
     parameters: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -275,8 +277,25 @@ def _parameters(spec: SweepSpec, base: dict) -> tuple[dict, list[str]]:
                 problems.append(f"{name}: {v!r} is not allowed: {why}")
                 break
         params[path] = value
-    problems += _method_problems(spec, raw)
+    problems += _method_problems(spec, raw) + _series_problems(spec)
     return params, problems
+
+
+def series_columns() -> tuple[str, ...]:
+    """Every monthly series a run file can hold, in its column order."""
+    from ..metrics import PAIR_COLUMNS, SERIES_NAMES, SHARE_COLUMNS
+
+    return (*SERIES_NAMES, *SHARE_COLUMNS, *PAIR_COLUMNS)
+
+
+def _series_problems(spec: SweepSpec) -> list[str]:
+    if spec.series is None:
+        return []
+    known = series_columns()
+    unknown = [name for name in spec.series if name not in known]
+    twice = sorted({name for name in spec.series if spec.series.count(name) > 1})
+    return ([f"sweep.series: unknown series {unknown[0]!r}; allowed: {', '.join(known)}"] if unknown else []) + \
+           ([f"sweep.series: {twice[0]!r} is named twice; name each series once"] if twice else [])
 
 
 def _method_problems(spec: SweepSpec, raw: dict) -> list[str]:

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from ..metrics import PAIR_COLUMNS, SERIES_NAMES, SHARE_COLUMNS, summarise_runs
+from ..metrics import summarise_runs
 from . import store
-from .spec import seed_of
+from .spec import seed_of, series_columns
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class Task:
     config: dict  # plain config data of the point (shared by its runs); experiment.seed set where it runs
     master_seed: int
     seed_key: tuple  # Sweep.seed_key of the run
+    series: list | None = None  # monthly series its file keeps (sweep.series); None: every one
 
     @property
     def name(self) -> str:
@@ -70,9 +71,10 @@ def simulate_batch(config_data: list[dict], seeds: list[int]) -> list:
 
 def run_tables(runs: list, tasks: list[Task]) -> list[tuple[pa.Table, list[Task], list[dict]]]:
     """A batch's files (``files_of``): every run's monthly series as rows (its ids and
-    parameters first, then step and every outcome; the same columns in every run, type
-    pairs a network lacks as NaN, so the runs/ folder reads as one table), the file's
-    tasks, and each run's summary outcomes."""
+    parameters first, then step and every outcome the sweep keeps, ``Task.series``; the
+    same columns in every run, type pairs a network lacks as NaN, so the runs/ folder reads
+    as one table; no rows where it keeps none), the file's tasks, and each run's summary
+    outcomes."""
     outcomes, blocks, months = [], [], []
     for model in dict.fromkeys(model for model, _ in runs):  # the models, in run order
         rec = model.recorder
@@ -84,6 +86,8 @@ def run_tables(runs: list, tasks: list[Task]) -> list[tuple[pa.Table, list[Task]
     values = blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=1)
     ends = np.concatenate([[0], np.cumsum(months)])
     point_runs, files = _point_runs(tasks), []
+    chosen = tasks[0].series
+    kept = [(k, name) for k, name in enumerate(series_columns()) if chosen is None or name in chosen]
     for first, last in files_of(tasks):  # in point runs
         a, b = point_runs[first][0], point_runs[last - 1][1]
         part = tasks[a:b]
@@ -93,8 +97,9 @@ def run_tables(runs: list, tasks: list[Task]) -> list[tuple[pa.Table, list[Task]
         take = pa.array(np.repeat(np.arange(len(points)), [ends[j] - ends[i] for i, j in point_runs[first:last]]))
         columns.update({p: pa.array([store.cell(t.params[p]) for t in points]).take(take) for p in points[0].params})
         columns["step"] = np.concatenate([np.arange(1, n + 1) for n in months[a:b]])
-        columns.update(zip((*SERIES_NAMES, *SHARE_COLUMNS, *PAIR_COLUMNS), values[:, ends[a]:ends[b]]))
-        files.append((_table(columns), part, outcomes[a:b]))
+        columns.update((name, values[k, ends[a]:ends[b]]) for k, name in kept)
+        table = _table(columns)
+        files.append((table if kept else table.slice(0, 0), part, outcomes[a:b]))
     return files
 
 
