@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/sweep_throughput.py [--runs 160] [--steps 120] [--robust-worlds 64]
 
 Runs the same sweep (the default footprint, 2 points x runs/2 seeds) in this process, on a
-pool of 1, 2 and all cores, and on a Dask LocalCluster of all cores, each into a fresh
+pool of 1, 2 and all cores, and on a Dask LocalCluster of all cores, then keeping only the
+outcomes (``sweep.series = []``) in this process and on all cores, each into a fresh
 folder, twice on the same executor: "cold" is end to end with the workers' start-up (what
 a short sweep costs), "warm" the second time (the rate a long sweep settles at). Then runs
 short sweeps of growing size on the process pool and reports the parent's peak Python
@@ -40,15 +41,17 @@ seed = 1
 
 [sweep]
 seeds = {seeds}
+{series}
 
 [sweep.parameters]
 "game.noise" = [0.01, 0.05]
 """
 
 
-def plan(folder: Path, steps: int, runs: int):
-    path = folder / f"bench-{steps}-{runs}.toml"
-    path.write_text(CONFIG.format(steps=steps, seeds=max(1, runs // 2)))
+def plan(folder: Path, steps: int, runs: int, series: str = ""):
+    """The benchmark's sweep; ``series``: a ``series = [...]`` line (default: every series kept)."""
+    path = folder / f"bench-{steps}-{runs}{'-some' if series else ''}.toml"
+    path.write_text(CONFIG.format(steps=steps, seeds=max(1, runs // 2), series=series))
     return spec.load(path)
 
 
@@ -97,9 +100,14 @@ def main() -> None:
         tmp = Path(tmp)
         sweep = plan(tmp, args.steps, args.runs)
         timed(sweep, tmp / "warm-up", workers=1)  # numba's cache and imports, once
+        outcomes_only = plan(tmp, args.steps, args.runs, series="series = []")
+        setups += [(f"{label}, outcomes only (`series = []`)", {**kw, "sweep": outcomes_only})
+                   for label, kw in (setups[0], setups[3])]
         rows = []
         for i, (label, kw) in enumerate(setups):
-            times = [timed(sweep, tmp / f"run-{i}-{r}", **kw) for r in range(args.repeat)]
+            kw = dict(kw)
+            which = kw.pop("sweep", sweep)
+            times = [timed(which, tmp / f"run-{i}-{r}", **kw) for r in range(args.repeat)]
             cold, warm = (statistics.median(t[k] for t in times) for k in (0, 1))
             rows.append((label, sweep.n_runs / cold, sweep.n_runs / warm))
             print(f"{label}: cold {cold:.2f}s, warm {warm:.2f}s (medians of {args.repeat})", file=sys.stderr)
@@ -127,8 +135,9 @@ def main() -> None:
     base = rows[0][2]  # serial, warm
     print(f"Machine: {cpu_name()}, {cores} cores (os.cpu_count), {platform.system()} {platform.release()}, "
           f"Python {platform.python_version()}; {time.strftime('%Y-%m-%d')}.\n")
-    print(f"Sweep of {sweep.n_runs} runs x {args.steps} steps (default footprint: 24 organisations); "
-          f"runs per second, cold (with worker start-up) and warm, medians of {args.repeat}:\n")
+    print(f"Sweep of {sweep.n_runs} runs x {args.steps} steps (default footprint: 24 organisations), every "
+          f"monthly series kept unless the row says otherwise; runs per second, cold (with worker start-up) and "
+          f"warm, medians of {args.repeat}:\n")
     print("| executor | cold runs/s | warm runs/s | warm vs serial |")
     print("|---|---:|---:|---:|")
     for label, cold, warm in rows:
