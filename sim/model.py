@@ -14,7 +14,7 @@ alone (``sim.engine`` batches runs this way, paying Python's per-month cost once
 """
 
 import functools
-import json
+import pickle
 
 import numpy as np
 from mesa import Model
@@ -356,10 +356,13 @@ def _params(configs: list[Config]) -> dict:
     return out
 
 
-def batch_key(config: Config) -> str | None:
+def batch_key(config: Config) -> bytes | None:
     """Configs with the same key can run as the replicates of one model (``configs=``): they
     differ only in PER_REPLICATE fields (and the seed), not in which components take part or
-    in a field a taking-part component needs whole. None: the config runs one seed a model."""
+    in a field a taking-part component needs whole. None: the config runs one seed a model.
+    The key is the rest of the config, pickled (in field order; a table such as the mix is
+    taken in the order it was given): a tenth of the time JSON took, and a robust run works
+    out a key for every world's config."""
     if not batchable(config):
         return None
     data = config.model_dump(mode="json")
@@ -369,7 +372,7 @@ def batch_key(config: Config) -> str | None:
         if path not in whole:
             section, _, name = path.rpartition(".")
             get_path(data, section).pop(name, None)
-    return json.dumps([data, [cls.name for cls in wanted]], sort_keys=True)
+    return pickle.dumps([data, [cls.name for cls in wanted]], protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _bounds(sizes) -> np.ndarray:
