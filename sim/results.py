@@ -43,7 +43,7 @@ def load(path: str | Path) -> pd.DataFrame:
     folder, manifest = open_sweep(path)
     params = list(manifest["parameters"])
     damaged: list[str] = []
-    cells = _Cells(params)
+    cells = _Cells(manifest)
     rows = [row for entry in _entries(folder, manifest) if (row := _row(folder, entry, cells, damaged))]
     frame = _frame(rows, params)
     _report(frame, damaged)
@@ -71,7 +71,7 @@ def write_summary(path: str | Path, target: str | Path, chunk: int = 1000) -> No
     params = list(manifest["parameters"])
 
     def tables():
-        empty, cells = True, _Cells(params)
+        empty, cells = True, _Cells(manifest)
         for entries in batched(_entries(folder, manifest), chunk):
             rows = [row for e in entries if (row := _row(folder, e, cells, []))]
             if rows:
@@ -107,17 +107,18 @@ def _entries(folder: store.Folder, manifest: dict):
 
 
 class _Cells:
-    """Runs' parameter values as table cells (``store.cell``: a table as JSON text), made
-    once a point (a point's runs come one after another and share its values): a robust
-    run's points hold tables (tenures by type), and writing them as text run by run was most
-    of the summary's time."""
+    """Runs' parameter values as table cells (``store.cell``: a table as JSON text), read
+    from the manifest's points and made once a point (a point's runs come one after
+    another): a robust run's points hold tables (tenures by type), and writing them as text
+    run by run was most of the summary's time."""
 
-    def __init__(self, params: list[str]):
-        self.params, self.point, self.cells = params, None, {}
+    def __init__(self, manifest: dict):
+        self.params, self.points = list(manifest["parameters"]), manifest["points"]
+        self.point, self.cells = None, {}
 
-    def of(self, point: int, values: dict) -> dict:
+    def of(self, point: int) -> dict:
         if point != self.point:
-            self.point, self.cells = point, {p: store.cell(values[p]) for p in self.params}
+            self.point, self.cells = point, {p: store.cell(self.points[point][p]) for p in self.params}
         return self.cells
 
 
@@ -131,7 +132,7 @@ def _row(folder: store.Folder, entry: tuple[int, int, str], cells: _Cells, damag
         else:
             info = store.read_error_info(folder.error_path(name))
         row = {k: info[k] for k in IDS}
-        row.update(cells.of(point, info["params"]))
+        row.update(cells.of(point))
         row.update(status=info["status"], error=info.get("error"), elapsed_s=info["elapsed_s"])
     except (store.DamagedRun, KeyError, TypeError):
         path = folder.run_path(name) if state == "ok" else None

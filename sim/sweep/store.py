@@ -7,8 +7,9 @@
                                           points NNNNNN, NNNNNN + S, ..., such as the worlds of
                                           one arm of a robust run): their time series (one row
                                           per run and step, with the run's ids), and their
-                                          parameters and end-of-run outcomes in the file's
-                                          footer (key ``collabsim.run``, a list of run records)
+                                          ids, status and end-of-run outcomes in the file's
+                                          footer (key ``collabsim.run``, a list of run records;
+                                          a run's parameters are its point's, in the manifest)
     <folder>/errors/pNNNNNN-rRRR.json    one run that raised: its parameters and the error
     <folder>/summary.parquet      one row per run (written when the sweep finishes)
     <folder>/.lock                held (flock) by the one sweep writing the folder

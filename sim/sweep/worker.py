@@ -162,7 +162,7 @@ def run_tasks(tasks: list[Task]) -> list[dict]:
     elapsed = (time.perf_counter() - started) / len(tasks)
     finished = store.now()
     for table, part, outcomes in files:
-        store.write_runs(folder, table, [{**_ids(t), "params": t.params, "status": "ok", "elapsed_s": elapsed,
+        store.write_runs(folder, table, [{**_ids(t), "status": "ok", "elapsed_s": elapsed,
                                           "finished": finished, "outcomes": o} for t, o in zip(part, outcomes)])
     return [{"name": t.name, "status": "ok", "elapsed_s": elapsed} for t in tasks]
 
