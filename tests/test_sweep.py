@@ -27,7 +27,7 @@ from sim.model import CollabModel
 from sim.output import model_table
 from sim.sweep import runner, spec, store
 from sim.sweep.executors import open_executor
-from sim.sweep.worker import rerun
+from sim.sweep.worker import rerun, run_tasks
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -288,7 +288,7 @@ def test_runs_in_flight_are_bounded_and_workers_return_only_small_results(tmp_pa
                 outstanding[0] += 1
                 most[0] = max(most[0], outstanding[0])
             future = super().submit(fn, *args, **kwargs)
-            future.add_done_callback(lambda f: (returned.append(f.result()), _done()))
+            future.add_done_callback(lambda f: (returned.append((fn, f.result())), _done()))
             return future
 
     def _done():
@@ -299,8 +299,12 @@ def test_runs_in_flight_are_bounded_and_workers_return_only_small_results(tmp_pa
         counts = runner.run(plan, tmp_path / "out", pool, lambda: 2, progress=False)
     assert counts["ok"] == 20 and 2 < most[0] <= 4
     # Each task is a batch of runs of one point; a worker returns a small status per run.
-    assert all(set(r) == {"name", "status", "elapsed_s"} for batch in returned for r in batch)
-    assert max(len(batch) for batch in returned) > 1
+    batches = [batch for fn, batch in returned if fn is run_tasks]
+    assert all(set(r) == {"name", "status", "elapsed_s"} for batch in batches for r in batch)
+    assert max(len(batch) for batch in batches) > 1 and sum(map(len, batches)) == 20
+    # Then the summary's chunks: a row per run, no series.
+    summaries = [table for fn, table in returned if fn is not run_tasks]
+    assert sum(t.num_rows for t in summaries) == 20 and all("step" not in t.column_names for t in summaries)
 
 
 def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path, capsys):
@@ -321,6 +325,9 @@ def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path, capsys):
     # The summary file is written a few runs at a time; chunks with and without errors agree.
     results.write_summary(out, tmp_path / "chunked.parquet", chunk=3)
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "chunked.parquet"), runs)
+    with ThreadPoolExecutor(2) as pool:  # chunks read on an executor, a window at a time, kept in order
+        results.write_summary(out, tmp_path / "pooled.parquet", chunk=1, executor=pool, window=2)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "pooled.parquet"), runs)
     pd.testing.assert_frame_equal(pd.read_parquet(out / "summary.parquet"), runs)
     # Resuming leaves recorded errors alone unless asked to retry them.
     plan = spec.load(path)

@@ -259,7 +259,8 @@ def _run(sweep: Sweep, ready: Prepared, executor, capacity, retry_errors: bool, 
     counts = {"runs": sweep.n_runs, "ok": _count(folder.run_names()), "error": _count(folder.error_names()), "ran": ran}
     from ..results import write_summary
 
-    store.write_atomic(folder.summary, lambda tmp: write_summary(folder.root, tmp))
+    store.write_atomic(folder.summary, lambda tmp: write_summary(folder.root, tmp, executor=executor,
+                                                                 window=2 * capacity()))
     status = "finished" if counts["ok"] + counts["error"] == sweep.n_runs else "incomplete"
     store.write_json(folder.manifest, manifest(sweep, created, status, counts))
     return counts
