@@ -19,8 +19,8 @@ from contextlib import contextmanager
 from ..config import ConfigError
 from ..mainguard import require_main_guard
 
-# Dask clusters may still be growing when a sweep starts; keep enough work queued for
-# them to see it and scale up.
+# A Dask cluster reached at an address may still be growing when a sweep starts (adaptive,
+# dask-jobqueue); keep enough work queued for it to see it and scale up.
 DASK_MIN_CAPACITY = 32
 
 
@@ -97,12 +97,16 @@ def _dask_executor(target: str, workers: int | None):
         from dask.distributed import Client, LocalCluster
     except ImportError:
         raise ConfigError("--dask: needs dask.distributed; install it with: pip install 'collabsim[dask]'") from None
-    cluster = None
+    cluster = capacity = None
     if target == "local":
         require_main_guard("a Dask LocalCluster")
-        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+        n = workers or os.cpu_count() or 1
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                               silence_logs=logging.ERROR)
         client = Client(cluster)
+        # Its size is fixed: the runner sizes batches for n workers, as for a process pool
+        # (sized for DASK_MIN_CAPACITY, batches of 16 runs ran at half a pool's rate).
+        capacity = lambda: n  # noqa: E731
     else:
         if workers:
             raise ConfigError("--workers: not used with --dask ADDRESS (the cluster decides how many workers)")
@@ -114,7 +118,7 @@ def _dask_executor(target: str, workers: int | None):
                               "an address such as tcp://host:8786, or a scheduler file (.json)") from None
     try:
         executor = client.get_executor(pure=False)
-        yield executor, capacity_of(executor)
+        yield executor, capacity or capacity_of(executor)
     finally:
         client.close()
         if cluster is not None:
