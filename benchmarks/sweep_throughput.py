@@ -12,7 +12,8 @@ memory (tracemalloc), which should not grow with the number of runs. Last, ``col
 robust``'s runs (experiments/stylised_facts_robust.toml: 12 arms x ``--robust-worlds`` worlds
 x 4 seeds, every run's series on disk) in this process and on a pool of all cores. Prints
 Markdown for benchmarks/README.md; ratios are against the serial run measured in the same
-session.
+session. The CPU this process spends per run is the whole run in this process, and the
+parent's share (planning, collecting, the summary's bookkeeping) with workers.
 """
 
 import argparse
@@ -62,17 +63,20 @@ def one_process():
         yield pool, lambda: 1
 
 
-def timed(sweep, out: Path, setup=None, **executor) -> tuple[float, float]:
-    """(cold, warm) seconds: the sweep on a new executor, then again on the same one."""
+def timed(sweep, out: Path, setup=None, **executor) -> tuple[float, float, float]:
+    """(cold, warm) seconds: the sweep on a new executor, then again on the same one; and
+    the CPU seconds this process (the parent) spent in the warm pass."""
     times = []
     started = time.perf_counter()
     with (setup() if setup else open_executor(**executor)) as (ex, capacity):
         for i in range(2):
+            cpu = time.process_time()
             counts = runner.run(sweep, out / str(i), ex, capacity, progress=False)
             assert counts["ok"] == sweep.n_runs, counts
             times.append(time.perf_counter() - started)
             started = time.perf_counter()
-    return times[0], times[1]
+            cpu = time.process_time() - cpu
+    return times[0], times[1], cpu
 
 
 def cpu_name() -> str:
@@ -108,8 +112,8 @@ def main() -> None:
             kw = dict(kw)
             which = kw.pop("sweep", sweep)
             times = [timed(which, tmp / f"run-{i}-{r}", **kw) for r in range(args.repeat)]
-            cold, warm = (statistics.median(t[k] for t in times) for k in (0, 1))
-            rows.append((label, sweep.n_runs / cold, sweep.n_runs / warm))
+            cold, warm, cpu = (statistics.median(t[k] for t in times) for k in (0, 1, 2))
+            rows.append((label, sweep.n_runs / cold, sweep.n_runs / warm, cpu / sweep.n_runs * 1e6))
             print(f"{label}: cold {cold:.2f}s, warm {warm:.2f}s (medians of {args.repeat})", file=sys.stderr)
 
         memory = []
@@ -128,8 +132,8 @@ def main() -> None:
                                       worlds=args.robust_worlds, seeds=4)
             for label, kw in (("serial (this process)", {"workers": 1}),
                               (f"process pool, all cores ({cores})", {"workers": cores})):
-                cold, warm = timed(worlds, tmp / f"robust-{len(robust)}", **kw)
-                robust.append((label, worlds.n_runs / cold, worlds.n_runs / warm))
+                cold, warm, cpu = timed(worlds, tmp / f"robust-{len(robust)}", **kw)
+                robust.append((label, worlds.n_runs / cold, worlds.n_runs / warm, cpu / worlds.n_runs * 1e6))
                 print(f"robust, {label}: cold {cold:.2f}s, warm {warm:.2f}s", file=sys.stderr)
 
     base = rows[0][2]  # serial, warm
@@ -138,10 +142,10 @@ def main() -> None:
     print(f"Sweep of {sweep.n_runs} runs x {args.steps} steps (default footprint: 24 organisations), every "
           f"monthly series kept unless the row says otherwise; runs per second, cold (with worker start-up) and "
           f"warm, medians of {args.repeat}:\n")
-    print("| executor | cold runs/s | warm runs/s | warm vs serial |")
-    print("|---|---:|---:|---:|")
-    for label, cold, warm in rows:
-        print(f"| {label} | {cold:.1f} | {warm:.1f} | {warm / base:.2f}x |")
+    print("| executor | cold runs/s | warm runs/s | warm vs serial | this process's CPU per run, warm (us) |")
+    print("|---|---:|---:|---:|---:|")
+    for label, cold, warm, cpu in rows:
+        print(f"| {label} | {cold:.1f} | {warm:.1f} | {warm / base:.2f}x | {cpu:.0f} |")
     print("\nParent process peak Python memory (tracemalloc), process pool of 2, 5-step runs:\n")
     print("| runs | peak (MiB) |")
     print("|---:|---:|")
@@ -150,10 +154,10 @@ def main() -> None:
     if robust:
         print(f"\n`collabsim robust`'s runs (experiments/stylised_facts_robust.toml: 12 arms x {args.robust_worlds} "
               f"worlds x 4 seeds = {worlds.n_runs} runs, every run's series on disk), runs per second:\n")
-        print("| executor | cold runs/s | warm runs/s |")
-        print("|---|---:|---:|")
-        for label, cold, warm in robust:
-            print(f"| {label} | {cold:.1f} | {warm:.1f} |")
+        print("| executor | cold runs/s | warm runs/s | this process's CPU per run, warm (us) |")
+        print("|---|---:|---:|---:|")
+        for label, cold, warm, cpu in robust:
+            print(f"| {label} | {cold:.1f} | {warm:.1f} | {cpu:.0f} |")
 
 
 if __name__ == "__main__":
