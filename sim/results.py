@@ -43,8 +43,9 @@ def load(path: str | Path) -> pd.DataFrame:
     folder, manifest = open_sweep(path)
     params = list(manifest["parameters"])
     damaged: list[str] = []
-    cells = _Cells(manifest)
-    rows = [row for entry in _entries(folder, manifest) if (row := _row(folder, entry, cells, damaged))]
+    cells, points = _Cells(params, manifest["points"]), range(len(manifest["points"]))
+    rows = [row for entry in _entries(folder, points, manifest["spec"]["seeds"])
+            if (row := _row(folder, entry, cells, damaged))]
     frame = _frame(rows, params)
     _report(frame, damaged)
     return frame
@@ -71,9 +72,9 @@ def write_summary(path: str | Path, target: str | Path, chunk: int = 1000, execu
     import pyarrow.parquet as pq
 
     _, manifest = open_sweep(path)
-    points = len(manifest["points"])
-    step = max(1, chunk // manifest["spec"]["seeds"])
-    parts = [(str(path), first, min(points, first + step)) for first in range(0, points, step)]
+    points, seeds, params = manifest["points"], manifest["spec"]["seeds"], list(manifest["parameters"])
+    step = max(1, chunk // seeds)
+    parts = [(str(path), params, points[first:first + step], first, seeds) for first in range(0, len(points), step)]
     made = _in_order(executor, _summary_part, parts, window) if executor else (_summary_part(*p) for p in parts)
     tables = (t for t in made if t is not None)
 
@@ -85,7 +86,7 @@ def write_summary(path: str | Path, target: str | Path, chunk: int = 1000, execu
                 sink.write_table(t)
             schemas.append(t.schema)
         if not chunks:
-            schemas.append(pa.Table.from_pandas(_frame([], list(manifest["parameters"])), preserve_index=False).schema)
+            schemas.append(pa.Table.from_pandas(_frame([], params), preserve_index=False).schema)
         schema = pa.unify_schemas(schemas, promote_options="permissive").remove_metadata()
         with pq.ParquetWriter(target, schema) as writer:
             for spilled in chunks:
@@ -95,15 +96,16 @@ def write_summary(path: str | Path, target: str | Path, chunk: int = 1000, execu
                 writer.write_table(pa.Table.from_arrays(columns, schema=schema))
 
 
-def _summary_part(path: str, first: int, end: int):
-    """The run table of points ``first`` to ``end`` (excluded) as an Arrow table; None if
-    none of their runs has a file."""
+def _summary_part(path: str, params: list[str], points: list[dict], first: int, seeds: int):
+    """The run table of ``points`` (the manifest's, from point ``first`` on) as an Arrow
+    table; None if none of their runs has a file. Given the points, not the manifest, which
+    holds every point of the sweep."""
     import pyarrow as pa
 
-    folder, manifest = open_sweep(path)
-    cells = _Cells(manifest)
-    rows = [row for e in _entries(folder, manifest, range(first, end)) if (row := _row(folder, e, cells, []))]
-    return pa.Table.from_pandas(_frame(rows, list(manifest["parameters"])), preserve_index=False) if rows else None
+    folder, cells = store.Folder(path), _Cells(params, points, first)
+    entries = _entries(folder, range(first, first + len(points)), seeds)
+    rows = [row for e in entries if (row := _row(folder, e, cells, []))]
+    return pa.Table.from_pandas(_frame(rows, params), preserve_index=False) if rows else None
 
 
 def _in_order(executor, fn, items, window: int):
@@ -118,12 +120,11 @@ def _in_order(executor, fn, items, window: int):
         yield pending.popleft().result()
 
 
-def _entries(folder: store.Folder, manifest: dict, points: range | None = None):
-    """(point, replicate, state) of every run with a file (of ``points``, default all), in
-    run order, found by walking the plan rather than listing folders, so nothing grows with
-    the sweep."""
-    for point in points if points is not None else range(len(manifest["points"])):
-        for replicate in range(manifest["spec"]["seeds"]):
+def _entries(folder: store.Folder, points: range, seeds: int):
+    """(point, replicate, state) of every run of ``points`` with a file, in run order, found
+    by walking the plan rather than listing folders, so nothing grows with the sweep."""
+    for point in points:
+        for replicate in range(seeds):
             state = folder.state(store.run_name(point, replicate))
             if state:
                 yield point, replicate, state
@@ -135,13 +136,14 @@ class _Cells:
     another): a robust run's points hold tables (tenures by type), and writing them as text
     run by run was most of the summary's time."""
 
-    def __init__(self, manifest: dict):
-        self.params, self.points = list(manifest["parameters"]), manifest["points"]
+    def __init__(self, params: list[str], points: list[dict], first: int = 0):
+        self.params, self.points, self.first = params, points, first  # points from point ``first`` on
         self.point, self.cells = None, {}
 
     def of(self, point: int) -> dict:
         if point != self.point:
-            self.point, self.cells = point, {p: store.cell(self.points[point][p]) for p in self.params}
+            values = self.points[point - self.first]
+            self.point, self.cells = point, {p: store.cell(values[p]) for p in self.params}
         return self.cells
 
 
