@@ -114,7 +114,7 @@ def _fsync_dir(folder: str) -> None:
 def write_json(path: Path, data: dict) -> None:
     """``data`` as JSON, a line per top-level key, each value compact: json's indented output
     is written by its pure-Python encoder, which took 0.18 s for a robust run's manifest (a
-    config per world, ~0.9 MB; it is written at the start and at the end), against ~0.01 s."""
+    config per world, ~0.9 MB; it is written at the start and at the end), against ~0.02 s."""
     lines = [f"  {json.dumps(key)}: {json.dumps(value, default=_json_default)}" for key, value in data.items()]
     text = "{\n" + ",\n".join(lines) + "\n}\n" if lines else "{}\n"
 
