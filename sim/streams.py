@@ -12,9 +12,10 @@ filling each replicate's block of an array from that replicate's generator. A ru
 therefore the same whether it runs alone or in a batch of any size.
 
 The month's uniforms are drawn by a compiled loop over every replicate at once
-(``_fill_uniform``): numpy's PCG64, step for step (its 128-bit state is read from, and handed
-back to, numpy's generator), so the numbers are numpy's own, bit for bit
-(tests/test_engine.py), without a Python call per replicate and month.
+(``_fill_uniform``): numpy's PCG64, step for step (its 128-bit state starts where numpy's
+PCG64 would, and is handed to numpy's generator when set-up draws need one), so the numbers
+are numpy's own, bit for bit (tests/test_engine.py), without a Python call per replicate and
+month.
 """
 
 import zlib
@@ -111,14 +112,22 @@ class Stream:
     """
 
     def __init__(self, seeds, name: str):
-        self.name = name
-        self._generators = generators(seeds, name)
-        self._state = None  # (R, 4) uint64 PCG64 states while uniforms are drawn here
+        self.name, self._seeds = name, [int(s) for s in seeds]
+        self._generators = None  # numpy's, made when asked for (``generators``)
+        # (R, 4) uint64 PCG64 states while uniforms are drawn here; worked out from the seed
+        # words for all runs at once (``_start_states``) where the seeds allow, which spares
+        # a numpy Generator per run and component (about 15 us each) in streams that only
+        # ever draw uniforms.
+        small = all(0 <= s < 2**64 for s in self._seeds)
+        self._state = _start_states(_seed_words(np.array(self._seeds, dtype=np.uint64), zlib.crc32(name.encode()))) \
+            if small and self._seeds else None
         self._out: dict[tuple, tuple] = {}  # shape -> the arrays ``uniform`` fills
 
     @property
     def generators(self) -> list[np.random.Generator]:
         """Each replicate's numpy generator, where the stream has got to."""
+        if self._generators is None:
+            self._generators = generators(self._seeds, self.name)
         if self._state is not None:
             for g, (hi, lo, inc_hi, inc_lo) in zip(self._generators, self._state.tolist()):
                 state = g.bit_generator.state
@@ -132,7 +141,7 @@ class Stream:
         from replicate r's generator, in the order ``Generator.random`` would fill them.
         Returns an array the stream keeps, valid until the next call with this shape."""
         if self._state is None:
-            self._state = np.array([_words(g) for g in self._generators], dtype=np.uint64).reshape(-1, 4)
+            self._state = np.array([_words(g) for g in self.generators], dtype=np.uint64).reshape(-1, 4)
         arrays = self._out.get(shape)
         if arrays is None:  # the array handed out, and the (rows, k) view the kernel fills
             out = np.empty(shape)
@@ -181,6 +190,25 @@ def _lcg_step(typingctx, hi, lo, inc_hi, inc_lo):
 
 
 _S58, _S11, _S63, _S64 = np.uint64(58), np.uint64(11), np.uint64(63), np.uint64(64)
+
+
+@njit(cache=True)
+def _start_states(words):
+    """(R, 4) uint64 PCG64 states (hi, lo, inc_hi, inc_lo) as numpy's PCG64 sets them from
+    its seed sequence's four words (``_seed_words``): initstate = words[0]:words[1], initseq
+    = words[2]:words[3]; inc = 2 * initseq + 1, then state = 0, one step, state +=
+    initstate, one step (pcg64_set_seed, pcg_setseq_128_srandom_r)."""
+    out = np.empty((words.shape[0], 4), dtype=np.uint64)
+    one = np.uint64(1)
+    for r in range(words.shape[0]):
+        inc_hi = (words[r, 2] << one) | (words[r, 3] >> _S63)
+        inc_lo = (words[r, 3] << one) | one
+        hi, lo = _lcg_step(np.uint64(0), np.uint64(0), inc_hi, inc_lo)
+        low = lo + words[r, 1]
+        hi = hi + words[r, 0] + (one if low < lo else np.uint64(0))
+        hi, lo = _lcg_step(hi, low, inc_hi, inc_lo)
+        out[r, 0], out[r, 1], out[r, 2], out[r, 3] = hi, lo, inc_hi, inc_lo
+    return out
 
 
 @njit(cache=True)
