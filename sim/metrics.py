@@ -137,6 +137,7 @@ SERIES_NAMES = tuple(s.name for s in SERIES)
 SHARE_COLUMNS = tuple(f"share_{s}" for s in NAMES)
 PAIRS = tuple((a, b) for a in ORG_TYPES for b in ORG_TYPES)
 PAIR_COLUMNS = tuple(f"coop_{a}_to_{b}" for a, b in PAIRS)
+COLUMNS = SERIES_NAMES + SHARE_COLUMNS + PAIR_COLUMNS  # every recorded monthly series, in the recorder's order
 
 
 class Recorder:
@@ -157,7 +158,7 @@ class Recorder:
         pair = np.stack([src_t * t + dst_t, dst_t * t + src_t], axis=1).astype(np.int64)
         self.pair_code = (pair + (m.edge_replicate * t * t)[:, None]).ravel()
         self.pair_games = np.bincount(self.pair_code, minlength=R * t * t).reshape(R, t * t)
-        self.width = len(SERIES) + len(SHARE_COLUMNS) + len(PAIR_COLUMNS)
+        self.width = len(COLUMNS)
         self.data = np.zeros((max(m.config.experiment.steps, 1), R, self.width))
         self.sums = np.zeros((R, 13))
         # Outcomes read off the sums in one step: their columns and reciprocal denominators

@@ -21,6 +21,7 @@ import pandas as pd
 
 from .config import ConfigError
 from .sweep import store
+from .sweep.executors import SerialExecutor
 
 IDS = ["run", "point", "replicate", "seed"]
 MAIN_OUTCOMES = ["mean_cooperation", "final_cooperation", "final_mean_trust", "final_hawk_share",
@@ -63,8 +64,8 @@ def write_summary(path: str | Path, target: str | Path, chunk: int = 1000, execu
     so that the memory it takes does not grow with the number of runs: a first pass reads
     the run records into a table per chunk, kept in temporary Arrow files, and settles each
     column's type over all chunks; the second writes them (so the run records, most of the
-    cost, are read once). ``executor``: the chunks are read there (a sweep's workers),
-    ``window`` at a time and taken in order; otherwise here. Read here after a sweep on many
+    cost, are read once). ``executor``: where the chunks are read (a sweep's workers;
+    default this process), ``window`` at a time and taken in order. Read here after a sweep on many
     cores, the run records took as long as a sixth of the runs."""
     import tempfile
 
@@ -75,7 +76,7 @@ def write_summary(path: str | Path, target: str | Path, chunk: int = 1000, execu
     points, seeds, params = manifest["points"], manifest["spec"]["seeds"], list(manifest["parameters"])
     step = max(1, chunk // seeds)
     parts = [(str(path), params, points[first:first + step], first, seeds) for first in range(0, len(points), step)]
-    made = _in_order(executor, _summary_part, parts, window) if executor else (_summary_part(*p) for p in parts)
+    made = _in_order(executor or SerialExecutor(), _summary_part, parts, window)
     tables = (t for t in made if t is not None)
 
     with tempfile.TemporaryDirectory(prefix="collabsim-summary-") as spill:
@@ -192,9 +193,9 @@ def load_series(path: str | Path, columns: list[str] | None = None, filters=None
     folder, manifest = open_sweep(path)
     kept = manifest["spec"].get("series")
     if kept is not None and columns:
-        from .sweep.spec import series_columns
+        from .metrics import COLUMNS
 
-        dropped = [c for c in columns if c in series_columns() and c not in kept]
+        dropped = [c for c in columns if c in COLUMNS and c not in kept]
         if dropped:
             raise ConfigError(f"columns: {dropped[0]!r} is not in this sweep's run files (it kept sweep.series = "
                               f"{kept}); run the sweep again with it in sweep.series")

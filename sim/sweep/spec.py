@@ -281,17 +281,10 @@ def _parameters(spec: SweepSpec, base: dict) -> tuple[dict, list[str]]:
     return params, problems
 
 
-def series_columns() -> tuple[str, ...]:
-    """Every monthly series a run file can hold, in its column order."""
-    from ..metrics import PAIR_COLUMNS, SERIES_NAMES, SHARE_COLUMNS
-
-    return (*SERIES_NAMES, *SHARE_COLUMNS, *PAIR_COLUMNS)
-
-
 def _series_problems(spec: SweepSpec) -> list[str]:
     if spec.series is None:
         return []
-    known = series_columns()
+    from ..metrics import COLUMNS as known
     unknown = [name for name in spec.series if name not in known]
     twice = sorted({name for name in spec.series if spec.series.count(name) > 1})
     return ([f"sweep.series: unknown series {unknown[0]!r}; allowed: {', '.join(known)}"] if unknown else []) + \

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from ..metrics import summarise_runs
+from ..metrics import COLUMNS, summarise_runs
 from . import store
-from .spec import seed_of, series_columns
+from .spec import seed_of
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def run_tables(runs: list, tasks: list[Task]) -> list[tuple[pa.Table, list[Task]
     ends = np.concatenate([[0], np.cumsum(months)])
     point_runs, files = _point_runs(tasks), []
     chosen = tasks[0].series
-    kept = [(k, name) for k, name in enumerate(series_columns()) if chosen is None or name in chosen]
+    kept = [(k, name) for k, name in enumerate(COLUMNS) if chosen is None or name in chosen]
     for first, last in files_of(tasks):  # in point runs
         a, b = point_runs[first][0], point_runs[last - 1][1]
         part = tasks[a:b]
