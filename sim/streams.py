@@ -40,10 +40,18 @@ def generators(seeds, name: str) -> list[np.random.Generator]:
     seeds have 63 bits) have their PCG64 seed words worked out for all runs at once
     (``_seed_words``); others take numpy's way."""
     seeds = [int(s) for s in seeds]
-    if not seeds or not all(0 <= s < 2**64 for s in seeds):
+    words = _words_at_once(seeds, name)
+    if words is None:
         return [generator(s, name) for s in seeds]
-    words = _seed_words(np.array(seeds, dtype=np.uint64), zlib.crc32(name.encode()))
     return [np.random.Generator(np.random.PCG64(_Words(w))) for w in words]
+
+
+def _words_at_once(seeds: list[int], name: str) -> np.ndarray | None:
+    """``_seed_words`` of ``seeds`` for component ``name``; None where there are none or a
+    seed is not below 2**64 (numpy's own SeedSequence then)."""
+    if not seeds or not all(0 <= s < 2**64 for s in seeds):
+        return None
+    return _seed_words(np.array(seeds, dtype=np.uint64), zlib.crc32(name.encode()))
 
 
 class _Words(ISeedSequence):
@@ -118,9 +126,8 @@ class Stream:
         # words for all runs at once (``_start_states``) where the seeds allow, which spares
         # a numpy Generator per run and component (about 15 us each) in streams that only
         # ever draw uniforms.
-        small = all(0 <= s < 2**64 for s in self._seeds)
-        self._state = _start_states(_seed_words(np.array(self._seeds, dtype=np.uint64), zlib.crc32(name.encode()))) \
-            if small and self._seeds else None
+        words = _words_at_once(self._seeds, name)
+        self._state = None if words is None else _start_states(words)
         self._out: dict[tuple, tuple] = {}  # shape -> the arrays ``uniform`` fills
 
     @property
