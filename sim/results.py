@@ -17,6 +17,7 @@ import warnings
 from collections import deque
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .config import ConfigError
@@ -42,12 +43,8 @@ def open_sweep(path: str | Path) -> tuple[store.Folder, dict]:
 def load(path: str | Path) -> pd.DataFrame:
     """One row per finished or failed run, in run order."""
     folder, manifest = open_sweep(path)
-    params = list(manifest["parameters"])
     damaged: list[str] = []
-    cells, points = _Cells(params, manifest["points"]), range(len(manifest["points"]))
-    rows = [row for entry in _entries(folder, points, manifest["spec"]["seeds"])
-            if (row := _row(folder, entry, cells, damaged))]
-    frame = _frame(rows, params)
+    frame = _runs(folder, list(manifest["parameters"]), manifest["points"], 0, manifest["spec"]["seeds"], damaged)
     _report(frame, damaged)
     return frame
 
@@ -87,7 +84,7 @@ def write_summary(path: str | Path, target: str | Path, chunk: int = 1000, execu
                 sink.write_table(t)
             schemas.append(t.schema)
         if not chunks:
-            schemas.append(pa.Table.from_pandas(_frame([], params), preserve_index=False).schema)
+            schemas.append(pa.Table.from_pandas(_frame({}, params), preserve_index=False).schema)
         schema = pa.unify_schemas(schemas, promote_options="permissive").remove_metadata()
         with pq.ParquetWriter(target, schema) as writer:
             for spilled in chunks:
@@ -103,10 +100,8 @@ def _summary_part(path: str, params: list[str], points: list[dict], first: int, 
     holds every point of the sweep."""
     import pyarrow as pa
 
-    folder, cells = store.Folder(path), _Cells(params, points, first)
-    entries = _entries(folder, range(first, first + len(points)), seeds)
-    rows = [row for e in entries if (row := _row(folder, e, cells, []))]
-    return pa.Table.from_pandas(_frame(rows, params), preserve_index=False) if rows else None
+    frame = _runs(store.Folder(path), params, points, first, seeds, [])
+    return pa.Table.from_pandas(frame, preserve_index=False) if len(frame) else None
 
 
 def _in_order(executor, fn, items, window: int):
@@ -121,58 +116,70 @@ def _in_order(executor, fn, items, window: int):
         yield pending.popleft().result()
 
 
-def _entries(folder: store.Folder, points: range, seeds: int):
-    """(point, replicate, state) of every run of ``points`` with a file, in run order, found
-    by walking the plan rather than listing folders, so nothing grows with the sweep."""
-    for point in points:
-        for replicate in range(seeds):
-            state = folder.state(store.run_name(point, replicate))
-            if state:
-                yield point, replicate, state
-
-
-class _Cells:
-    """Runs' parameter values as table cells (``store.cell``: a table as JSON text), read
-    from the manifest's points and made once a point (a point's runs come one after
-    another): a robust run's points hold tables (tenures by type), and writing them as text
-    run by run was most of the summary's time."""
-
-    def __init__(self, params: list[str], points: list[dict], first: int = 0):
-        self.params, self.points, self.first = params, points, first  # points from point ``first`` on
-        self.point, self.cells = None, {}
-
-    def of(self, point: int) -> dict:
-        if point != self.point:
-            values = self.points[point - self.first]
-            self.point, self.cells = point, {p: store.cell(values[p]) for p in self.params}
-        return self.cells
-
-
-def _row(folder: store.Folder, entry: tuple[int, int, str], cells: _Cells, damaged: list[str]) -> dict | None:
-    """The run's row, or None (and its name added to ``damaged``) when its file is damaged."""
-    point, replicate, state = entry
-    name = store.run_name(point, replicate)
-    try:
-        if state == "ok":
-            info = folder.run_info(name)
-        else:
+def _runs(folder: store.Folder, params: list[str], points: list[dict], first: int, seeds: int,
+          damaged: list[str]) -> pd.DataFrame:
+    """A row per finished or failed run of ``points`` (the manifest's, from point ``first``
+    on), in run order: ids, parameters (``store.cell``), status, error, time taken and
+    outcomes. Read a file at a time: each run file's records as columns (``store.
+    read_run_columns``), with a Python step per file and per column rather than per run
+    (the per-run way took as long as a tenth of a robust run). A damaged file's runs are
+    left out and its name added to ``damaged`` (once, however many runs it holds)."""
+    span = range(first, first + len(points))
+    pieces, held = [], set()  # pieces: (columns, outcomes) of the runs read; held: runs with a file
+    for batch, runs in folder.holders(span, seeds).items():
+        held.update(runs)  # a run whose file is damaged is not read from its error record either
+        try:
+            columns = store.read_run_columns(folder.batch_path(batch))
+            where = {run: i for i, run in enumerate(zip(columns["point"], columns["replicate"]))}
+            take = [where[run] for run in runs if run in where]
+            if len(take) < len(runs):
+                damaged.append(batch)  # its record does not list every run its name says it holds
+            piece = {k: [columns[k][i] for i in take] for k in (*IDS, "status")}
+            piece.update(error=[None] * len(take), elapsed_s=[columns["elapsed_s"][i] for i in take])
+            outcomes = {k: [v[i] for i in take] for k, v in columns.get("outcomes", {}).items()}
+        except (store.DamagedRun, KeyError, TypeError, IndexError):
+            if batch not in damaged:
+                damaged.append(batch)
+            continue
+        if take:
+            pieces.append((piece, outcomes))
+    failed = folder.failed()
+    errors = [store.run_name(p, r) for p in span for r in range(seeds) if (p, r) not in held]
+    for name in (n for n in errors if n in failed):
+        try:
             info = store.read_error_info(folder.error_path(name))
-        row = {k: info[k] for k in IDS}
-        row.update(cells.of(point))
-        row.update(status=info["status"], error=info.get("error"), elapsed_s=info["elapsed_s"])
-    except (store.DamagedRun, KeyError, TypeError):
-        path = folder.run_path(name) if state == "ok" else None
-        batch = Path(path).stem if path else name
-        if batch not in damaged:  # a damaged file is named once, however many runs it holds
-            damaged.append(batch)
-        return None
-    row.update(info.get("outcomes", {}))
-    return row
+            piece = {k: [info[k]] for k in (*IDS, "status", "elapsed_s")}
+            pieces.append(({**piece, "error": [info.get("error")]},
+                           {k: [v] for k, v in (info.get("outcomes") or {}).items()}))
+        except (store.DamagedRun, KeyError, TypeError):
+            if name not in damaged:
+                damaged.append(name)
+    if not pieces:
+        return _frame({}, params)
+    # Every piece's columns, in run order; a key a piece lacks is None (NaN) in its rows.
+    n = [len(piece["run"]) for piece, _ in pieces]
+    points_of = np.array([p for piece, _ in pieces for p in piece["point"]], dtype=np.int64)
+    order = np.lexsort((np.array([r for piece, _ in pieces for r in piece["replicate"]]), points_of))
+    names = [*IDS, "status", "error", "elapsed_s", *dict.fromkeys(k for _, o in pieces for k in o)]
+    data = {}
+    for name in names:
+        column = np.empty(sum(n), dtype=object)
+        column[:] = [v for (piece, outcomes), size in zip(pieces, n)
+                     for v in piece.get(name, outcomes.get(name, [None] * size))]
+        data[name] = column[order].tolist()
+    # A point's parameter cells, made once a point: a robust run's points hold tables
+    # (tenures by type), and writing them as text run by run was most of the summary's time.
+    at = points_of[order] - first
+    for p in params:
+        cells = np.empty(len(points), dtype=object)
+        cells[:] = [store.cell(point[p]) for point in points]
+        data[p] = cells[at].tolist()
+    return _frame(data, params)
 
 
-def _frame(rows: list[dict], params: list[str]) -> pd.DataFrame:
+def _frame(data: dict[str, list], params: list[str]) -> pd.DataFrame:
     columns = [*IDS, *params, "status", "error", "elapsed_s"]
-    df = pd.DataFrame(rows)
+    df = pd.DataFrame(data)
     df = df.reindex(columns=columns + [c for c in df.columns if c not in columns])
     for c in df.columns[len(columns):]:  # outcomes: None (e.g. never stable) as NaN
         if df[c].dtype == object:

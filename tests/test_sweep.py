@@ -225,6 +225,24 @@ def test_a_folder_of_one_file_per_run_still_reads_and_resumes(tmp_path):
     assert runner.run(plan, out, resume=True, progress=False)["ran"] == 0
 
 
+def test_a_folder_of_records_one_by_one_still_reads_and_resumes(tmp_path):
+    # Files written before the run records were stored as columns hold a list of records.
+    plan, out, _ = sweep_at(tmp_path)
+    before = results.load(out)
+    for batch in list(store.Folder(out).batches()):
+        path = out / "runs" / f"{batch}.parquet"
+        table, infos = pq.read_table(path), store.read_run_info(str(path))
+        assert [list(info) for info in infos] == [["run", "point", "replicate", "seed", "status", "elapsed_s",
+                                                   "finished", "outcomes"]] * len(infos)
+        record = json.dumps(infos).encode()
+        pq.write_table(table.replace_schema_metadata({store.RUN_KEY: record,
+                                                      store.RUN_SHA_KEY: hashlib.sha256(record).hexdigest().encode()}),
+                       path)
+        assert store.read_run_info(str(path)) == infos and store.check_run(str(path), full=True) is None
+    pd.testing.assert_frame_equal(results.load(out), before)
+    assert runner.run(plan, out, resume=True, progress=False)["ran"] == 0
+
+
 def test_a_file_of_evenly_stepped_points_names_its_runs(tmp_path):
     # The worlds of one arm of a robust run (points 3, 15, 27, ...) in one file.
     name = store.batch_name(3, 0, 3, 12, 32)

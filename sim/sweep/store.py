@@ -8,8 +8,9 @@
                                           one arm of a robust run): their time series (one row
                                           per run and step, with the run's ids), and their
                                           ids, status and end-of-run outcomes in the file's
-                                          footer (key ``collabsim.run``, a list of run records;
-                                          a run's parameters are its point's, in the manifest)
+                                          footer (key ``collabsim.run``, the run records as
+                                          columns, ``read_run_columns``; a run's parameters are
+                                          its point's, in the manifest)
     <folder>/errors/pNNNNNN-rRRR.json    one run that raised: its parameters and the error
     <folder>/summary.parquet      one row per run (written when the sweep finishes)
     <folder>/.lock                held (flock) by the one sweep writing the folder
@@ -246,13 +247,32 @@ class Folder:
                 return self._last_hit[3]
         return None
 
+    def holders(self, points, replicates: int) -> dict[str, list[tuple[int, int]]]:
+        """Which file holds each finished run of ``points`` (replicates below
+        ``replicates``), as ``run_path`` finds it: {batch: [(point, replicate), ...]}, the
+        files in the order their first run comes, their runs in run order."""
+        self.run_path(run_name(0, 0))  # builds the index
+        out: dict[str, list[tuple[int, int]]] = {}
+        for point in points:
+            found = set()
+            for first, last, batch in self._index.get(point, ()):
+                runs = [(point, r) for r in range(first, min(last + 1, replicates)) if r not in found]
+                if runs:
+                    found.update(r for _, r in runs)
+                    out.setdefault(batch, []).extend(runs)
+        return out
+
+    def failed(self) -> set[str]:
+        """Names of the runs with an error record (listed once, like the run files' index)."""
+        if self._failed is None:
+            self._failed = set(_names(self.errors, ".json"))
+        return self._failed
+
     def state(self, name: str) -> str | None:
         """"ok", "error" or None (not run yet) for one run."""
         if self.run_path(name) is not None:
             return "ok"
-        if self._failed is None:  # the error records, listed once (like the run files' index)
-            self._failed = set(_names(self.errors, ".json"))
-        return "error" if name in self._failed else None
+        return "error" if name in self.failed() else None
 
     def run_info(self, name: str) -> dict:
         """Finished run ``name``'s record (ids, parameters, outcomes), from its file's footer.
@@ -324,7 +344,7 @@ def write_runs(folder: Folder, table: pa.Table, infos: list[dict]) -> None:
     if reps != list(range(reps[0], reps[0] + len(reps))) or [(i["point"], i["replicate"]) for i in infos] != expect:
         raise ValueError("a run file holds the same consecutive replicates of evenly stepped points (got "
                          f"{[(i['point'], i['replicate']) for i in infos]})")
-    record = json.dumps(infos, default=_json_default).encode()
+    record = json.dumps({"columns": _columns(infos)}, default=_json_default).encode()
     path = folder.batch_path(batch_name(points[0], reps[0], reps[-1], step, len(points)))
     # Dictionary encoding only where values repeat (ids, step, text): tried on the monthly
     # outcomes it is given up column by column, and the write took 1.5x as long.
@@ -355,10 +375,36 @@ def write_error(folder: Folder, name: str, info: dict) -> None:
     write_json(folder.error_path(name), info)
 
 
+def _columns(infos: list[dict]) -> dict:
+    """Run records as columns: a list per key, and the outcomes as a list per outcome (the
+    records of one file share their keys). Read back a column at a time, a file's records
+    cost a third of the time records one by one did, and the summary takes them whole."""
+    columns = {k: [info[k] for info in infos] for k in infos[0] if k != "outcomes"}
+    if "outcomes" in infos[0]:
+        columns["outcomes"] = {name: [info["outcomes"][name] for info in infos] for name in infos[0]["outcomes"]}
+    return columns
+
+
 def read_run_info(path: str) -> list[dict]:
-    """The run records in a run file's footer (one per run it holds); DamagedRun if they
-    are missing or do not match their checksum. (A file written before runs were batched
-    holds one record, not a list.)"""
+    """The run records in a run file's footer, one per run it holds (``read_run_columns``
+    as records)."""
+    columns = read_run_columns(path)
+    try:
+        outcomes = columns.pop("outcomes", None)
+        infos = [dict(zip(columns, row)) for row in zip(*columns.values())]
+        if outcomes is not None:
+            for info, row in zip(infos, zip(*outcomes.values()), strict=True):
+                info["outcomes"] = dict(zip(outcomes, row))
+    except (AttributeError, TypeError, ValueError):
+        raise DamagedRun("run record is not a table of runs") from None
+    return infos
+
+
+def read_run_columns(path: str) -> dict:
+    """The run records in a run file's footer as columns (``_columns``: a list per key, the
+    outcomes a list per outcome); DamagedRun if they are missing or do not match their
+    checksum. (Files written before this held a list of records, and before runs were
+    batched one record: both read as columns.)"""
     try:
         meta = pq.read_schema(path).metadata or {}
     except (OSError, pa.ArrowException) as exc:
@@ -370,10 +416,21 @@ def read_run_info(path: str) -> list[dict]:
     if expected is not None and hashlib.sha256(record).hexdigest().encode() != expected:
         raise DamagedRun("run record does not match its checksum")
     try:
-        infos = json.loads(record)
+        data = json.loads(record)
     except ValueError:
         raise DamagedRun("run record is not valid JSON") from None
-    return infos if isinstance(infos, list) else [infos]
+    if isinstance(data, dict) and isinstance(data.get("columns"), dict):
+        columns, outcomes = data["columns"], data["columns"].get("outcomes", {})
+        lists = [v for k, v in columns.items() if k != "outcomes"]
+        lists += list(outcomes.values()) if isinstance(outcomes, dict) else [None]
+        if not all(isinstance(v, list) for v in lists) or len({len(v) for v in lists}) != 1:
+            raise DamagedRun("run record is not a table of runs")
+        return columns
+    infos = data if isinstance(data, list) else [data]  # earlier files: records one by one
+    try:
+        return _columns(infos)
+    except (IndexError, KeyError, TypeError, AttributeError):
+        raise DamagedRun("run record is not a table of runs") from None
 
 
 class DamagedRun(ValueError):
@@ -385,10 +442,10 @@ def check_run(path: str, full: bool = False) -> str | None:
     and run record (checksummed), and with ``full`` every page of its series (Parquet page
     checksums) and its row count."""
     try:
-        infos = read_run_info(path)
+        columns = read_run_columns(path)
         if full:
             table = pq.read_table(path, page_checksum_verification=True)
-            steps = sum((info.get("outcomes") or {}).get("steps") or 0 for info in infos)
+            steps = sum(s or 0 for s in columns.get("outcomes", {}).get("steps", []))
             if table.num_rows != steps:
                 return f"{table.num_rows} rows where the run records say {steps} steps"
     except DamagedRun as exc:
