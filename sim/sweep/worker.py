@@ -92,15 +92,27 @@ def run_tables(runs: list, tasks: list[Task]) -> list[tuple[pa.Table, list[Task]
         a, b = point_runs[first][0], point_runs[last - 1][1]
         part = tasks[a:b]
         columns = {k: np.repeat([_ids(t)[k] for t in part], months[a:b]) for k in ("run", "point", "replicate", "seed")}
-        # A point's parameters on each of its rows: one value per point, taken row by row.
+        # A point's parameters on each of its rows: one value per point, repeated.
         points = [tasks[i] for i, _ in point_runs[first:last]]
-        take = pa.array(np.repeat(np.arange(len(points)), [ends[j] - ends[i] for i, j in point_runs[first:last]]))
-        columns.update({p: pa.array([store.cell(t.params[p]) for t in points]).take(take) for p in points[0].params})
+        rows = [ends[j] - ends[i] for i, j in point_runs[first:last]]
+        columns.update({p: _repeated([store.cell(t.params[p]) for t in points], rows) for p in points[0].params})
         columns["step"] = np.concatenate([np.arange(1, n + 1) for n in months[a:b]])
         columns.update((name, values[k, ends[a]:ends[b]]) for k, name in kept)
         table = _table(columns)
         files.append((table if kept else table.slice(0, 0), part, outcomes[a:b]))
     return files
+
+
+def _repeated(values: list, rows: list[int]) -> pa.Array:
+    """``values[i]`` on ``rows[i]`` rows each, typed as Arrow types the values. Numbers or
+    flags of one kind are repeated by numpy (an Arrow take per parameter was a tenth of a
+    robust run's table); anything else (text, None) goes through Arrow's take."""
+    kind = type(values[0])
+    if kind in (float, int, bool) and all(type(v) is kind for v in values):
+        array = np.array(values)
+        if array.dtype in (np.float64, np.int64, np.bool_):  # as Arrow would type them
+            return pa.array(np.repeat(array, rows))
+    return pa.array(values).take(pa.array(np.repeat(np.arange(len(values)), rows)))
 
 
 def _table(columns: dict) -> pa.Table:
