@@ -422,6 +422,54 @@ def account(balance, money, gap, distress, size, scale, pressure):
 
 
 @njit(cache=True)
+def regulate(system, fine, detection, threshold, months, replace, first, footprint, size, u, balance, fines_paid,
+             bailouts, months_left, special_measures, sums, replaced):
+    """A month of regulation (``Regulation.review``; MODEL.md section 3) in one pass over the
+    organisations instead of a chain of array calls. Fines: an organisation judged in
+    breach (its balance below zero; under ``system`` its footprint's balance, ``footprint``
+    (N,) ids 0..F-1) and detected (``u[:, 0]`` below ``detection``; under ``system`` the
+    draw of its footprint's first member, ``first`` (F,)) pays ``fine`` x size to the
+    centre. Then special measures: where no measures are running (``months_left``, counted
+    down) and the deficit passes ``threshold`` x size (under ``system`` in a footprint in
+    deficit after the fines), support clears the deficit into ``bailouts``, measures run
+    for ``months``, and ``replaced`` marks where the leader goes (``u[:, 1]`` below
+    ``replace``). Footprint balances (``sums``, (F,)) add up in index order, as
+    numpy's bincount does. Returns whether any organisation went into special measures."""
+    n = balance.shape[0]
+    if system:
+        sums[:] = 0.0
+        for i in range(n):
+            sums[footprint[i]] += balance[i]
+    for i in range(n):
+        if system:
+            fined = sums[footprint[i]] < 0.0 and u[first[footprint[i]], 0] < detection
+        else:
+            fined = balance[i] < 0.0 and u[i, 0] < detection
+        if fined:
+            f = fine * size[i]
+            balance[i] -= f
+            fines_paid[i] += f
+    if system:
+        sums[:] = 0.0
+        for i in range(n):
+            sums[footprint[i]] += balance[i]
+    any_failing = False
+    for i in range(n):
+        months_left[i] = max(months_left[i] - 1, 0)
+        failing = balance[i] < -threshold * size[i] and months_left[i] == 0
+        if system:
+            failing = failing and sums[footprint[i]] < 0.0
+        replaced[i] = failing and u[i, 1] < replace
+        if failing:
+            any_failing = True
+            bailouts[i] -= balance[i]
+            balance[i] = 0.0
+            months_left[i] = months
+        special_measures[i] = months_left[i] > 0
+    return any_failing
+
+
+@njit(cache=True)
 def succession(leaving, internal_now, trust_loss, internal_keep, keep, appointed, internal, month, node_replicate,
                left, src, dst, trust, grudge, trust0):
     """New leaders where ``leaving`` (N,); a successor inherits only part of the

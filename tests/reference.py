@@ -419,3 +419,54 @@ def moran_steps(rule, indptr, indices, types, matrix, mean, kind, w, spread, u):
         if change is not None:
             types[change[0]] = change[1]
     return len(u), types
+
+
+def regulate(system, fine, detection, threshold, months, replace, footprint, size, u, balance, fines_paid, bailouts,
+             months_left):
+    """(balance, fines_paid, bailouts, months_left, special_measures, replaced) after a month
+    of regulation (MODEL.md section 3).
+
+    Judged on its own books (``system`` false), an organisation in deficit is fined ``fine``
+    x its size when its draw u[i][0] is below ``detection``. Judged as a footprint, every
+    member of a footprint in deficit is fined when the draw of the footprint's first member
+    (lowest index) is below ``detection``. Then, where no special measures are running
+    (months left, counted down first, reach 0) and the deficit is deeper than ``threshold``
+    x size (and, judged as a footprint, the footprint is still in deficit after the fines),
+    support clears the deficit, measures run for ``months`` months, and the leader is
+    replaced when u[i][1] is below ``replace``. Footprint balances are summed in index
+    order, starting from 0.0.
+    """
+    n = len(balance)
+    balance, fines_paid, bailouts = [float(b) for b in balance], [float(f) for f in fines_paid], [float(b) for b in bailouts]
+    months_left = [int(m) for m in months_left]
+
+    def in_deficit(i):
+        total = 0.0
+        for j in range(n):
+            if footprint[j] == footprint[i]:
+                total += balance[j]
+        return total < 0.0
+
+    first = {}
+    for i in range(n):
+        first.setdefault(int(footprint[i]), i)
+    fined = []
+    for i in range(n):
+        if system:
+            fined.append(in_deficit(i) and u[first[int(footprint[i])]][0] < detection)
+        else:
+            fined.append(balance[i] < 0.0 and u[i][0] < detection)
+    for i in range(n):
+        if fined[i]:
+            balance[i] -= fine * float(size[i])
+            fines_paid[i] += fine * float(size[i])
+    months_left = [max(m - 1, 0) for m in months_left]
+    failing = [balance[i] < -threshold * float(size[i]) and months_left[i] == 0 and (not system or in_deficit(i))
+               for i in range(n)]
+    replaced = [failing[i] and u[i][1] < replace for i in range(n)]
+    for i in range(n):
+        if failing[i]:
+            bailouts[i] -= balance[i]
+            balance[i] = 0.0
+            months_left[i] = months
+    return balance, fines_paid, bailouts, months_left, [m > 0 for m in months_left], replaced

@@ -499,3 +499,38 @@ def test_succession_matches_reference(args, one_loss):
     assert np.all((trust >= 0.0) & (trust <= 1.0))
     untouched = ~(args["leaving"][args["src"]] | args["leaving"][args["dst"]])
     assert np.array_equal(trust[untouched], args["trust"][untouched])
+
+
+# -- regulation ---------------------------------------------------------------------------
+@st.composite
+def regulation_inputs(draw):
+    n = draw(st.integers(1, 30))
+    footprints = draw(st.integers(1, n))
+    footprint = draw(hnp.arrays(np.int64, n, elements=st.integers(0, footprints - 1)))
+    footprint = np.unique(footprint, return_inverse=True)[1].astype(np.int64)  # ids 0..F-1, every one used
+    detection, replace = draw(PROB), draw(PROB)
+    balance = floats(draw, n, st.one_of(st.sampled_from([0.0, -1.0, -0.5]), st.floats(-5.0, 5.0)))
+    return dict(system=draw(st.booleans()), fine=draw(st.sampled_from([0.0, 0.1, 0.5])), detection=detection,
+                threshold=draw(st.sampled_from([0.0, 0.5, 1.0])), months=draw(st.integers(1, 6)), replace=replace,
+                footprint=footprint, size=floats(draw, n, st.sampled_from([0.5, 1.0, 2.0])),
+                u=draws_with_ties(draw, (n, 3), detection, replace), balance=balance,
+                fines_paid=floats(draw, n, AMOUNT), bailouts=floats(draw, n, AMOUNT),
+                months_left=draw(hnp.arrays(np.int64, n, elements=st.integers(0, 3))))
+
+
+@SETTINGS
+@given(regulation_inputs())
+def test_regulate_matches_reference(a):
+    n = len(a["balance"])
+    balance, fines_paid, bailouts, months_left = (a[k].copy() for k in ("balance", "fines_paid", "bailouts", "months_left"))
+    special, replaced = np.zeros(n, bool), np.zeros(n, bool)
+    first = np.unique(a["footprint"], return_index=True)[1]
+    went = kernels.regulate(a["system"], a["fine"], a["detection"], a["threshold"], a["months"], a["replace"], first,
+                            a["footprint"], a["size"], a["u"], balance, fines_paid, bailouts, months_left, special,
+                            np.zeros(len(first)), replaced)
+    exp = ref.regulate(a["system"], a["fine"], a["detection"], a["threshold"], a["months"], a["replace"],
+                       a["footprint"], a["size"], a["u"], a["balance"], a["fines_paid"], a["bailouts"], a["months_left"])
+    assert balance.tolist() == exp[0] and fines_paid.tolist() == exp[1] and bailouts.tolist() == exp[2]
+    assert months_left.tolist() == exp[3] and special.tolist() == exp[4] and replaced.tolist() == exp[5]
+    assert went == (np.array(exp[3]) > np.maximum(a["months_left"] - 1, 0)).any()  # someone went into measures
+    assert np.all(fines_paid >= a["fines_paid"]) and np.all(bailouts >= a["bailouts"])

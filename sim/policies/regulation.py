@@ -32,6 +32,7 @@ from what the organisation earned.
 
 import numpy as np
 
+from .. import kernels
 from ..pipeline import Component
 
 
@@ -60,36 +61,17 @@ class Regulation(Component):
         self.months_left = np.zeros(len(model.types), dtype=np.int64)
         fp = model.network.footprint
         self._first = np.unique(fp, return_index=True)[1]  # one member per footprint
+        self._sums = np.zeros(len(self._first))  # each footprint's balance (kernels.regulate)
+        self._replaced = np.zeros(len(model.types), dtype=bool)  # leaders the regulator replaces this month
 
     def perceive(self, table):
         table += self.judged
 
-    def _footprint_deficit(self) -> np.ndarray:
-        m = self.model
-        fp = m.network.footprint
-        return (np.bincount(fp, m.balance) < 0)[fp]
-
     def review(self):
         m, cfg = self.model, self.cfg
         u = self.stream.uniform((len(m.types), 3), m.node_bounds)
-        fp = m.network.footprint
-        if self.system:  # the footprint is judged, detected and fined as one
-            breached = self._footprint_deficit()
-            detect = u[self._first, 0][fp]
-        else:
-            breached = m.balance < 0
-            detect = u[:, 0]
-        fines = cfg.fine * m.size * (breached & (detect < cfg.detection))
-        m.balance -= fines
-        m.fines_paid += fines
-
-        np.maximum(self.months_left - 1, 0, out=self.months_left)
-        failing = (m.balance < -cfg.intervention_threshold * m.size) & (self.months_left == 0)
-        if self.system:
-            failing &= self._footprint_deficit()
-        if failing.any():
-            m.bailouts[failing] -= m.balance[failing]
-            m.balance[failing] = 0.0
-            self.months_left[failing] = cfg.special_measures_months
-            m.leadership.succeed(failing & (u[:, 1] < cfg.replace_leader), np.zeros(len(failing), bool), u[:, 2])
-        np.greater(self.months_left, 0, out=m.special_measures)
+        if kernels.regulate(self.system, cfg.fine, cfg.detection, cfg.intervention_threshold,
+                            cfg.special_measures_months, cfg.replace_leader, self._first, m.network.footprint, m.size,
+                            u, m.balance, m.fines_paid, m.bailouts, self.months_left, m.special_measures, self._sums,
+                            self._replaced):
+            m.leadership.succeed(self._replaced, np.zeros(len(m.types), bool), u[:, 2])
