@@ -121,9 +121,9 @@ def _runs(folder: store.Folder, params: list[str], points: list[dict], first: in
     """A row per finished or failed run of ``points`` (the manifest's, from point ``first``
     on), in run order: ids, parameters (``store.cell``), status, error, time taken and
     outcomes. Read a file at a time: each run file's records as columns (``store.
-    read_run_columns``), with a Python step per file and per column rather than per run
-    (the per-run way took as long as a tenth of a robust run). A damaged file's runs are
-    left out and its name added to ``damaged`` (once, however many runs it holds)."""
+    read_run_columns``), with a Python step per file and per column rather than a record
+    per run (a robust run's summary: 78 -> 62 us a run). A damaged file's runs are left out
+    and its name added to ``damaged`` (once, however many runs it holds)."""
     span = range(first, first + len(points))
     pieces, held = [], set()  # pieces: (columns, outcomes) of the runs read; held: runs with a file
     for batch, runs in folder.holders(span, seeds).items():

@@ -197,8 +197,10 @@ def test_compare_page_runs_in_the_background_and_reports(render, monkeypatch):
     assert "System regulation" in one(box, 'class="answers"')
     assert not [w for w in rc.find(v.Alert).widgets if "earlier settings" in str(w.children)]
     rc.find(v.Slider, v_model=24).widget.v_model = 20  # organisations: the result no longer matches
-    stale = [w for w in rc.find(v.Alert).widgets if "earlier settings" in str(w.children)]
-    assert len(stale) == 1 and "organisations" in str(stale[0].children)
+    def stale():
+        return [w for w in rc.find(v.Alert).widgets if "earlier settings" in str(w.children)]
+    wait_until(stale)  # the page re-renders as the background task's last updates land
+    assert len(stale()) == 1 and "organisations" in str(stale()[0].children)
     assert one(box, 'class="caption"') == caption  # still the settings that produced it
 
 

@@ -32,19 +32,16 @@ import hashlib
 import json
 import os
 import tempfile
-from collections import OrderedDict
 from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from pathlib import Path
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 RUN_KEY = b"collabsim.run"
 RUN_SHA_KEY = b"collabsim.run.sha256"
 MANIFEST = "sweep.json"
-INFO_FILES = 64  # run files whose unread records Folder.run_info keeps (as many as a sweep fills at once)
 SUMMARY = "summary.parquet"
 LOCK = ".lock"
 _UMASK = os.umask(0o022)
@@ -145,7 +142,6 @@ class Folder:
         self._index = None  # point -> [(first, last, batch)]: see run_path
         self._failed = None  # names of the runs with an error record: see state
         self._last_hit = None  # (point, first, last, path) of the file run_path found last
-        self._infos: OrderedDict = OrderedDict()  # path -> its records, for the files run_info read last
 
     def create(self) -> None:
         self.runs.mkdir(parents=True, exist_ok=True)
@@ -225,37 +221,39 @@ class Folder:
     def refresh(self) -> None:
         """Forget the index of run files and error records: the folder changed."""
         self._index = self._failed = self._last_hit = None
-        self._infos.clear()
 
     def run_path(self, name: str) -> str | None:
         """The file that holds finished run ``name``, or None. Looked up in an index of the
         batch files (one entry per file, built on first use; ``refresh`` after writing)."""
+        points, rep, _ = batch_runs(name)
+        point = points[0]
+        hit = self._last_hit  # runs are mostly asked for in order: try the last file first
+        if hit and hit[0] == point and hit[1] <= rep <= hit[2]:
+            return hit[3]
+        for first, last, batch in self._files().get(point, ()):
+            if first <= rep <= last:
+                self._last_hit = (point, first, last, self.batch_path(batch))
+                return self._last_hit[3]
+        return None
+
+    def _files(self) -> dict:
+        """point -> [(first, last, batch)]: the run files, indexed once (``refresh`` after writing)."""
         if self._index is None:
             self._index = {}
             for batch in self.batches():
                 points, first, last = batch_runs(batch)
                 for point in points:
                     self._index.setdefault(point, []).append((first, last, batch))
-        points, rep, _ = batch_runs(name)
-        point = points[0]
-        hit = self._last_hit  # runs are mostly asked for in order: try the last file first
-        if hit and hit[0] == point and hit[1] <= rep <= hit[2]:
-            return hit[3]
-        for first, last, batch in self._index.get(point, ()):
-            if first <= rep <= last:
-                self._last_hit = (point, first, last, self.batch_path(batch))
-                return self._last_hit[3]
-        return None
+        return self._index
 
     def holders(self, points, replicates: int) -> dict[str, list[tuple[int, int]]]:
         """Which file holds each finished run of ``points`` (replicates below
         ``replicates``), as ``run_path`` finds it: {batch: [(point, replicate), ...]}, the
         files in the order their first run comes, their runs in run order."""
-        self.run_path(run_name(0, 0))  # builds the index
         out: dict[str, list[tuple[int, int]]] = {}
         for point in points:
             found = set()
-            for first, last, batch in self._index.get(point, ()):
+            for first, last, batch in self._files().get(point, ()):
                 runs = [(point, r) for r in range(first, min(last + 1, replicates)) if r not in found]
                 if runs:
                     found.update(r for _, r in runs)
@@ -275,27 +273,16 @@ class Folder:
         return "error" if name in self.failed() else None
 
     def run_info(self, name: str) -> dict:
-        """Finished run ``name``'s record (ids, parameters, outcomes), from its file's footer.
-        A file's records not asked for yet are kept (those of the last INFO_FILES files), so
-        reading runs in order reads each file once, also where run order visits several
-        files in turn (a robust run's files each hold an arm's worlds); a record is handed
-        out once, and a file's are let go when all are, so memory stays bounded by the files
-        in turn, not the runs."""
+        """Finished run ``name``'s record (ids, seed, status, outcomes), from its file's
+        footer (the run table reads whole files: ``sim.results``)."""
         path = self.run_path(name)
         if path is None:
             raise DamagedRun("no file holds it")
-        records = self._infos.get(path)
-        if records is None or name not in records:  # not read yet, or this record already handed out
-            records = self._infos[path] = {run_name(r["point"], r["replicate"]): r for r in read_run_info(path)}
-        self._infos.move_to_end(path)
-        if len(self._infos) > INFO_FILES:
-            self._infos.popitem(last=False)  # the least recently read
-        info = records.pop(name, None)
-        if not records:
-            self._infos.pop(path, None)
-        if info is None:
-            raise DamagedRun("its file's record does not list it")
-        return info
+        points, rep, _ = batch_runs(name)
+        for info in read_run_info(path):
+            if (info.get("point"), info.get("replicate")) == (points[0], rep):
+                return info
+        raise DamagedRun("its file's record does not list it")
 
     def remove_temporary(self) -> int:
         """Delete temporary files left by writers that were killed mid-write."""
@@ -377,8 +364,8 @@ def write_error(folder: Folder, name: str, info: dict) -> None:
 
 def _columns(infos: list[dict]) -> dict:
     """Run records as columns: a list per key, and the outcomes as a list per outcome (the
-    records of one file share their keys). Read back a column at a time, a file's records
-    cost a third of the time records one by one did, and the summary takes them whole."""
+    records of one file share their keys). JSON reads them back in about half the time it
+    took for records one by one, and the summary takes each column whole."""
     columns = {k: [info[k] for info in infos] for k in infos[0] if k != "outcomes"}
     if "outcomes" in infos[0]:
         columns["outcomes"] = {name: [info["outcomes"][name] for info in infos] for name in infos[0]["outcomes"]}
@@ -393,7 +380,8 @@ def read_run_info(path: str) -> list[dict]:
         outcomes = columns.pop("outcomes", None)
         infos = [dict(zip(columns, row)) for row in zip(*columns.values())]
         if outcomes is not None:
-            for info, row in zip(infos, zip(*outcomes.values()), strict=True):
+            rows = zip(*outcomes.values()) if outcomes else [()] * len(infos)
+            for info, row in zip(infos, rows, strict=True):
                 info["outcomes"] = dict(zip(outcomes, row))
     except (AttributeError, TypeError, ValueError):
         raise DamagedRun("run record is not a table of runs") from None
