@@ -1,6 +1,5 @@
 """Parameter sweeps: plans, seeds, executors, streaming files, resume, errors, results."""
 
-import hashlib
 import json
 import os
 import signal
@@ -215,9 +214,7 @@ def test_a_folder_of_one_file_per_run_still_reads_and_resumes(tmp_path):
         table, infos = pq.read_table(path), store.read_run_info(str(path))
         for info in infos:
             one = table.filter(pc.equal(table["replicate"], info["replicate"]))
-            record = json.dumps(info).encode()
-            one = one.replace_schema_metadata({store.RUN_KEY: record,
-                                               store.RUN_SHA_KEY: hashlib.sha256(record).hexdigest().encode()})
+            one = one.replace_schema_metadata(store.footer(json.dumps(info).encode()))
             pq.write_table(one, out / "runs" / f"{store.run_name(info['point'], info['replicate'])}.parquet")
         path.unlink()
     assert len(list((out / "runs").iterdir())) == 8
@@ -234,10 +231,7 @@ def test_a_folder_of_records_one_by_one_still_reads_and_resumes(tmp_path):
         table, infos = pq.read_table(path), store.read_run_info(str(path))
         assert [list(info) for info in infos] == [["run", "point", "replicate", "seed", "status", "elapsed_s",
                                                    "finished", "outcomes"]] * len(infos)
-        record = json.dumps(infos).encode()
-        pq.write_table(table.replace_schema_metadata({store.RUN_KEY: record,
-                                                      store.RUN_SHA_KEY: hashlib.sha256(record).hexdigest().encode()}),
-                       path)
+        pq.write_table(table.replace_schema_metadata(store.footer(json.dumps(infos).encode())), path)
         assert store.read_run_info(str(path)) == infos and store.check_run(str(path), full=True) is None
     pd.testing.assert_frame_equal(results.load(out), before)
     assert runner.run(plan, out, resume=True, progress=False)["ran"] == 0

@@ -346,11 +346,17 @@ def write_runs(folder: Folder, table: pa.Table, infos: list[dict]) -> None:
     with pq.ParquetWriter(encoded, table.schema.remove_metadata(), write_page_checksum=True,
                           use_dictionary=repeating, store_schema=False) as writer:
         writer.write_table(table)
-        writer.add_key_value_metadata({RUN_KEY: record, RUN_SHA_KEY: hashlib.sha256(record).hexdigest().encode()})
+        writer.add_key_value_metadata(footer(record))
     write_atomic(path, lambda tmp: _write_bytes(tmp, encoded.getvalue()))
     for info in infos:
         with suppress(FileNotFoundError):
             os.unlink(folder.error_path(run_name(info["point"], info["replicate"])))  # an earlier failure, now retried
+
+
+def footer(record: bytes) -> dict[bytes, bytes]:
+    """The key-value metadata a run file's footer holds: the run records (JSON) and their
+    SHA-256, which ``read_run_columns`` checks."""
+    return {RUN_KEY: record, RUN_SHA_KEY: hashlib.sha256(record).hexdigest().encode()}
 
 
 def _write_bytes(path: str, data) -> None:

@@ -105,8 +105,8 @@ def run_tables(runs: list, tasks: list[Task]) -> list[tuple[pa.Table, list[Task]
 
 def _repeated(values: list, rows: list[int]) -> pa.Array:
     """``values[i]`` on ``rows[i]`` rows each, typed as Arrow types the values. Numbers or
-    flags of one kind are repeated by numpy (an Arrow take per parameter was a tenth of a
-    robust run's table); anything else (text, None) goes through Arrow's take."""
+    flags of one kind are repeated by numpy (an Arrow take per parameter was about a quarter
+    of building a robust run's tables); anything else (text, None) goes through Arrow's take."""
     kind = type(values[0])
     if kind in (float, int, bool) and all(type(v) is kind for v in values):
         array = np.array(values)
