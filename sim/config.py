@@ -453,6 +453,25 @@ def copy_data(data):
     return data
 
 
+def with_values(data: dict, values: dict) -> dict:
+    """``data`` with each ``section.key`` of ``values`` set to a copy of its value, sharing
+    every section it does not touch with ``data``: a sweep's worker builds each point's
+    config from the sweep's one base config this way, copying the few tables a point sets
+    rather than the whole config (a tenth of the time). Read the result (validate it);
+    ``copy_data`` it before editing it in place."""
+    out = dict(data)
+    for dotted, value in values.items():
+        *parents, key = dotted.split(".")
+        node = out
+        for p in parents:
+            child = node.get(p, {})
+            if not isinstance(child, dict):
+                raise ConfigError(f"{dotted}: {p!r} is not a section")
+            node[p] = node = dict(child)  # copied along the path, so ``data`` is never edited
+        node[key] = copy_data(value)  # a later "a.b" must not edit an earlier "a"'s value
+    return out
+
+
 def get_path(data, dotted: str):
     """The value at ``section.key`` (a table's entry too: ``leadership.mean_tenure.acute``)
     of nested plain data or of a Config."""

@@ -140,3 +140,22 @@ def test_memory_estimate_grows_with_the_run_and_the_limit_can_be_set(tmp_path, m
     monkeypatch.setenv("COLLABSIM_MEMORY_LIMIT_MB", "lots")
     with pytest.raises(ConfigError, match="COLLABSIM_MEMORY_LIMIT_MB"):
         check_size(small)
+
+
+def test_with_values_sets_paths_without_editing_the_data_it_shares():
+    """A sweep's worker builds every point's config from one shared base: the base must come
+    out as it went in, and sections a point does not touch are shared, not copied."""
+    from sim.config import copy_data, with_values
+
+    base = {"game": {"noise": 0.01, "surplus": 1.0}, "leadership": {"mean_tenure": {"acute": 30}}, "trust": {"gain": 0.1}}
+    before = copy_data(base)
+    table = {"acute": 12, "ccg": 40}
+    out = with_values(base, {"game.noise": 0.05, "leadership.mean_tenure": table, "leadership.mean_tenure.ccg": 50})
+    assert base == before
+    assert out["game"] == {"noise": 0.05, "surplus": 1.0}
+    assert out["leadership"]["mean_tenure"] == {"acute": 12, "ccg": 50}
+    assert table == {"acute": 12, "ccg": 40}  # a later "a.b" does not edit the value given for "a"
+    assert out["trust"] is base["trust"]
+    assert with_values(base, {"new.key": 1})["new"] == {"key": 1}
+    with pytest.raises(ConfigError, match="game.noise.x: 'noise' is not a section"):
+        with_values(base, {"game.noise.x": 1})

@@ -8,13 +8,13 @@ exactly the runs that have no file yet.
 """
 
 import functools
+import pickle
 import sys
 import warnings
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from .. import config as cfgmod
 from ..config import ConfigError
 from . import store
 from .executors import SerialExecutor, capacity_of
@@ -130,16 +130,14 @@ def manifest(sweep: Sweep, created: str, status: str, counts: dict) -> dict:
 
 def tasks(sweep: Sweep, folder: store.Folder, retry_errors: bool = False):
     """The runs still to do, built one at a time as the executor has room for them; what
-    is done is asked of the folder run by run, so nothing grows with the sweep."""
-    base = (None, None)  # the last point's config data, made once and shared by its runs
+    is done is asked of the folder run by run, so nothing grows with the sweep. A task
+    carries the point's parameters and the sweep's base config (one object, which a batch
+    pickles once); its config is made where it runs (``sim.sweep.worker.run_tasks``)."""
     for point, rep in sweep.runs():
         state = folder.state(store.run_name(point, rep))
         if state == "ok" or (state == "error" and not retry_errors):
             continue
-        if base[0] != point:
-            base = (point, sweep.config_data(point))
-            base[1]["output"]["agent_every"] = 0  # a sweep keeps model-level series only
-        yield Task(str(folder.root), point, rep, sweep.run_number(point, rep), sweep.points[point], base[1],
+        yield Task(str(folder.root), point, rep, sweep.run_number(point, rep), sweep.points[point], sweep.base,
                    sweep.master_seed, sweep.seed_key(point, rep), sweep.spec.series)
 
 
@@ -148,10 +146,10 @@ OPEN = 64  # batches filling at once, at most (a robust run fills one per arm); 
 
 def batched(tasks, size: int, key=lambda task: task.point):
     """Runs that can share a model, ``size`` at a time: consecutive replicates of a point,
-    and of the points with the same ``key`` (``batch_key``: points whose configs differ only
-    where a model's replicates may, such as the worlds of one arm of a robust run). One
-    model runs each group along its replicate axis (``sim.engine``); one file holds each run
-    of its evenly stepped points (``sim.sweep.worker.files_of``, ``store``)."""
+    and of the points with the same ``key`` (``batch_key``: points whose parameters differ
+    only where a model's replicates may, such as the worlds of one arm of a robust run). A
+    worker runs each group along a model's replicate axis (``sim.engine``); one file holds
+    each run of its evenly stepped points (``sim.sweep.worker.files_of``, ``store``)."""
     filling: dict = {}
     for task in tasks:
         k = key(task)
@@ -169,16 +167,21 @@ def batched(tasks, size: int, key=lambda task: task.point):
 
 
 def batch_key(sweep: Sweep):
-    """``batched``'s key for ``sweep``'s tasks: ``sim.model.batch_key`` of the point's
-    config, worked out once a point (a point's runs come one after another)."""
-    from ..model import batch_key as key_of
+    """``batched``'s key for ``sweep``'s tasks: a point's parameters other than those a
+    model's replicates may hold apart (``sim.model.PER_REPLICATE``; the sampled constants of
+    a robust run's worlds), so an arm's worlds share batches. It is worked out from the
+    parameters alone, once a point (a point's runs come one after another): the parent
+    validates no config. A worker runs a batch in as few models as its configs allow
+    (``sim.sweep.worker.simulate_batch``), since a sampled constant can still set which
+    components take part."""
+    from ..model import PER_REPLICATE
 
+    apart = set(PER_REPLICATE)
     last = [None, None]
 
     def key(task):
         if last[0] != task.point:
-            k = key_of(cfgmod.validate(task.config, source="sweep run"))
-            last[:] = task.point, (("point", task.point) if k is None else k)
+            last[:] = task.point, pickle.dumps([(p, v) for p, v in task.params.items() if p not in apart])
         return last[1]
     return key
 

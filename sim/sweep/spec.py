@@ -106,9 +106,7 @@ class Sweep:
     def config_data(self, point: int, replicate: int | None = None) -> dict:
         """Plain config data of a point; with a replicate, its seed is set as experiment.seed
         so the config alone reproduces the run."""
-        data = cfgmod.copy_data(self.base)
-        for path, value in self.points[point].items():
-            cfgmod.set_path(data, path, cfgmod.copy_data(value))  # a later "a.b" must not edit the point's "a"
+        data = cfgmod.copy_data(cfgmod.with_values(self.base, self.points[point]))
         if replicate is not None:
             data["experiment"]["seed"] = self.seed(point, replicate)
         return data

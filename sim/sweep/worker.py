@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from ..config import with_values
 from ..metrics import COLUMNS, summarise_runs
 from . import store
 from .spec import seed_of
@@ -32,8 +33,8 @@ class Task:
     point: int
     replicate: int
     run: int
-    params: dict
-    config: dict  # plain config data of the point (shared by its runs); experiment.seed set where it runs
+    params: dict  # the point's values, {dotted path: value}
+    base: dict  # the sweep's plain base config data: one object shared by every task
     master_seed: int
     seed_key: tuple  # Sweep.seed_key of the run
     series: list | None = None  # monthly series its file keeps (sweep.series); None: every one
@@ -48,24 +49,33 @@ class Task:
 
 
 def simulate_batch(config_data: list[dict], seeds: list[int]) -> list:
-    """Run ``seeds`` in one model, each with its config data (``config_data[i]``; runs of a
-    point share one dict, and the points of a batch differ only where a model's replicates
-    may, see ``sim.model.batch_key``); each run's results are those of the run alone.
-    Returns (model, replicate) per seed."""
+    """Run ``seeds``, each with its config data (``config_data[i]``; runs of a point share
+    one dict), in as few models as their configs allow: configs with the same
+    ``sim.model.batch_key`` share one, along its replicate axis, and a config that cannot
+    batch runs a seed a model. Each run's results are those of the run alone. Returns
+    (model, replicate) per seed, in the order given."""
     from .. import config as cfgmod
-    from ..model import CollabModel, batchable
+    from ..model import CollabModel, batch_key, batchable
 
     made = {}
     configs = [made.get(id(d)) or made.setdefault(id(d), cfgmod.validate(d, source="sweep run")) for d in config_data]
-    if not batchable(configs[0]):
-        models = [CollabModel(c, seed=s) for c, s in zip(configs, seeds)]
-        runs = [(m, 0) for m in models]
+    if len(made) == 1:  # one config: no key needed
+        keys = {id(configs[0]): "" if batchable(configs[0]) else None}
     else:
-        one = len(made) == 1
-        models = [CollabModel(configs[0], seeds=seeds) if one else CollabModel(seeds=seeds, configs=configs)]
-        runs = [(models[0], r) for r in range(len(seeds))]
-    for model in models:
+        keys = {id(c): batch_key(c) for c in made.values()}
+    groups: dict = {}  # the seeds' places, by the model they share
+    for i, c in enumerate(configs):
+        k = keys[id(c)]
+        groups.setdefault(("alone", i) if k is None else k, []).append(i)
+    runs: list = [None] * len(seeds)
+    for places in groups.values():
+        group = [configs[i] for i in places]
+        chosen = [seeds[i] for i in places]
+        one = all(c is group[0] for c in group)
+        model = CollabModel(group[0], seeds=chosen) if one else CollabModel(seeds=chosen, configs=group)
         model.run()
+        for r, i in enumerate(places):
+            runs[i] = (model, r)
     return runs
 
 
@@ -75,14 +85,19 @@ def run_tables(runs: list, tasks: list[Task]) -> list[tuple[pa.Table, list[Task]
     same columns in every run, type pairs a network lacks as NaN, so the runs/ folder reads
     as one table; no rows where it keeps none), the file's tasks, and each run's summary
     outcomes."""
-    outcomes, blocks, months = [], [], []
-    for model in dict.fromkeys(model for model, _ in runs):  # the models, in run order
+    made = {}  # model: its (outcome, run, month) block and its runs' summary outcomes
+    for model in dict.fromkeys(model for model, _ in runs):
         rec = model.recorder
-        block = rec.by_outcome()  # (outcome, run, month); type pairs a replicate lacks are NaN
-        outcomes += summarise_runs(rec.by_run(block), model.config)
-        blocks.append(block.reshape(len(block), -1))
-        months += [rec.n] * model.replicates
-    # A row per outcome: every run's months, run after run.
+        block = rec.by_outcome()  # type pairs a replicate lacks are NaN
+        made[model] = block, summarise_runs(rec.by_run(block), model.config)
+    outcomes = [made[model][1][r] for model, r in runs]
+    months = [made[model][0].shape[2] for model, _ in runs]
+    # A row per outcome: every run's months, run after run (a model's block as it is where
+    # its runs come in its order, one after another).
+    if runs == [(model, r) for model in made for r in range(model.replicates)]:
+        blocks = [block.reshape(len(block), -1) for block, _ in made.values()]
+    else:
+        blocks = [made[model][0][:, r] for model, r in runs]
     values = blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=1)
     ends = np.concatenate([[0], np.cumsum(months)])
     point_runs, files = _point_runs(tasks), []
@@ -156,8 +171,8 @@ def run_tasks(tasks: list[Task]) -> list[dict]:
     folder = store.Folder(tasks[0].folder)
     data = {}
     for t in tasks:  # a point's config data, with the seed of its first run: reproduces that run alone
-        if t.point not in data:
-            data[t.point] = {**t.config, "experiment": {**t.config["experiment"], "seed": t.seed}}
+        if t.point not in data:  # (a sweep keeps model-level series only: no agent data)
+            data[t.point] = with_values(t.base, {**t.params, "output.agent_every": 0, "experiment.seed": t.seed})
     try:
         runs = simulate_batch([data[t.point] for t in tasks], [t.seed for t in tasks])
     except Exception as exc:
