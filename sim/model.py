@@ -362,17 +362,29 @@ def batch_key(config: Config) -> bytes | None:
     in a field a taking-part component needs whole. None: the config runs one seed a model.
     The key is the rest of the config, pickled (in field order; a table such as the mix is
     taken in the order it was given): a tenth of the time JSON took, and a robust run works
-    out a key for every world's config."""
+    out a key for every world's config (twice: a worker groups a batch by it, and the model
+    checks its configs)."""
     if not batchable(config):
         return None
-    data = config.model_dump(mode="json")
     wanted = [cls for cls in COMPONENTS if cls.wanted(config)]
-    whole = {p for cls in wanted for p in cls.whole}
+    data = config.model_dump(mode="json", exclude=_apart(frozenset(p for cls in wanted for p in cls.whole)))
+    return pickle.dumps([data, [cls.name for cls in wanted]], protocol=pickle.HIGHEST_PROTOCOL)
+
+
+@functools.lru_cache(maxsize=None)
+def _apart(whole: frozenset) -> dict:
+    """pydantic's ``exclude`` of ``batch_key``: the seed and the PER_REPLICATE fields but
+    ``whole``, as nested {section: {field: True}}. Left out by pydantic as it dumps the
+    config, rather than popped from the dump: a third less time."""
+    out: dict = {}
     for path in (*PER_REPLICATE, "experiment.seed"):
         if path not in whole:
-            section, _, name = path.rpartition(".")
-            get_path(data, section).pop(name, None)
-    return pickle.dumps([data, [cls.name for cls in wanted]], protocol=pickle.HIGHEST_PROTOCOL)
+            *sections, name = path.split(".")
+            node = out
+            for section in sections:
+                node = node.setdefault(section, {})
+            node[name] = True
+    return out
 
 
 def _bounds(sizes) -> np.ndarray:

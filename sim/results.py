@@ -57,11 +57,11 @@ def _report(frame: pd.DataFrame, damaged: list[str]) -> None:
 
 
 def write_summary(path: str | Path, target: str | Path, chunk: int = 1000, executor=None, window: int = 2) -> None:
-    """Write ``load(path)`` to a Parquet file about ``chunk`` runs (whole points) at a time,
-    so that the memory it takes does not grow with the number of runs: a first pass reads
-    the run records into a table per chunk, kept in temporary Arrow files, and settles each
-    column's type over all chunks; the second writes them (so the run records, most of the
-    cost, are read once). ``executor``: where the chunks are read (a sweep's workers;
+    """Write ``load(path)`` to a Parquet file a chunk of runs (whole points: ``summary_chunks``) at a
+    time, so that the memory it takes does not grow with the number of runs: a first pass
+    reads the run records into a table per chunk, kept in temporary Arrow files, and settles
+    each column's type over all chunks; the second writes them (so the run records, most of
+    the cost, are read once). ``executor``: where the chunks are read (a sweep's workers;
     default this process), ``window`` at a time and taken in order. Read here after a sweep on many
     cores, the run records took as long as a sixth of the runs."""
     import tempfile
@@ -69,10 +69,11 @@ def write_summary(path: str | Path, target: str | Path, chunk: int = 1000, execu
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    _, manifest = open_sweep(path)
+    folder, manifest = open_sweep(path)
     points, seeds, params = manifest["points"], manifest["spec"]["seeds"], list(manifest["parameters"])
-    step = max(1, chunk // seeds)
-    parts = [(str(path), params, points[first:first + step], first, seeds) for first in range(0, len(points), step)]
+    spans = [(r[0], r[-1]) for r in (store.batch_runs(b)[0] for b in folder.batches())]
+    cuts = summary_chunks(len(points), spans, max(1, chunk // seeds))
+    parts = [(str(path), params, points[first:end], first, seeds) for first, end in cuts]
     made = _in_order(executor or SerialExecutor(), _summary_part, parts, window)
     tables = (t for t in made if t is not None)
 
@@ -92,6 +93,29 @@ def write_summary(path: str | Path, target: str | Path, chunk: int = 1000, execu
                     t = pa.ipc.open_file(source).read_all()
                 columns = [t[f.name] if f.name in t.column_names else pa.nulls(len(t), f.type) for f in schema]
                 writer.write_table(pa.Table.from_arrays(columns, schema=schema))
+
+
+def summary_chunks(n_points: int, spans, size: int, most: int = 8) -> list[tuple[int, int]]:
+    """The summary's chunks of points, [first, end): ``size`` points or more, cut only
+    where no run file's points (``spans``: each file's first and last point) lie on both
+    sides, unless that would take more than ``most * size`` points. A file is read by every
+    chunk its points fall in, and a file of evenly stepped points (an arm's worlds in a
+    robust run, every 12th point) spans the whole sweep: cut in fixed steps, a robust run's
+    summary read each file four times, and took twice as long (benchmarks/README.md)."""
+    reach = np.full(n_points + 1, -1)  # reach[p]: the last point of the files that start at p
+    for first, last in spans:
+        if first < n_points:
+            reach[first] = max(reach[first], last)
+    reach = np.maximum.accumulate(reach)  # the last point of the files that start at or before p
+    clean = np.flatnonzero(reach[:-1] < np.arange(1, n_points + 1)) + 1  # cuts no file spans: before point q
+    out, first = [], 0
+    while first < n_points:
+        end = min(first + size, n_points)
+        at = np.searchsorted(clean, end)  # the first clean cut at or after end
+        end = int(clean[at]) if at < len(clean) and clean[at] <= first + most * size else min(first + most * size, n_points)
+        out.append((first, end))
+        first = end
+    return out
 
 
 def _summary_part(path: str, params: list[str], points: list[dict], first: int, seeds: int):
@@ -171,8 +195,11 @@ def _runs(folder: store.Folder, params: list[str], points: list[dict], first: in
     # (tenures by type), and writing them as text run by run was most of the summary's time.
     at = points_of[order] - first
     for p in params:
+        values = [point[p] for point in points]
+        if {type(v) for v in values} & {dict, list}:
+            values = [store.cell(v) for v in values]
         cells = np.empty(len(points), dtype=object)
-        cells[:] = [store.cell(point[p]) for point in points]
+        cells[:] = values
         data[p] = cells[at].tolist()
     return _frame(data, params)
 

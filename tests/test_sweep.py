@@ -441,6 +441,28 @@ def test_a_failed_write_leaves_no_file_and_stops_the_sweep_for_resume(tmp_path, 
     assert runner.run(plan, out, resume=True, progress=False) == {"runs": 8, "ok": 8, "error": 0, "ran": 8 - len(finished)}
 
 
+
+def test_a_run_that_fails_and_then_succeeds_on_retry_loses_its_error_record(tmp_path, monkeypatch):
+    from sim.sweep import worker
+
+    plan = spec.load(write(tmp_path, TINY))
+    unlucky = plan.seed(1, 0)
+    real = worker.simulate_batch
+
+    def flaky(data, seeds):
+        if unlucky in seeds:
+            raise RuntimeError("a passing fault")
+        return real(data, seeds)
+
+    monkeypatch.setattr(worker, "simulate_batch", flaky)
+    out = tmp_path / "out"
+    assert runner.run(plan, out, progress=False)["error"] == 1
+    assert [p.name for p in (out / "errors").iterdir()] == ["p000001-r000.json"]
+    monkeypatch.setattr(worker, "simulate_batch", real)
+    assert runner.run(plan, out, resume=True, retry_errors=True, progress=False)["error"] == 0
+    assert not list((out / "errors").iterdir()) and store.Folder(out).state("p000001-r000") == "ok"
+    assert (results.load(out)["status"] == "ok").all()
+
 # -- reading results -----------------------------------------------------------------------
 def test_summarise_prints_each_point_and_refuses_other_folders(tmp_path, capsys):
     path = write(tmp_path, TINY)
@@ -481,3 +503,33 @@ def test_sobol_sensitivity_finds_the_parameter_that_drives_cooperation(tmp_path,
     grid_out = sweep_at(tmp_path, TINY, out="grid")[1]
     assert main(["sensitivity", str(grid_out)]) == 2
     assert "needs a sweep with method = 'sobol'" in capsys.readouterr().err
+
+
+def test_summary_chunks_cut_where_no_run_file_spans_the_cut():
+    """A file whose points step through the sweep (an arm's worlds in a robust run) is read
+    once, by the one chunk that holds all its points, unless that chunk would grow too big."""
+    from sim.results import summary_chunks as chunks
+
+    assert chunks(10, [], 3) == [(0, 3), (3, 6), (6, 9), (9, 10)]
+    arms = [(a, a + 12 * 63) for a in range(12)]  # 12 arms x 64 worlds, a file per arm
+    assert chunks(768, arms, 250) == [(0, 768)]
+    assert chunks(1536, arms + [(768 + a, 768 + a + 12 * 63) for a in range(12)], 250) == [(0, 768), (768, 1536)]
+    assert chunks(10, [(0, 2), (1, 4), (6, 6)], 2) == [(0, 5), (5, 7), (7, 9), (9, 10)]
+    assert chunks(10, [(0, 9)], 3, most=2) == [(0, 6), (6, 10)]  # no clean cut within twice the size
+    assert chunks(0, [], 3) == []
+
+
+def test_write_json_encodes_again_only_the_values_that_are_new_objects(tmp_path):
+    """The manifest is written at a sweep's start and end; its plan (the same objects) is
+    encoded once, and whatever changed is written as it now is."""
+    points = [{"game.noise": 0.1}, {"game.noise": 0.2}]
+    data = {"points": points, "status": "running", "counts": {}}
+    encoded: dict = {}
+    store.write_json(tmp_path / "a.json", data, encoded)
+    assert json.loads((tmp_path / "a.json").read_text()) == data
+    encoded["points"] = points, '"kept"'  # stands in for the text of the first write
+    later = {**data, "status": "finished", "counts": {"ok": 2}}
+    store.write_json(tmp_path / "a.json", later, encoded)
+    assert json.loads((tmp_path / "a.json").read_text()) == {**later, "points": "kept"}
+    store.write_json(tmp_path / "a.json", {**later, "points": list(points)}, encoded)  # a new object: encoded
+    assert json.loads((tmp_path / "a.json").read_text()) == later

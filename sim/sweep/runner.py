@@ -220,7 +220,8 @@ def _run(sweep: Sweep, ready: Prepared, executor, capacity, retry_errors: bool, 
     folder, previous, done = ready.folder, ready.previous, ready.done
     created = previous["created"] if previous else store.now()
     started = manifest(sweep, created, "running", {})  # the plan's part (points, fingerprint) made once
-    store.write_json(folder.manifest, started)
+    encoded: dict = {}  # and encoded once
+    store.write_json(folder.manifest, started, encoded)
 
     executor = executor or SerialExecutor()
     capacity = capacity or capacity_of(executor)
@@ -266,5 +267,5 @@ def _run(sweep: Sweep, ready: Prepared, executor, capacity, retry_errors: bool, 
     store.write_atomic(folder.summary, lambda tmp: write_summary(folder.root, tmp, executor=executor,
                                                                  window=2 * capacity()))
     status = "finished" if counts["ok"] + counts["error"] == sweep.n_runs else "incomplete"
-    store.write_json(folder.manifest, {**started, "updated": store.now(), "status": status, "counts": counts})
+    store.write_json(folder.manifest, {**started, "updated": store.now(), "status": status, "counts": counts}, encoded)
     return counts

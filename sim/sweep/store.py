@@ -109,11 +109,19 @@ def _fsync_dir(folder: str) -> None:
             os.close(fd)
 
 
-def write_json(path: Path, data: dict) -> None:
+def write_json(path: Path, data: dict, encoded: dict | None = None) -> None:
     """``data`` as JSON, a line per top-level key, each value compact: json's indented output
     is written by its pure-Python encoder, which took 0.18 s for a robust run's manifest (a
-    config per world, ~0.9 MB; it is written at the start and at the end), against ~0.02 s."""
-    lines = [f"  {json.dumps(key)}: {json.dumps(value, default=_json_default)}" for key, value in data.items()]
+    config per world, ~0.9 MB; it is written at the start and at the end), against ~0.02 s.
+    ``encoded``: {key: (value, its JSON)} kept from an earlier write of the same keys, so a
+    value that is the very same object is not encoded again (the manifest's plan, most of
+    it, at the end of a sweep); values written are added to it."""
+    encoded = {} if encoded is None else encoded
+    lines = []
+    for key, value in data.items():
+        if key not in encoded or encoded[key][0] is not value:
+            encoded[key] = value, json.dumps(value, default=_json_default)
+        lines.append(f"  {json.dumps(key)}: {encoded[key][1]}")
     text = "{\n" + ",\n".join(lines) + "\n}\n" if lines else "{}\n"
 
     def write(tmp: str) -> None:
@@ -348,9 +356,11 @@ def write_runs(folder: Folder, table: pa.Table, infos: list[dict]) -> None:
         writer.write_table(table)
         writer.add_key_value_metadata(footer(record))
     write_atomic(path, lambda tmp: _write_bytes(tmp, encoded.getvalue()))
-    for info in infos:
-        with suppress(FileNotFoundError):
-            os.unlink(folder.error_path(run_name(info["point"], info["replicate"])))  # an earlier failure, now retried
+    failed = folder.failed()  # listed once: a try per run cost more than the listing
+    for name in (run_name(info["point"], info["replicate"]) for info in infos):
+        if name in failed:  # an earlier failure, now retried
+            with suppress(FileNotFoundError):
+                os.unlink(folder.error_path(name))
 
 
 def footer(record: bytes) -> dict[bytes, bytes]:
