@@ -56,43 +56,78 @@ def _report(frame: pd.DataFrame, damaged: list[str]) -> None:
                       "with --resume to run them again", stacklevel=3)
 
 
-def write_summary(path: str | Path, target: str | Path, chunk: int = 1000, executor=None, window: int = 2) -> None:
-    """Write ``load(path)`` to a Parquet file a chunk of runs (whole points: ``summary_chunks``) at a
-    time, so that the memory it takes does not grow with the number of runs: a first pass
-    reads the run records into a table per chunk, kept in temporary Arrow files, and settles
-    each column's type over all chunks; the second writes them (so the run records, most of
-    the cost, are read once). ``executor``: where the chunks are read (a sweep's workers;
-    default this process), ``window`` at a time and taken in order. Read here after a sweep on many
-    cores, the run records took as long as a sixth of the runs."""
+def write_summary(path: str | Path, target: str | Path, chunk: int = 1000, executor=None, window: int = 2,
+                  manifest: dict | None = None) -> None:
+    """Write ``load(path)`` to a Parquet file a chunk of runs (whole points: ``summary_chunks``)
+    at a time, so that the memory it takes does not grow with the number of runs: a first
+    pass reads the run records into a table per chunk, kept in temporary Arrow files, and
+    settles each column's type over all chunks; the second writes them (so the run records,
+    most of the cost, are read once). A chunk's files are read in parts of about ``chunk``
+    runs each, and at least ``window // 2`` parts (a sweep's window is twice its workers), on
+    ``executor`` (a sweep's workers; default this process), ``window`` parts at a time,
+    taken in order and put in run order a chunk at a time. Read here after a sweep on
+    many cores, the run records took as long as a sixth of the runs; read as one part, a
+    robust run's one chunk kept one worker busy while the others waited. ``manifest``: the
+    folder's, where the caller holds it (a sweep that just wrote it)."""
     import tempfile
 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    folder, manifest = open_sweep(path)
+    folder, manifest = (store.Folder(path), manifest) if manifest is not None else open_sweep(path)
     points, seeds, params = manifest["points"], manifest["spec"]["seeds"], list(manifest["parameters"])
     spans = [(r[0], r[-1]) for r in (store.batch_runs(b)[0] for b in folder.batches())]
-    cuts = summary_chunks(len(points), spans, max(1, chunk // seeds))
-    parts = [(str(path), params, points[first:end], first, seeds) for first, end in cuts]
+    parts, owner = [], []  # the parts read, and the chunk each belongs to
+    for k, (first, end) in enumerate(summary_chunks(len(points), spans, max(1, chunk // seeds))):
+        for i, batches in enumerate(_file_groups(folder.holders(range(first, end), seeds), chunk, window // 2)):
+            parts.append((str(path), params, points[first:end], first, seeds, batches, i == 0))
+            owner.append(k)
     made = _in_order(executor or SerialExecutor(), _summary_part, parts, window)
-    tables = (t for t in made if t is not None)
+
+    def chunks():  # each chunk's parts as one table, in run order
+        held: list = []
+        for k, t in zip(owner + [None], [*made, None]):
+            if held and k != held[0][0]:
+                tables = [t for _, t in held if t is not None]
+                if len(tables) == 1:
+                    yield tables[0]
+                elif tables:
+                    whole = pa.concat_tables(tables, promote_options="permissive")
+                    yield whole.sort_by([("point", "ascending"), ("replicate", "ascending")])
+                held = []
+            held.append((k, t))
 
     with tempfile.TemporaryDirectory(prefix="collabsim-summary-") as spill:
-        chunks, schemas = [], []
-        for i, t in enumerate(tables):
-            chunks.append(Path(spill) / f"{i}.arrow")
-            with pa.ipc.new_file(chunks[-1], t.schema) as sink:
+        spilled, schemas = [], []
+        for i, t in enumerate(chunks()):
+            spilled.append(Path(spill) / f"{i}.arrow")
+            with pa.ipc.new_file(spilled[-1], t.schema) as sink:
                 sink.write_table(t)
             schemas.append(t.schema)
-        if not chunks:
+        if not spilled:
             schemas.append(pa.Table.from_pandas(_frame({}, params), preserve_index=False).schema)
         schema = pa.unify_schemas(schemas, promote_options="permissive").remove_metadata()
         with pq.ParquetWriter(target, schema) as writer:
-            for spilled in chunks:
-                with pa.memory_map(str(spilled)) as source:
+            for name in spilled:
+                with pa.memory_map(str(name)) as source:
                     t = pa.ipc.open_file(source).read_all()
                 columns = [t[f.name] if f.name in t.column_names else pa.nulls(len(t), f.type) for f in schema]
                 writer.write_table(pa.Table.from_arrays(columns, schema=schema))
+
+
+def _file_groups(holders: dict[str, list], size: int, at_least: int) -> list[list[str]]:
+    """The files of a chunk (``Folder.holders``: file -> its runs there), in order, in
+    groups of about ``size`` runs, as many as a multiple of ``at_least`` where there are
+    files enough (every worker gets a part); one group, maybe empty, at least (it reads the
+    error records)."""
+    total, at_least = sum(len(runs) for runs in holders.values()), max(1, at_least)
+    count = max(1, min(len(holders), -(-total // size // at_least) * at_least or at_least))
+    groups: list[list[str]] = [[] for _ in range(count)]
+    before = 0
+    for batch, runs in holders.items():  # a file goes where its middle run falls
+        groups[(2 * before + len(runs)) * count // (2 * total)].append(batch)
+        before += len(runs)
+    return [g for g in groups if g] or [[]]
 
 
 def summary_chunks(n_points: int, spans, size: int, most: int = 8) -> list[tuple[int, int]]:
@@ -118,13 +153,15 @@ def summary_chunks(n_points: int, spans, size: int, most: int = 8) -> list[tuple
     return out
 
 
-def _summary_part(path: str, params: list[str], points: list[dict], first: int, seeds: int):
+def _summary_part(path: str, params: list[str], points: list[dict], first: int, seeds: int,
+                  batches: list[str] | None = None, errors: bool = True):
     """The run table of ``points`` (the manifest's, from point ``first`` on) as an Arrow
-    table; None if none of their runs has a file. Given the points, not the manifest, which
-    holds every point of the sweep."""
+    table, from the files ``batches`` (default: all) and, with ``errors``, the error
+    records; None if it has no rows. Given the points, not the manifest, which holds every
+    point of the sweep."""
     import pyarrow as pa
 
-    frame = _runs(store.Folder(path), params, points, first, seeds, [])
+    frame = _runs(store.Folder(path), params, points, first, seeds, [], batches, errors)
     return pa.Table.from_pandas(frame, preserve_index=False) if len(frame) else None
 
 
@@ -141,17 +178,22 @@ def _in_order(executor, fn, items, window: int):
 
 
 def _runs(folder: store.Folder, params: list[str], points: list[dict], first: int, seeds: int,
-          damaged: list[str]) -> pd.DataFrame:
+          damaged: list[str], batches: list[str] | None = None, errors: bool = True) -> pd.DataFrame:
     """A row per finished or failed run of ``points`` (the manifest's, from point ``first``
     on), in run order: ids, parameters (``store.cell``), status, error, time taken and
     outcomes. Read a file at a time: each run file's records as columns (``store.
     read_run_columns``), with a Python step per file and per column rather than a record
     per run (a robust run's summary: 78 -> 62 us a run). A damaged file's runs are left out
-    and its name added to ``damaged`` (once, however many runs it holds)."""
+    and its name added to ``damaged`` (once, however many runs it holds). Only the files
+    ``batches`` (default: all) and, with ``errors``, the error records (``write_summary``
+    reads a chunk's files in parts)."""
     span = range(first, first + len(points))
     pieces, held = [], set()  # pieces: (columns, outcomes) of the runs read; held: runs with a file
+    chosen = None if batches is None else set(batches)
     for batch, runs in folder.holders(span, seeds).items():
         held.update(runs)  # a run whose file is damaged is not read from its error record either
+        if chosen is not None and batch not in chosen:
+            continue
         try:
             columns = store.read_run_columns(folder.batch_path(batch))
             where = {run: i for i, run in enumerate(zip(columns["point"], columns["replicate"]))}
@@ -167,9 +209,9 @@ def _runs(folder: store.Folder, params: list[str], points: list[dict], first: in
             continue
         if take:
             pieces.append((piece, outcomes))
-    failed = folder.failed()
-    errors = [store.run_name(p, r) for p in span for r in range(seeds) if (p, r) not in held]
-    for name in (n for n in errors if n in failed):
+    failed = folder.failed() if errors else set()
+    unheld = [store.run_name(p, r) for p in span for r in range(seeds) if (p, r) not in held] if failed else []
+    for name in (n for n in unheld if n in failed):
         try:
             info = store.read_error_info(folder.error_path(name))
             piece = {k: [info[k]] for k in (*IDS, "status", "elapsed_s")}
@@ -193,12 +235,12 @@ def _runs(folder: store.Folder, params: list[str], points: list[dict], first: in
         data[name] = column[order].tolist()
     # A point's parameter cells, made once a point: a robust run's points hold tables
     # (tenures by type), and writing them as text run by run was most of the summary's time.
-    at = points_of[order] - first
+    used, at = np.unique(points_of[order] - first, return_inverse=True)  # the points with rows here
     for p in params:
-        values = [point[p] for point in points]
+        values = [points[i][p] for i in used.tolist()]
         if {type(v) for v in values} & {dict, list}:
             values = [store.cell(v) for v in values]
-        cells = np.empty(len(points), dtype=object)
+        cells = np.empty(len(values), dtype=object)
         cells[:] = values
         data[p] = cells[at].tolist()
     return _frame(data, params)

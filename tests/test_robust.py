@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -339,6 +340,12 @@ def test_an_arm_s_worlds_share_a_model_and_a_file_and_each_run_equals_the_run_al
         assert again.seed == plan.seed(point, rep)
         np.testing.assert_array_equal(got["cooperation"].to_numpy(), again.recorder.columns()["cooperation"])
     assert plan.seed(17, 1) != derive_seed(plan.master_seed, 17, 1)  # a plain sweep's seed would be wrong here
+    # The summary reads each file once, in parts on the workers, and puts the runs back in order.
+    runs = results.load(tmp_path / "out")
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "summary.parquet"), runs)
+    with ThreadPoolExecutor(4) as pool:
+        results.write_summary(tmp_path / "out", tmp_path / "parts.parquet", chunk=4, executor=pool, window=8)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "parts.parquet"), runs)
 
 
 def test_kill_9_mid_run_then_resume_gives_the_same_report(tmp_path):

@@ -341,6 +341,9 @@ def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path, capsys):
     with ThreadPoolExecutor(2) as pool:  # chunks read on an executor, a window at a time, kept in order
         results.write_summary(out, tmp_path / "pooled.parquet", chunk=1, executor=pool, window=2)
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "pooled.parquet"), runs)
+    with ThreadPoolExecutor(4) as pool:  # a chunk's files read in parts, put back in run order
+        results.write_summary(out, tmp_path / "parts.parquet", chunk=6, executor=pool, window=8)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "parts.parquet"), runs)
     pd.testing.assert_frame_equal(pd.read_parquet(out / "summary.parquet"), runs)
     # Resuming leaves recorded errors alone unless asked to retry them.
     plan = spec.load(path)

@@ -265,7 +265,7 @@ def _run(sweep: Sweep, ready: Prepared, executor, capacity, retry_errors: bool, 
     from ..results import write_summary
 
     store.write_atomic(folder.summary, lambda tmp: write_summary(folder.root, tmp, executor=executor,
-                                                                 window=2 * capacity()))
+                                                                 window=2 * capacity(), manifest=started))
     status = "finished" if counts["ok"] + counts["error"] == sweep.n_runs else "incomplete"
     store.write_json(folder.manifest, {**started, "updated": store.now(), "status": status, "counts": counts}, encoded)
     return counts
