@@ -63,9 +63,9 @@ def write_summary(path: str | Path, target: str | Path, chunk: int = 1000, execu
     pass reads the run records into a table per chunk, kept in temporary Arrow files, and
     settles each column's type over all chunks; the second writes them (so the run records,
     most of the cost, are read once). A chunk's files are read in parts of about ``chunk``
-    runs each, and at least ``window // 2`` parts (a sweep's window is twice its workers), on
-    ``executor`` (a sweep's workers; default this process), ``window`` parts at a time,
-    taken in order and put in run order a chunk at a time. Read here after a sweep on
+    runs, more where there are fewer chunks than ``window // 2`` (a sweep's window is twice
+    its workers), on ``executor`` (a sweep's workers; default this process), ``window``
+    parts at a time, taken in order and put in run order a chunk at a time. Read here after a sweep on
     many cores, the run records took as long as a sixth of the runs; read as one part, a
     robust run's one chunk kept one worker busy while the others waited. ``manifest``: the
     folder's, where the caller holds it (a sweep that just wrote it)."""
@@ -77,9 +77,13 @@ def write_summary(path: str | Path, target: str | Path, chunk: int = 1000, execu
     folder, manifest = (store.Folder(path), manifest) if manifest is not None else open_sweep(path)
     points, seeds, params = manifest["points"], manifest["spec"]["seeds"], list(manifest["parameters"])
     spans = [(r[0], r[-1]) for r in (store.batch_runs(b)[0] for b in folder.batches())]
+    cuts = summary_chunks(len(points), spans, max(1, chunk // seeds))
+    spread = -(-(window // 2) // max(len(cuts), 1))  # parts a chunk, at least, for every worker to get one
     parts, owner = [], []  # the parts read, and the chunk each belongs to
-    for k, (first, end) in enumerate(summary_chunks(len(points), spans, max(1, chunk // seeds))):
-        for i, batches in enumerate(_file_groups(folder.holders(range(first, end), seeds), chunk, window // 2)):
+    for k, (first, end) in enumerate(cuts):
+        holders = folder.holders(range(first, end), seeds)
+        count = -(-max(round(sum(map(len, holders.values())) / chunk), 1) // spread) * spread  # a multiple of it
+        for i, batches in enumerate(_file_groups(holders, count)):
             parts.append((str(path), params, points[first:end], first, seeds, batches, i == 0))
             owner.append(k)
     made = _in_order(executor or SerialExecutor(), _summary_part, parts, window)
@@ -115,13 +119,12 @@ def write_summary(path: str | Path, target: str | Path, chunk: int = 1000, execu
                 writer.write_table(pa.Table.from_arrays(columns, schema=schema))
 
 
-def _file_groups(holders: dict[str, list], size: int, at_least: int) -> list[list[str]]:
+def _file_groups(holders: dict[str, list], count: int) -> list[list[str]]:
     """The files of a chunk (``Folder.holders``: file -> its runs there), in order, in
-    groups of about ``size`` runs, as many as a multiple of ``at_least`` where there are
-    files enough (every worker gets a part); one group, maybe empty, at least (it reads the
-    error records)."""
-    total, at_least = sum(len(runs) for runs in holders.values()), max(1, at_least)
-    count = max(1, min(len(holders), -(-total // size // at_least) * at_least or at_least))
+    ``count`` groups of about as many runs (fewer where there are fewer files); one group,
+    maybe empty, at least (it reads the error records)."""
+    total = sum(len(runs) for runs in holders.values())
+    count = max(1, min(len(holders), count))
     groups: list[list[str]] = [[] for _ in range(count)]
     before = 0
     for batch, runs in holders.items():  # a file goes where its middle run falls
