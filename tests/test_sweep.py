@@ -188,6 +188,32 @@ def test_files_hold_series_and_outcomes_and_a_run_reruns_alone(tmp_path):
 
 
 
+def test_a_batch_whose_points_switch_a_component_off_runs_each_point_as_it_runs_alone(tmp_path):
+    """Points that differ only in per-replicate fields share a batch, but such a value can
+    switch a component off (loss aversion at factor 1). The worker runs the batch in a model
+    per batch key, the runs out of the models' order, and each run's file rows are the run's
+    alone."""
+    from sim.sweep import worker
+
+    text = TINY.split("[sweep.parameters]")[0] + '[sweep.parameters]\n"loss_aversion.factor" = [2.0, 1.0, 3.0]\n'
+    plan = spec.load(write(tmp_path, text))
+    folder = store.Folder(tmp_path / "out")
+    tasks = list(runner.tasks(plan, folder))
+    key = runner.batch_key(plan)
+    assert len({key(t) for t in tasks}) == 1  # the runner puts them in one batch
+    runs = worker.simulate_batch([plan.config_data(t.point, t.replicate) for t in tasks], [t.seed for t in tasks])
+    assert [runs.index(run) for run in runs] == list(range(6)) and len({id(m) for m, _ in runs}) == 2
+    assert runs[2][0] is not runs[0][0] is runs[4][0]  # factor 1 in a model of its own, between the others
+    os.makedirs(folder.runs), os.makedirs(folder.errors)
+    assert [r["status"] for r in worker.run_tasks(tasks)] == ["ok"] * 6
+    rows = pq.read_table(next(folder.runs.glob("*.parquet"))).to_pandas()
+    for t in tasks:
+        alone = _run(plan.config(t.point, t.replicate)).recorder.columns()
+        got = rows[(rows["point"] == t.point) & (rows["replicate"] == t.replicate)]
+        for name in ("cooperation", "mean_trust", "system_balance"):
+            np.testing.assert_array_equal(got[name].to_numpy(), alone[name])
+
+
 @pytest.mark.parametrize("kept", [["mean_trust", "cooperation", "coop_acute_to_ccg"], []])
 def test_a_sweep_keeps_the_series_it_names_and_the_same_runs(tmp_path, kept):
     _, full, _ = sweep_at(tmp_path, out="full")
