@@ -13,6 +13,7 @@ The same files read directly in DuckDB:
 ``SELECT * FROM 'DIR/summary.parquet'`` and ``SELECT * FROM 'DIR/runs/*.parquet'``.
 """
 
+import itertools
 import warnings
 from collections import deque
 from pathlib import Path
@@ -88,18 +89,14 @@ def write_summary(path: str | Path, target: str | Path, chunk: int = 1000, execu
             owner.append(k)
     made = _in_order(executor or SerialExecutor(), _summary_part, parts, window)
 
-    def chunks():  # each chunk's parts as one table, in run order
-        held: list = []
-        for k, t in zip(owner + [None], [*made, None]):
-            if held and k != held[0][0]:
-                tables = [t for _, t in held if t is not None]
-                if len(tables) == 1:
-                    yield tables[0]
-                elif tables:
-                    whole = pa.concat_tables(tables, promote_options="permissive")
-                    yield whole.sort_by([("point", "ascending"), ("replicate", "ascending")])
-                held = []
-            held.append((k, t))
+    def chunks():  # each chunk's parts as one table, in run order, as the parts come in
+        for _, part in itertools.groupby(zip(owner, made), key=lambda kt: kt[0]):
+            tables = [t for _, t in part if t is not None]
+            if len(tables) == 1:
+                yield tables[0]
+            elif tables:
+                whole = pa.concat_tables(tables, promote_options="permissive")
+                yield whole.sort_by([("point", "ascending"), ("replicate", "ascending")])
 
     with tempfile.TemporaryDirectory(prefix="collabsim-summary-") as spill:
         spilled, schemas = [], []

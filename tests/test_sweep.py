@@ -548,6 +548,19 @@ def test_summary_chunks_cut_where_no_run_file_spans_the_cut():
     assert chunks(0, [], 3) == []
 
 
+def test_the_summary_spills_each_chunk_as_its_parts_come_in(tmp_path, monkeypatch):
+    """The parent holds a window of parts, not the sweep: the first chunk goes to disk
+    before the last part is read."""
+    _, out, _ = sweep_at(tmp_path)
+    events = []
+    read, spill = results._summary_part, pa.ipc.new_file
+    monkeypatch.setattr(results, "_summary_part", lambda *a: events.append("read") or read(*a))
+    monkeypatch.setattr(pa.ipc, "new_file", lambda *a, **k: events.append("spill") or spill(*a, **k))
+    results.write_summary(out, tmp_path / "s.parquet", chunk=2, window=2)
+    assert events.count("read") == 4 and events.count("spill") == 4
+    assert events.index("spill") < len(events) - 1 - events[::-1].index("read")
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "s.parquet"), results.load(out))
+
 def test_write_json_encodes_again_only_the_values_that_are_new_objects(tmp_path):
     """The manifest is written at a sweep's start and end; its plan (the same objects) is
     encoded once, and whatever changed is written as it now is."""
