@@ -216,10 +216,7 @@ def rerun(folder: str | Path, point: int, replicate: int):
         raise FileNotFoundError(f"{folder}: run {name} has neither finished nor failed; nothing to run again")
     info = where.run_info(name) if state == "ok" else store.read_error_info(where.error_path(name))
     seed = info["seed"]
-    data = manifest["config"]
-    for path, value in manifest["points"][point].items():
-        cfgmod.set_path(data, path, value)
-    data["experiment"]["seed"] = seed
+    data = with_values(manifest["config"], {**manifest["points"][point], "experiment.seed": seed})
     model = CollabModel(cfgmod.validate(data), seed=seed)
     model.run()
     return model
