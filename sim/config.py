@@ -12,6 +12,7 @@ unseen), magnitudes bounded by ``LARGE``, and sizes bounded by what this machine
 (``sim.sizes.check_size``), all before any work starts.
 """
 
+import functools
 import re
 import tomllib
 from pathlib import Path
@@ -475,10 +476,21 @@ def with_values(data: dict, values: dict) -> dict:
 def get_path(data, dotted: str):
     """The value at ``section.key`` (a table's entry too: ``leadership.mean_tenure.acute``)
     of nested plain data or of a Config."""
-    node = data
-    for part in dotted.split("."):
-        node = node[part] if isinstance(node, dict) else getattr(node, part)
-    return node
+    return path_getter(dotted)(data)
+
+
+@functools.lru_cache(maxsize=1024)
+def path_getter(dotted: str):
+    """``get_path(data, dotted)`` as a function of ``data``, the path split once (a batch
+    reads every PER_REPLICATE field of every world's config)."""
+    parts = tuple(dotted.split("."))
+
+    def get(data):
+        node = data
+        for part in parts:
+            node = node[part] if isinstance(node, dict) else getattr(node, part)
+        return node
+    return get
 
 
 MAX_CONFIG_BYTES = 10 * 2**20  # a config is a few kilobytes; anything this large is not one

@@ -20,7 +20,7 @@ import numpy as np
 from mesa import Model
 
 from . import kernels, metrics, network, streams
-from .config import ORG_TYPES, Config, get_path
+from .config import ORG_TYPES, Config, path_getter
 from .pipeline import PHASES, guarded
 from .policies import COMPONENTS, demand
 from .strategies import CODES
@@ -32,17 +32,19 @@ class CollabModel(Model):
     ``seed`` runs one replicate (default: the config's seed); ``seeds`` runs one replicate per
     seed in a single model; ``configs`` gives each of those replicates its own config, equal
     but for ``PER_REPLICATE`` fields (the worlds of a robustness check; ``batch_key``).
+    ``keyed``: the caller has worked out that ``configs`` share a ``batch_key`` (a sweep's
+    worker groups a batch by it), so it is not worked out again (about 35 us a config).
     ``check_writes`` makes every component's undeclared writes fail (for tests)."""
 
     def __init__(self, config: Config | None = None, seed: int | None = None, *, seeds=None, configs=None,
-                 check_writes: bool = False):
+                 keyed: bool = False, check_writes: bool = False):
         if configs is not None:  # a config per replicate, differing only in PER_REPLICATE fields
             configs = list(configs)
             config = configs[0]
             if seeds is None or len(seeds) != len(configs):
                 raise ValueError("configs: give one config per seed")
-            key = batch_key(config)
-            if key is None or any(batch_key(c) != key for c in {id(c): c for c in configs[1:]}.values()):
+            key = None if keyed else batch_key(config)
+            if not keyed and (key is None or any(batch_key(c) != key for c in {id(c): c for c in configs[1:]}.values())):
                 raise ValueError("configs: a batch's configs may differ only in " + ", ".join(PER_REPLICATE))
         config = config or Config()
         if seeds is None:
@@ -351,7 +353,8 @@ def _params(configs: list[Config]) -> dict:
     which = np.array([place[id(c)] for c in configs])  # each replicate's config among the distinct ones
     out = {}
     for path in PER_REPLICATE:
-        values = [get_path(c, path) for c in distinct]
+        get = path_getter(path)
+        values = [get(c) for c in distinct]
         out[path] = values[0] if all(v == values[0] for v in values) else np.array(values)[which]
     return out
 

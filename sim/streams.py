@@ -66,17 +66,18 @@ class _Words(ISeedSequence):
         return self.words
 
 
-# numpy's SeedSequence (numpy/random/bit_generator.pyx), for an entropy of one or two 32-bit
-# words (a seed below 2**64, low word first; a seed below 2**32 is one word, and the zero high
-# word of the padding gives the same pool) and a spawn key of one word, vectorised over the
-# entropy. tests/test_engine.py checks it against numpy's own.
+# numpy's SeedSequence (numpy/random/bit_generator.pyx), vectorised over many sequences of
+# the same length: mix_entropy into a pool of 4 words, then generate_state. tests/test_engine.py
+# and tests/test_sweep.py check it against numpy's own.
 _INIT_A, _MULT_A, _INIT_B, _MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
 _MIX_L, _MIX_R, _MASK = 0xCA01F9DD, 0x4973F715, 0xFFFFFFFF
 
 
-def _seed_words(seeds: np.ndarray, key: int) -> np.ndarray:
-    """(R, 4) uint64: what SeedSequence(seed, spawn_key=(key,)).generate_state(4, uint64)
-    gives for each seed (uint64)."""
+def sequence_state(entropy: list[np.ndarray], n_words: int) -> np.ndarray:
+    """(N, n_words) uint32: what SeedSequence.generate_state(n_words, uint32) gives for N
+    sequences whose assembled entropy (run entropy as 32-bit words, low first, padded with
+    zeros to 4 words where there is a spawn key, then the spawn key's words) is ``entropy``:
+    one uint32 array of N words per position."""
     const = _INIT_A
 
     def hashmix(value):
@@ -90,25 +91,40 @@ def _seed_words(seeds: np.ndarray, key: int) -> np.ndarray:
         result = np.uint32(_MIX_L) * x - np.uint32(_MIX_R) * y
         return result ^ (result >> np.uint32(16))
 
-    low = (seeds & np.uint64(_MASK)).astype(np.uint32)
-    high = (seeds >> np.uint64(32)).astype(np.uint32)
-    zero = np.zeros_like(low)
-    entropy = [low, high, zero, zero, zero + np.uint32(key)]  # run entropy padded to the pool size of 4
-    pool = [hashmix(entropy[i]) for i in range(4)]
+    zero = np.zeros_like(entropy[0])
+    pool = [hashmix(entropy[i] if i < len(entropy) else zero) for i in range(4)]
     for i_src in range(4):
         for i_dst in range(4):
             if i_src != i_dst:
                 pool[i_dst] = mix(pool[i_dst], hashmix(pool[i_src]))
-    for i_dst in range(4):
-        pool[i_dst] = mix(pool[i_dst], hashmix(entropy[4]))
+    for i_src in range(4, len(entropy)):
+        for i_dst in range(4):
+            pool[i_dst] = mix(pool[i_dst], hashmix(entropy[i_src]))
     const = _INIT_B
-    state = np.empty((len(seeds), 8), dtype=np.uint32)
-    for i in range(8):
+    state = np.empty((len(zero), n_words), dtype=np.uint32)
+    for i in range(n_words):
         value = pool[i % 4] ^ np.uint32(const)
         const = (const * _MULT_B) & _MASK
         value = value * np.uint32(const)
         state[:, i] = value ^ (value >> np.uint32(16))
-    return state.astype("<u4").view("<u8").astype(np.uint64)
+    return state
+
+
+def seed_entropy(seeds: np.ndarray) -> list[np.ndarray]:
+    """The run entropy of seeds below 2**64 (uint64), padded to 4 words as SeedSequence pads
+    it before a spawn key (a seed below 2**32 is one word; the padding's zero high word gives
+    the same pool)."""
+    low = (seeds & np.uint64(_MASK)).astype(np.uint32)
+    high = (seeds >> np.uint64(32)).astype(np.uint32)
+    zero = np.zeros_like(low)
+    return [low, high, zero, zero]
+
+
+def _seed_words(seeds: np.ndarray, key: int) -> np.ndarray:
+    """(R, 4) uint64: what SeedSequence(seed, spawn_key=(key,)).generate_state(4, uint64)
+    gives for each seed (uint64)."""
+    entropy = [*seed_entropy(seeds), np.full(len(seeds), key, dtype=np.uint32)]
+    return sequence_state(entropy, 8).astype("<u4").view("<u8").astype(np.uint64)
 
 
 class Stream:

@@ -116,6 +116,18 @@ def test_seeds_come_from_master_seed_point_and_replicate_only(tmp_path):
     assert {paired.seed(p, 0) for p in range(4)} == {paired.seed(0, 0)} != {paired.seed(0, 1)}
 
 
+
+@pytest.mark.parametrize("master", [0, 7, 2**32 - 1, 2**32, 2**63 + 5, 2**64 - 1, 2**64])
+def test_a_batch_of_seeds_worked_out_at_once_is_numpys_seed_sequence(master):
+    """spec.seeds_of vectorises SeedSequence(master, spawn_key=key).generate_state(1, uint64);
+    checked against numpy itself, not against seed_of (which is numpy's own)."""
+    keys = [(p, r) for p in (0, 1, 99, 2**32 - 1) for r in (0, 3)] + [(2**31, 2**32 - 1)]
+    expect = [int(np.random.SeedSequence(master, spawn_key=k).generate_state(1, np.uint64)[0] >> np.uint64(1))
+              for k in keys]
+    assert spec.seeds_of(master, keys) == expect
+    assert spec.seeds_of(master, [(r,) for r in range(5)]) == [spec.seed_of(master, (r,)) for r in range(5)]
+    assert spec.seeds_of(master, [(1, 2**32)]) == [spec.seed_of(master, (1, 2**32))]  # a two-word entry: numpy's way
+
 BAD = [
     ('"game.nosie" = [0.1]', "sweep.parameters.game.nosie: unknown key 'nosie' in game; allowed: kind, R, S"),
     ('"game.noise" = [0.1, 2.0]', "sweep.parameters.game.noise: 2.0 is not allowed: Input should be less than or equal to 1"),

@@ -350,9 +350,16 @@ def write_runs(folder: Folder, table: pa.Table, infos: list[dict]) -> None:
     # schema (store_schema) would hold them a second time, base64-encoded, and reading the
     # footer took seven times as long. Every column's type is a plain Parquet type, so the
     # table reads back the same without it.
+    # Min/max statistics for the ids, parameters and step (what a query filters on, and
+    # what tells DuckDB which files to skip), not for the outcomes that follow them; and
+    # version 2 data pages (read by Arrow, DuckDB, Spark and polars alike). A 256-run file
+    # of a robust run encoded in 23 ms instead of 28 (benchmarks/README.md).
+    names = table.column_names
+    described = names[: names.index("step") + 1] if "step" in names else names
     encoded = pa.BufferOutputStream()
     with pq.ParquetWriter(encoded, table.schema.remove_metadata(), write_page_checksum=True,
-                          use_dictionary=repeating, store_schema=False) as writer:
+                          use_dictionary=repeating, store_schema=False, write_statistics=described,
+                          data_page_version="2.0") as writer:
         writer.write_table(table)
         writer.add_key_value_metadata(footer(record))
     write_atomic(path, lambda tmp: _write_bytes(tmp, encoded.getvalue()))
