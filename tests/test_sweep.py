@@ -546,6 +546,23 @@ def test_sobol_sensitivity_finds_the_parameter_that_drives_cooperation(tmp_path,
     assert "needs a sweep with method = 'sobol'" in capsys.readouterr().err
 
 
+def test_the_summary_is_typed_as_pandas_types_the_run_table():
+    """A summary part is made without pandas (results._table); its columns must be what
+    pa.Table.from_pandas(results._frame(...)) gives, the way it was written before."""
+    nan = float("nan")
+    data = {"run": [0, 1, 2], "point": [0, 0, 1], "replicate": [0, 1, 0], "seed": [5, 6, 7],
+            "a.int": [1, 2, 3], "a.gap": [1, None, 3], "a.flag": [True, None, False], "a.text": ["x", None, "y"],
+            "a.none": [None, None, None], "a.mixed": [1, 2.5, 3], "a.bool": [True, False, True],
+            "status": ["ok", "error", "ok"], "error": [None, "ValueError: x", None], "elapsed_s": [0.1, 0.2, nan],
+            "steps": [120, 120, 120], "gap": [5, None, 7], "flag": [True, None, False], "flags": [True, False, True],
+            "never": [None, None, None], "real": [0.5, nan, None], "mixed": [1, 2.5, None]}
+    params = [k for k in data if k.startswith("a.")]
+    expected = pa.Table.from_pandas(results._frame(data, params), preserve_index=False)
+    made = results._table(data, params)
+    assert made.schema.equals(expected.schema.remove_metadata()), (made.schema, expected.schema)
+    assert made.equals(expected.replace_schema_metadata(None))
+
+
 def test_summary_chunks_cut_where_no_run_file_spans_the_cut():
     """A file whose points step through the sweep (an arm's worlds in a robust run) is read
     once, by the one chunk that holds all its points, unless that chunk would grow too big."""
