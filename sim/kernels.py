@@ -378,6 +378,50 @@ def side_sums(src, dst, src_side, dst_side, by_src, by_dst):
 
 
 @njit(cache=True)
+def purse_settle(src, dst, mutual, shares_src, shares_dst, tariff, pbr, floor, headroom, pooled, footprint, share,
+                 contract, contracts_paid, lone, central_allocation, deviation, cost, money, net, paid, received,
+                 central_paid, central):
+    """A month of the commissioner's purse where it moves money (``sim.policies.purse``,
+    ``Purse.settle``): each provider's payment less its contract (``deviation``, (N,)): the
+    tariff lost on each relationship where it shares activity (``pbr``), then the foundation
+    floor's top-up (``floor``: up to ``headroom`` below its contract, counting what pooling
+    moved, ``pooled``); what each footprint's commissioner paid beyond the contracts
+    (``cost``, (F,)), shared among its CCGs by ``share``; and the accounts. The numpy
+    formulation (tests/reference.py) step for step, in the same order, so the same numbers
+    to the last bit, in one pass over the nodes instead of a dozen array operations."""
+    n = deviation.shape[0]
+    by_src = np.zeros(n)
+    by_dst = np.zeros(n)
+    if pbr:  # tariff income lost where a relationship shares activity and both sides cooperated
+        for e in range(src.shape[0]):
+            if mutual[e] and shares_src[e]:
+                by_src[src[e]] += 1.0
+        for e in range(dst.shape[0]):
+            if mutual[e] and shares_dst[e]:
+                by_dst[dst[e]] += 1.0
+    cost[:] = 0.0
+    for i in range(n):
+        d = 0.0
+        if pbr:
+            d = d - tariff * (by_src[i] + by_dst[i])
+        if floor:  # np.maximum(v, 0.0): NaN stays NaN, -0.0 becomes 0.0
+            v = -headroom[i] - (d + pooled[i])
+            d += v if (v > 0.0 or v != v) else 0.0
+        deviation[i] = d
+        cost[footprint[i]] += d
+    for i in range(n):
+        commissioned = share[i] * cost[footprint[i]]
+        booked = deviation[i] - commissioned
+        money[i] += booked
+        net[i] += booked
+        paid[i] += contracts_paid[i] + commissioned
+        received[i] += contract[i] + deviation[i]
+    for f in range(lone.shape[0]):
+        central_paid[f] += central_allocation[f] + cost[f] if lone[f] else 0.0
+        central[f] -= cost[f] if lone[f] else 0.0
+
+
+@njit(cache=True)
 def pressured_payoffs(base, temptation, dd_cost, pressure, table):
     """``table`` (N, 4) = the base (R, S, T, P), with T raised by temptation * pressure and P
     lowered by dd_cost * pressure (``CollabModel.payoff_table``)."""

@@ -289,6 +289,48 @@ def account(balance, money, gap, distress, size, scale, pressure):
     return new_balance, new_pressure
 
 
+def purse_settle(src, dst, mutual, shares_src, shares_dst, tariff, pbr, floor, headroom, pooled, footprint, share,
+                 contract, contracts_paid, lone, central_allocation, money, net, paid, received, central_paid,
+                 central):
+    """A month of the commissioner's purse (sim/policies/purse.py), as new lists (money, net,
+    paid, received, central_paid, central): a provider's deviation from its contract is
+    minus the tariff for each of its relationships that shares activity and on which both
+    sides cooperated (with ``pbr``), then, with ``floor``, topped up by max(-headroom -
+    (deviation + pooled), 0) as numpy's maximum gives it (NaN stays NaN, -0.0 becomes 0.0);
+    a footprint's cost is its providers' deviations summed in node order; a CCG pays its
+    ``share`` of its footprint's cost, and providers book their deviation less it; the
+    centre pays and loses the cost of a footprint with no CCG (``lone``)."""
+    n = len(money)
+    shared = [0.0] * n
+    if pbr:
+        for e in range(len(src)):  # each side's relationships counted in edge order
+            if mutual[e] and shares_src[e]:
+                shared[src[e]] += 1.0
+        by_dst = [0.0] * n
+        for e in range(len(dst)):
+            if mutual[e] and shares_dst[e]:
+                by_dst[dst[e]] += 1.0
+        shared = [a + b for a, b in zip(shared, by_dst)]
+    deviation = []
+    for i in range(n):
+        d = 0.0 - tariff * shared[i] if pbr else 0.0
+        if floor:
+            v = -float(headroom[i]) - (d + float(pooled[i]))
+            d = d + (v if v > 0.0 or math.isnan(v) else 0.0)
+        deviation.append(d)
+    cost = [0.0] * len(lone)
+    for i in range(n):
+        cost[footprint[i]] += deviation[i]
+    commissioned = [float(share[i]) * cost[footprint[i]] for i in range(n)]
+    booked = [deviation[i] - commissioned[i] for i in range(n)]
+    return ([float(money[i]) + booked[i] for i in range(n)], [float(net[i]) + booked[i] for i in range(n)],
+            [float(paid[i]) + (float(contracts_paid[i]) + commissioned[i]) for i in range(n)],
+            [float(received[i]) + (float(contract[i]) + deviation[i]) for i in range(n)],
+            [float(central_paid[f]) + (float(central_allocation[f]) + cost[f] if lone[f] else 0.0)
+             for f in range(len(lone))],
+            [float(central[f]) - (cost[f] if lone[f] else 0.0) for f in range(len(lone))])
+
+
 def neighbours(indptr, indices, i):
     """Node i's neighbour list in a CSR adjacency."""
     return [int(indices[k]) for k in range(indptr[i], indptr[i + 1])]

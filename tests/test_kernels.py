@@ -463,6 +463,61 @@ def test_account_clips_pressure_as_numpy_does():
     assert np.array_equal(np.signbit(pressure), np.signbit(expected))
 
 
+# -- the commissioner's purse ----------------------------------------------------------------
+def _purse_numpy(a):
+    """Purse.settle as it was written in numpy before it was a kernel: the kernel must give
+    its numbers to the last bit (a second reference, besides the plain-Python one)."""
+    n = len(a["money"])
+    deviation = np.zeros(n)
+    if a["pbr"]:
+        by_src, by_dst = np.zeros(n), np.zeros(n)
+        kernels.side_sums(a["src"], a["dst"], a["mutual"] & a["shares_src"], a["mutual"] & a["shares_dst"], by_src,
+                          by_dst)
+        deviation -= a["tariff"] * (by_src + by_dst)
+    if a["floor"]:
+        deviation += np.maximum(-a["headroom"] - (deviation + a["pooled"]), 0.0)
+    cost = np.bincount(a["footprint"], deviation, len(a["lone"]))
+    commissioned = a["share"] * cost[a["footprint"]]
+    booked = deviation - commissioned
+    return (a["money"] + booked, a["net"] + booked, a["paid"] + (a["contracts_paid"] + commissioned),
+            a["received"] + (a["contract"] + deviation),
+            a["central_paid"] + np.where(a["lone"], a["central_allocation"] + cost, 0.0),
+            a["central"] - np.where(a["lone"], cost, 0.0))
+
+
+@st.composite
+def purse_inputs(draw):
+    n, src, dst = draw(graphs(canonical=True))
+    e, f = len(src), draw(st.integers(1, 4))
+    headroom = st.one_of(st.just(np.inf), st.sampled_from([0.0, -0.0, np.nan]), st.floats(-5.0, 5.0))
+    return dict(src=src, dst=dst, mutual=draw(hnp.arrays(np.bool_, e)), shares_src=draw(hnp.arrays(np.bool_, e)),
+                shares_dst=draw(hnp.arrays(np.bool_, e)), tariff=draw(AMOUNT), pbr=draw(st.booleans()),
+                floor=draw(st.booleans()), headroom=floats(draw, n, headroom), pooled=floats(draw, n, PAYOFF),
+                footprint=draw(hnp.arrays(np.int64, n, elements=st.integers(0, f - 1))),
+                share=floats(draw, n, UNIT), contract=floats(draw, n, AMOUNT),
+                contracts_paid=floats(draw, n, AMOUNT), lone=draw(hnp.arrays(np.bool_, f)),
+                central_allocation=floats(draw, f, AMOUNT), money=floats(draw, n, PAYOFF),
+                net=floats(draw, n, PAYOFF), paid=floats(draw, n, AMOUNT), received=floats(draw, n, AMOUNT),
+                central_paid=floats(draw, f, AMOUNT), central=floats(draw, f, PAYOFF))
+
+
+@SETTINGS
+@given(purse_inputs())
+def test_purse_settle_matches_reference_and_the_numpy_it_replaced(a):
+    order = ("money", "net", "paid", "received", "central_paid", "central")
+    expected = ref.purse_settle(**a)
+    before = _purse_numpy(a)
+    out = {k: a[k].copy() for k in order}
+    deviation, cost = np.full(len(a["money"]), 7.0), np.full(len(a["lone"]), 7.0)  # garbage: overwritten
+    kernels.purse_settle(a["src"], a["dst"], a["mutual"], a["shares_src"], a["shares_dst"], a["tariff"], a["pbr"],
+                         a["floor"], a["headroom"], a["pooled"], a["footprint"], a["share"], a["contract"],
+                         a["contracts_paid"], a["lone"], a["central_allocation"], deviation, cost, *out.values())
+    for k, want, old in zip(order, expected, before):
+        got = out[k]
+        assert np.array_equal(got, np.array(want, dtype=np.float64).reshape(got.shape), equal_nan=True), k
+        assert np.array_equal(got, old, equal_nan=True) and np.array_equal(np.signbit(got), np.signbit(old)), k
+
+
 # -- succession ---------------------------------------------------------------------------
 @st.composite
 def succession_inputs(draw):

@@ -37,6 +37,7 @@ counted in the commissioner balance.
 
 import numpy as np
 
+from .. import kernels
 from ..config import ORG_TYPES
 from ..payoffs import R
 from ..pipeline import Component
@@ -88,6 +89,9 @@ class Purse(Component):
         # The most income a foundation trust may lose in a month (no limit for the others).
         self.headroom = np.where(self.foundation & self.floor, (1 - cfg.foundation_floor) * self.contract, np.inf)
         self.moves_money = self.pbr or self.floor
+        self.deviation = np.zeros(len(types))  # this month's: each provider's payment less its contract
+        self.cost = np.zeros(n_fp)  # this month's: what each footprint's commissioner paid beyond the contracts
+        self._no_pooling = np.zeros(len(types))
         # What a leader weighs, per relationship: the same every month (tariff, partners,
         # floor and degree do not change in a run).
         at_stake = np.minimum(cfg.tariff * self.activity_partners, self.headroom)
@@ -104,25 +108,18 @@ class Purse(Component):
             self.received += self.contract
             self.central_paid += self.central_allocation
             return
-        m, fp, n_fp = self.model, self.footprint, self.n_fp
-        deviation = np.zeros(len(m.types))  # each provider's payment this month less its contract
-        if self.pbr:  # tariff income lost where activity was shared
-            shared = m.side_sum(m.mutual & self.shares_src, m.mutual & self.shares_dst)
-            deviation -= self.cfg.tariff * shared
-        if self.floor:  # the guarantee tops income (payment and what pooling moved) up to the floor
-            pooled = getattr(getattr(m, "incentives", None), "pooled", None)
-            pooled = 0.0 if pooled is None else pooled
-            deviation += np.maximum(-self.headroom - (deviation + pooled), 0.0)
-        cost = np.bincount(fp, deviation, n_fp)  # what each footprint's commissioner paid beyond the contracts
-        commissioned = self.share * cost[fp]  # each CCG's part of it
-        booked = deviation - commissioned  # providers gain what their CCGs lose
-        m.money += booked
-        self.net += booked
-        self.paid += self.contracts_paid + commissioned
-        self.received += self.contract + deviation
-        if self.any_lone:
-            self.central_paid += np.where(self.lone, self.central_allocation + cost, 0.0)
-            self.central -= np.where(self.lone, cost, 0.0)
+        # Each provider's payment this month less its contract: under payment by results the
+        # tariff income lost where activity was shared; the floor's guarantee tops income
+        # (payment and what pooling moved) up to the floor. What each footprint's
+        # commissioner paid beyond the contracts is shared among its CCGs, and providers gain
+        # what their CCGs lose (one kernel: the same sums as the numpy of tests/reference.py).
+        m = self.model
+        pooled = getattr(getattr(m, "incentives", None), "pooled", None)
+        kernels.purse_settle(m.src, m.dst, m.mutual, self.shares_src, self.shares_dst, self.cfg.tariff, self.pbr,
+                             self.floor, self.headroom, self._no_pooling if pooled is None else pooled, self.footprint,
+                             self.share, self.contract, self.contracts_paid, self.lone, self.central_allocation,
+                             self.deviation, self.cost, m.money, self.net, self.paid, self.received, self.central_paid,
+                             self.central)
 
     # -- outcomes (sim.metrics) -------------------------------------------------------------
     def commissioner_balance(self) -> np.ndarray:
