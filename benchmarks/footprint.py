@@ -79,7 +79,7 @@ def measure(repeat: int = 15, runs: int = 256) -> dict:
     serial = SerialExecutor()
     out["serial_unbatched_rps"] = runs_per_second([engine.Job("b", cfg, list(range(runs // 4)))], serial, 1)
     # As many runs as one worker of the pool below gets, so serial and pool run the same
-    # batches (the engine cuts a job into about four batches per worker, at most MAX_BATCH).
+    # batches (the engine cuts a job into about engine.PER_WORKER batches per worker, at most MAX_BATCH).
     out["serial_batched_rps"] = runs_per_second([engine.Job("b", cfg, list(range(4 * engine.MAX_BATCH)))], serial,
                                                 engine.MAX_BATCH)
     # Robustness runs: every regime of experiments/regulation_regimes.toml in 64 sampled
@@ -98,7 +98,7 @@ def measure(repeat: int = 15, runs: int = 256) -> dict:
     try:
         runs_per_second([engine.Job("warm", cfg, list(range(4 * cores)))], pool, 1)  # workers started and warm
         # Enough runs that every worker gets several full batches (the engine cuts a job into
-        # about four batches per worker, at most MAX_BATCH runs each).
+        # about engine.PER_WORKER batches per worker, at most MAX_BATCH runs each).
         out["pool_batched_rps"] = runs_per_second([engine.Job("b", cfg, list(range(4 * engine.MAX_BATCH * cores)))],
                                                   pool, engine.MAX_BATCH)
         out["robust_pool_rps"] = runs_per_second(worlds, pool, engine.MAX_BATCH)

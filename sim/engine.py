@@ -12,6 +12,7 @@ this process, a process pool, or Dask. Results come back as each batch finishes,
 progress counted in runs; a ``cancel`` event stops the work between batches.
 """
 
+import collections
 import itertools
 import math
 import threading
@@ -24,6 +25,10 @@ import numpy as np
 from . import metrics
 from .config import Config
 
+# Batches a worker gets, about: enough for balance, progress and a quick cancel, few enough
+# to be large (robustness runs on 2 workers went 1,450-1,770 runs/s cut four a worker and
+# 1,920-2,080 cut three: benchmarks/README.md).
+PER_WORKER = 3
 MAX_BATCH = 256  # runs per model: past this Python's per-month cost is already spread thin
 # (ms per run by batch size: benchmarks/README.md, from benchmarks/footprint.py)
 
@@ -91,7 +96,7 @@ def batches(jobs: list[Job], workers: int = 1, max_batch: int = MAX_BATCH, by: s
     from .model import batch_key
 
     total = sum(len(j.seeds) for j in jobs)
-    size = max(1, min(max_batch, math.ceil(total / (4 * max(1, workers)))))
+    size = max(1, min(max_batch, math.ceil(total / (PER_WORKER * max(1, workers)))))
     keys = [batch_key(job.config) for job in jobs]
     if by == "seed":
         order = [(i, s) for turn in itertools.zip_longest(*(job.seeds for job in jobs))
@@ -100,15 +105,37 @@ def batches(jobs: list[Job], workers: int = 1, max_batch: int = MAX_BATCH, by: s
         order = [(i, s) for i, job in enumerate(jobs) for s in job.seeds]
     else:
         raise ValueError(f"by: 'seed' or 'job' (got {by!r})")
+    sizes = _sizes(collections.Counter(keys[i] for i, _ in order if keys[i] is not None), size, workers)
     filling: dict = {}
     out = []
     for i, seed in order:
         group = ("alone", i) if keys[i] is None else keys[i]  # a config that cannot batch runs a seed a model
         runs = filling.setdefault(group, [])
         runs.append((jobs[i], seed))
-        if len(runs) == (1 if keys[i] is None else size):
+        if keys[i] is None or len(runs) == sizes[group][-1]:
             out.append(_jobs(filling.pop(group)))
+            if keys[i] is not None:
+                sizes[group].pop()
     return out + [_jobs(runs) for runs in filling.values()]
+
+
+def _sizes(counts: dict, size: int, workers: int) -> dict[object, list[int]]:
+    """The sizes of each batch key's batches, last first (a stack): as few as batches of at
+    most ``size`` allow, as even as can be (a key's 256 runs in batches of at most 96 go as
+    86, 85, 85, not 96, 96, 64: a small batch pays Python's per-month cost for few runs); and
+    on more than one worker, cut further, where there are runs enough, until every worker
+    gets as many batches (9 even batches on 2 workers keep one waiting for the ninth; split
+    into 10, they end together)."""
+    parts = {k: -(-n // size) for k, n in counts.items()}
+    if workers > 1:
+        while sum(parts.values()) % workers:
+            splittable = [k for k in parts if counts[k] > parts[k]]
+            if not splittable:
+                break
+            widest = max(splittable, key=lambda k: counts[k] / parts[k])
+            parts[widest] += 1
+    return {k: [n // p + (i < n % p) for i in range(p)][::-1] for k, (n, p) in
+            ((k, (counts[k], parts[k])) for k in counts)}
 
 
 def _jobs(runs: list[tuple[Job, int]]) -> list[Job]:

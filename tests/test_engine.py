@@ -115,21 +115,35 @@ def test_worlds_batched_together_equal_each_world_alone(levers):
             np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.parametrize("runs, workers", [((256, 256, 256), 2), ((256, 256, 256), 3), ((10, 7), 4), ((5,), 1),
+                                           ((1, 1, 1), 2), ((300, 20), 2)])
+def test_batch_sizes_are_even_within_a_key_and_even_in_number_across_workers(runs, workers):
+    counts = {f"key{k}": n for k, n in enumerate(runs)}
+    size = max(1, min(engine.MAX_BATCH, -(-sum(runs) // (4 * workers))))
+    sizes = engine._sizes(counts, size, workers)
+    assert {k: sum(v) for k, v in sizes.items()} == counts  # every run in a batch
+    assert all(max(v) <= size and max(v) - min(v) <= 1 for v in sizes.values())
+    total = sum(map(len, sizes.values()))
+    # Every worker gets as many batches, unless no key has runs enough to split further.
+    assert total % workers == 0 or all(len(sizes[k]) == n for k, n in counts.items())
+    assert total >= sum(-(-n // size) for n in runs)
+
+
 def test_the_engine_batches_a_regime_s_worlds_together_and_keeps_regimes_apart():
     rng = np.random.default_rng(3)
     worlds = [world(WORLD_LEVERS, rng) for _ in range(4)]
     other = make_config(**{**WORLD_LEVERS, "regulation.regime": "organisational"})
     jobs = [engine.Job(("system", w), cfg, [10 + w, 20 + w]) for w, cfg in enumerate(worlds)]
     jobs.append(engine.Job(("organisational", 0), other, [1, 2]))
-    # Batches of 3 (10 runs, 4 a worker): the system regime's 8 runs across worlds in 3, 3 and
-    # 2, the other regime's 2 apart; each goes out as it fills, runs taken seed by seed ...
-    cut = engine.batches(jobs, workers=1)
+    # Batches of 3 at most: the system regime's 8 runs across worlds in 3, 3 and 2, the other
+    # regime's 2 apart; each goes out as it fills, runs taken seed by seed ...
+    cut = engine.batches(jobs, workers=1, max_batch=3)
     assert [[(j.key, j.seeds) for j in b] for b in cut] == [
         [(("system", 0), [10]), (("system", 1), [11]), (("system", 2), [12])],
         [(("system", 3), [13]), (("system", 0), [20]), (("system", 1), [21])],
-        [(("organisational", 0), [1, 2])], [(("system", 2), [22]), (("system", 3), [23])]]
+        [(("system", 2), [22]), (("system", 3), [23])], [(("organisational", 0), [1, 2])]]
     # ... or job by job (a robustness check's worlds, listed world by world).
-    assert [[(j.key, j.seeds) for j in b] for b in engine.batches(jobs, workers=1, by="job")] == [
+    assert [[(j.key, j.seeds) for j in b] for b in engine.batches(jobs, workers=1, max_batch=3, by="job")] == [
         [(("system", 0), [10, 20]), (("system", 1), [11])], [(("system", 1), [21]), (("system", 2), [12, 22])],
         [(("system", 3), [13, 23])], [(("organisational", 0), [1, 2])]]
     assert all(len({j.key[0] for j in b}) == 1 for b in cut)

@@ -193,9 +193,9 @@ def _count(names) -> int:
 def batch_size(sweep: Sweep, slots: int) -> int:
     """Runs per model: large enough to pay Python's per-month cost once for
     many runs, small enough that every worker gets several batches."""
-    from ..engine import MAX_BATCH
+    from ..engine import MAX_BATCH, PER_WORKER
 
-    size = max(1, min(MAX_BATCH, sweep.n_runs // (4 * max(1, slots))))
+    size = max(1, min(MAX_BATCH, sweep.n_runs // (PER_WORKER * max(1, slots))))
     return size - size % sweep.seeds if size >= sweep.seeds else size  # whole points, so whole files
 
 
