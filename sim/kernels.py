@@ -393,12 +393,10 @@ def purse_settle(src, dst, mutual, shares_src, shares_dst, tariff, pbr, floor, h
     by_src = np.zeros(n)
     by_dst = np.zeros(n)
     if pbr:  # tariff income lost where a relationship shares activity and both sides cooperated
-        for e in range(src.shape[0]):
-            if mutual[e] and shares_src[e]:
-                by_src[src[e]] += 1.0
+        for e in range(src.shape[0]):  # no branch: whether both cooperated changes every month
+            by_src[src[e]] += np.float64(mutual[e] & shares_src[e])
         for e in range(dst.shape[0]):
-            if mutual[e] and shares_dst[e]:
-                by_dst[dst[e]] += 1.0
+            by_dst[dst[e]] += np.float64(mutual[e] & shares_dst[e])
     cost[:] = 0.0
     for i in range(n):
         d = 0.0
