@@ -134,8 +134,7 @@ def _sizes(counts: dict, size: int, workers: int) -> dict[object, list[int]]:
                 break
             widest = max(splittable, key=lambda k: counts[k] / parts[k])
             parts[widest] += 1
-    return {k: [n // p + (i < n % p) for i in range(p)][::-1] for k, (n, p) in
-            ((k, (counts[k], parts[k])) for k in counts)}
+    return {k: [counts[k] // p + (i < counts[k] % p) for i in range(p)][::-1] for k, p in parts.items()}
 
 
 def _jobs(runs: list[tuple[Job, int]]) -> list[Job]:

@@ -386,9 +386,10 @@ def purse_settle(src, dst, mutual, shares_src, shares_dst, tariff, pbr, floor, h
     tariff lost on each relationship where it shares activity (``pbr``), then the foundation
     floor's top-up (``floor``: up to ``headroom`` below its contract, counting what pooling
     moved, ``pooled``); what each footprint's commissioner paid beyond the contracts
-    (``cost``, (F,)), shared among its CCGs by ``share``; and the accounts. The numpy
-    formulation (tests/reference.py) step for step, in the same order, so the same numbers
-    to the last bit, in one pass over the nodes instead of a dozen array operations."""
+    (``cost``, (F,)), shared among its CCGs by ``share``; and the accounts. The numpy it
+    replaced, step for step and in the same order, so the same numbers to the last bit
+    (tests/test_kernels.py checks both that and the plain-Python reference), in one pass
+    over the nodes instead of a dozen array operations."""
     n = deviation.shape[0]
     by_src = np.zeros(n)
     by_dst = np.zeros(n)

@@ -44,7 +44,8 @@ class CollabModel(Model):
             if seeds is None or len(seeds) != len(configs):
                 raise ValueError("configs: give one config per seed")
             key = None if keyed else batch_key(config)
-            if not keyed and (key is None or any(batch_key(c) != key for c in {id(c): c for c in configs[1:]}.values())):
+            others = {id(c): c for c in configs[1:]}.values()
+            if not keyed and (key is None or any(batch_key(c) != key for c in others)):
                 raise ValueError("configs: a batch's configs may differ only in " + ", ".join(PER_REPLICATE))
         config = config or Config()
         if seeds is None:

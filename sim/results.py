@@ -188,8 +188,8 @@ def _run_data(folder: store.Folder, params: list[str], points: list[dict], first
               damaged: list[str], batches: list[str] | None = None, errors: bool = True) -> dict[str, list]:
     """The columns of a row per finished or failed run of ``points`` (the manifest's, from
     point ``first`` on), in run order: ids, parameters (``store.cell``), status, error, time
-    taken and outcomes; {} if there are none. Read a file at a time: each run file's records as columns (``store.
-    read_run_columns``), with a Python step per file and per column rather than a record
+    taken and outcomes; {} if there are none. Read a file at a time: each run file's records
+    as columns (``store.read_run_columns``), with a Python step per file and per column rather than a record
     per run (a robust run's summary: 78 -> 62 us a run). A damaged file's runs are left out
     and its name added to ``damaged`` (once, however many runs it holds). Only the files
     ``batches`` (default: all) and, with ``errors``, the error records (``write_summary``

@@ -119,7 +119,7 @@ def test_worlds_batched_together_equal_each_world_alone(levers):
                                            ((1, 1, 1), 2), ((300, 20), 2)])
 def test_batch_sizes_are_even_within_a_key_and_even_in_number_across_workers(runs, workers):
     counts = {f"key{k}": n for k, n in enumerate(runs)}
-    size = max(1, min(engine.MAX_BATCH, -(-sum(runs) // (4 * workers))))
+    size = max(1, min(engine.MAX_BATCH, -(-sum(runs) // (engine.PER_WORKER * workers))))
     sizes = engine._sizes(counts, size, workers)
     assert {k: sum(v) for k, v in sizes.items()} == counts  # every run in a batch
     assert all(max(v) <= size and max(v) - min(v) <= 1 for v in sizes.values())

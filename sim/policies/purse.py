@@ -112,7 +112,7 @@ class Purse(Component):
         # tariff income lost where activity was shared; the floor's guarantee tops income
         # (payment and what pooling moved) up to the floor. What each footprint's
         # commissioner paid beyond the contracts is shared among its CCGs, and providers gain
-        # what their CCGs lose (one kernel: the same sums as the numpy of tests/reference.py).
+        # what their CCGs lose (one kernel, ``kernels.purse_settle``).
         m = self.model
         pooled = getattr(getattr(m, "incentives", None), "pooled", None)
         kernels.purse_settle(m.src, m.dst, m.mutual, self.shares_src, self.shares_dst, self.cfg.tariff, self.pbr,
