@@ -366,8 +366,8 @@ def batch_key(config: Config) -> bytes | None:
     in a field a taking-part component needs whole. None: the config runs one seed a model.
     The key is the rest of the config, pickled (in field order; a table such as the mix is
     taken in the order it was given): a tenth of the time JSON took, and a robust run works
-    out a key for every world's config (twice: a worker groups a batch by it, and the model
-    checks its configs)."""
+    out a key for every world's config (once: a worker groups a batch by it, and hands the
+    model the group with ``keyed=True``)."""
     if not batchable(config):
         return None
     wanted = [cls for cls in COMPONENTS if cls.wanted(config)]

@@ -147,7 +147,8 @@ def summary_chunks(n_points: int, spans, size: int, most: int = 8) -> list[tuple
     while first < n_points:
         end = min(first + size, n_points)
         at = np.searchsorted(clean, end)  # the first clean cut at or after end
-        end = int(clean[at]) if at < len(clean) and clean[at] <= first + most * size else min(first + most * size, n_points)
+        most_end = min(first + most * size, n_points)
+        end = int(clean[at]) if at < len(clean) and clean[at] <= first + most * size else most_end
         out.append((first, end))
         first = end
     return out
@@ -189,8 +190,9 @@ def _run_data(folder: store.Folder, params: list[str], points: list[dict], first
     """The columns of a row per finished or failed run of ``points`` (the manifest's, from
     point ``first`` on), in run order: ids, parameters (``store.cell``), status, error, time
     taken and outcomes; {} if there are none. Read a file at a time: each run file's records
-    as columns (``store.read_run_columns``), with a Python step per file and per column rather than a record
-    per run (a robust run's summary: 78 -> 62 us a run). A damaged file's runs are left out
+    as columns (``store.read_run_columns``), with a Python step per file and per column
+    rather than a record per run (a robust run's summary: 78 -> 62 us a run). A damaged
+    file's runs are left out
     and its name added to ``damaged`` (once, however many runs it holds). Only the files
     ``batches`` (default: all) and, with ``errors``, the error records (``write_summary``
     reads a chunk's files in parts)."""

@@ -147,7 +147,8 @@ def test_with_values_sets_paths_without_editing_the_data_it_shares():
     out as it went in, and sections a point does not touch are shared, not copied."""
     from sim.config import copy_data, with_values
 
-    base = {"game": {"noise": 0.01, "surplus": 1.0}, "leadership": {"mean_tenure": {"acute": 30}}, "trust": {"gain": 0.1}}
+    base = {"game": {"noise": 0.01, "surplus": 1.0}, "leadership": {"mean_tenure": {"acute": 30}},
+            "trust": {"gain": 0.1}}
     before = copy_data(base)
     table = {"acute": 12, "ccg": 40}
     out = with_values(base, {"game.noise": 0.05, "leadership.mean_tenure": table, "leadership.mean_tenure.ccg": 50})

@@ -116,7 +116,6 @@ def test_seeds_come_from_master_seed_point_and_replicate_only(tmp_path):
     assert {paired.seed(p, 0) for p in range(4)} == {paired.seed(0, 0)} != {paired.seed(0, 1)}
 
 
-
 @pytest.mark.parametrize("master", [0, 7, 2**32 - 1, 2**32, 2**63 + 5, 2**64 - 1, 2**64])
 def test_a_batch_of_seeds_worked_out_at_once_is_numpys_seed_sequence(master):
     """spec.seeds_of vectorises SeedSequence(master, spawn_key=key).generate_state(1, uint64);
@@ -127,6 +126,7 @@ def test_a_batch_of_seeds_worked_out_at_once_is_numpys_seed_sequence(master):
     assert spec.seeds_of(master, keys) == expect
     assert spec.seeds_of(master, [(r,) for r in range(5)]) == [spec.seed_of(master, (r,)) for r in range(5)]
     assert spec.seeds_of(master, [(1, 2**32)]) == [spec.seed_of(master, (1, 2**32))]  # a two-word entry: numpy's way
+
 
 BAD = [
     ('"game.nosie" = [0.1]', "sweep.parameters.game.nosie: unknown key 'nosie' in game; allowed: kind, R, S"),
@@ -482,7 +482,6 @@ def test_a_failed_write_leaves_no_file_and_stops_the_sweep_for_resume(tmp_path, 
     assert runner.run(plan, out, resume=True, progress=False) == {"runs": 8, "ok": 8, "error": 0, "ran": 8 - len(finished)}
 
 
-
 def test_a_run_that_fails_and_then_succeeds_on_retry_loses_its_error_record(tmp_path, monkeypatch):
     from sim.sweep import worker
 
@@ -503,6 +502,7 @@ def test_a_run_that_fails_and_then_succeeds_on_retry_loses_its_error_record(tmp_
     assert runner.run(plan, out, resume=True, retry_errors=True, progress=False)["error"] == 0
     assert not list((out / "errors").iterdir()) and store.Folder(out).state("p000001-r000") == "ok"
     assert (results.load(out)["status"] == "ok").all()
+
 
 # -- reading results -----------------------------------------------------------------------
 def test_summarise_prints_each_point_and_refuses_other_folders(tmp_path, capsys):
@@ -589,6 +589,7 @@ def test_the_summary_spills_each_chunk_as_its_parts_come_in(tmp_path, monkeypatc
     assert events.count("read") == 4 and events.count("spill") == 4
     assert events.index("spill") < len(events) - 1 - events[::-1].index("read")
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "s.parquet"), results.load(out))
+
 
 def test_write_json_encodes_again_only_the_values_that_are_new_objects(tmp_path):
     """The manifest is written at a sweep's start and end; its plan (the same objects) is
