@@ -134,7 +134,7 @@ def tasks(sweep: Sweep, folder: store.Folder, retry_errors: bool = False):
     carries the point's parameters and the sweep's base config (one object, which a batch
     pickles once); its config is made where it runs (``sim.sweep.worker.run_tasks``)."""
     for point, rep in sweep.runs():
-        state = folder.state(store.run_name(point, rep))
+        state = folder.state_at(point, rep)
         if state == "ok" or (state == "error" and not retry_errors):
             continue
         yield Task(str(folder.root), point, rep, sweep.run_number(point, rep), sweep.points[point], sweep.base,
@@ -154,8 +154,7 @@ def batched(tasks, size: int, key=lambda task: task.point):
     for task in tasks:
         k = key(task)
         group = filling.get(k)
-        if group and (len(group) == size or (group[-1].point == task.point
-                                             and task.replicate != group[-1].replicate + 1)):
+        if group and group[-1].point == task.point and task.replicate != group[-1].replicate + 1:
             yield filling.pop(k)
             group = None
         if group is None:
@@ -163,6 +162,8 @@ def batched(tasks, size: int, key=lambda task: task.point):
                 yield filling.pop(next(iter(filling)))
             group = filling[k] = []
         group.append(task)
+        if len(group) == size:  # full: it goes now (a robust run's first arm, before the next is planned)
+            yield filling.pop(k)
     yield from filling.values()
 
 

@@ -276,9 +276,17 @@ class Folder:
 
     def state(self, name: str) -> str | None:
         """"ok", "error" or None (not run yet) for one run."""
-        if self.run_path(name) is not None:
-            return "ok"
-        return "error" if name in self.failed() else None
+        points, rep, _ = batch_runs(name)
+        return self.state_at(points[0], rep)
+
+    def state_at(self, point: int, replicate: int) -> str | None:
+        """``state`` of the run (point, replicate), without its name where no error record
+        needs it (a sweep asks it of every run as it plans them)."""
+        for first, last, _ in self._files().get(point, ()):
+            if first <= replicate <= last:
+                return "ok"
+        failed = self.failed()
+        return "error" if failed and run_name(point, replicate) in failed else None
 
     def run_info(self, name: str) -> dict:
         """Finished run ``name``'s record (ids, seed, status, outcomes), from its file's
