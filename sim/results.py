@@ -58,21 +58,18 @@ def _report(frame: pd.DataFrame, damaged: list[str]) -> None:
 
 
 def write_summary(path: str | Path, target: str | Path, chunk: int = 1000, executor=None, window: int = 2,
-                  manifest: dict | None = None, made: dict[str, str] | None = None) -> None:
+                  manifest: dict | None = None) -> None:
     """Write ``load(path)`` to a Parquet file a chunk of runs (whole points: ``summary_chunks``)
     at a time, so that the memory it takes does not grow with the number of runs: a first
-    pass gathers each chunk's rows into a table, kept in a temporary Arrow file, and settles
-    each column's type over all chunks; the second writes them. ``made``: {run file: an
-    Arrow file of its rows} for the files whose rows are already made (``summary_rows``: a
-    sweep's workers hand back the rows of each file they write, so the run records are not
-    read back from the files). The other files' records are read in parts of about
-    ``chunk`` runs, more where there are fewer chunks than ``window // 2`` (a sweep's
-    window is twice its workers), on ``executor`` (a sweep's workers; default this
-    process), ``window`` parts at a time, taken in order and put in run order a chunk at a
-    time. Read here after a sweep on many cores, the run records took as long as a sixth of
-    the runs; read as one part, a robust run's one chunk kept one worker busy while the
-    others waited. ``manifest``: the folder's, where the caller holds it (a sweep that just
-    wrote it)."""
+    pass reads the run records into a table per chunk, kept in temporary Arrow files, and
+    settles each column's type over all chunks; the second writes them (so the run records,
+    most of the cost, are read once). A chunk's files are read in parts of about ``chunk``
+    runs, more where there are fewer chunks than ``window // 2`` (a sweep's window is twice
+    its workers), on ``executor`` (a sweep's workers; default this process), ``window``
+    parts at a time, taken in order and put in run order a chunk at a time. Read here after a sweep on
+    many cores, the run records took as long as a sixth of the runs; read as one part, a
+    robust run's one chunk kept one worker busy while the others waited. ``manifest``: the
+    folder's, where the caller holds it (a sweep that just wrote it)."""
     import tempfile
 
     import pyarrow as pa
@@ -80,27 +77,21 @@ def write_summary(path: str | Path, target: str | Path, chunk: int = 1000, execu
 
     folder, manifest = (store.Folder(path), manifest) if manifest is not None else open_sweep(path)
     points, seeds, params = manifest["points"], manifest["spec"]["seeds"], list(manifest["parameters"])
-    made = made or {}
     spans = [(r[0], r[-1]) for r in (store.batch_runs(b)[0] for b in folder.batches())]
     cuts = summary_chunks(len(points), spans, max(1, chunk // seeds))
     spread = -(-(window // 2) // max(len(cuts), 1))  # parts a chunk, at least, for every worker to get one
-    parts, ready, counts = [], [], []  # the parts to read; each chunk's files with rows made, and its parts
-    errors = bool(folder.failed())
-    for first, end in cuts:
+    parts, owner = [], []  # the parts read, and the chunk each belongs to
+    for k, (first, end) in enumerate(cuts):
         holders = folder.holders(range(first, end), seeds)
-        ready.append([made[batch] for batch in holders if batch in made])
-        unread = {batch: runs for batch, runs in holders.items() if batch not in made}
-        count = -(-max(round(sum(map(len, unread.values())) / chunk), 1) // spread) * spread  # a multiple of it
-        groups = _file_groups(unread, count) if unread or errors else []
-        parts += [(str(path), params, points[first:end], first, seeds, batches, errors and i == 0)
-                  for i, batches in enumerate(groups)]
-        counts.append(len(groups))
-    read = _in_order(executor or SerialExecutor(), _summary_part, parts, window)
+        count = -(-max(round(sum(map(len, holders.values())) / chunk), 1) // spread) * spread  # a multiple of it
+        for i, batches in enumerate(_file_groups(holders, count)):
+            parts.append((str(path), params, points[first:end], first, seeds, batches, i == 0))
+            owner.append(k)
+    made = _in_order(executor or SerialExecutor(), _summary_part, parts, window)
 
-    def chunks():  # each chunk's rows as one table, in run order, as its parts come in
-        for (first, end), files, count in zip(cuts, ready, counts):
-            tables = [_rows_in(name, first, end) for name in files]
-            tables += [t for t in itertools.islice(read, count) if t is not None]
+    def chunks():  # each chunk's parts as one table, in run order, as the parts come in
+        for _, part in itertools.groupby(zip(owner, made), key=lambda kt: kt[0]):
+            tables = [t for _, t in part if t is not None]
             if tables:
                 whole = pa.concat_tables(tables, promote_options="permissive")
                 if len(tables) > 1:  # each in run order
@@ -123,20 +114,6 @@ def write_summary(path: str | Path, target: str | Path, chunk: int = 1000, execu
                     t = pa.ipc.open_file(source).read_all()
                 columns = [t[f.name] if f.name in t.column_names else pa.nulls(len(t), f.type) for f in schema]
                 writer.write_table(pa.Table.from_arrays(columns, schema=schema))
-
-
-def _rows_in(name: str, first: int, end: int):
-    """The rows of points ``first`` to ``end`` (not included) in the Arrow file ``name``
-    (``write_summary``'s ``made``)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    with pa.memory_map(name) as source:
-        table = pa.ipc.open_file(source).read_all()
-    point = table["point"]
-    if pc.min(point).as_py() < first or pc.max(point).as_py() >= end:
-        table = table.filter(pc.and_(pc.greater_equal(point, first), pc.less(point, end)))
-    return table
 
 
 def _file_groups(holders: dict[str, list], count: int) -> list[list[str]]:
@@ -180,9 +157,9 @@ def summary_chunks(n_points: int, spans, size: int, most: int = 8) -> list[tuple
 def _summary_part(path: str, params: list[str], points: list[dict], first: int, seeds: int,
                   batches: list[str] | None = None, errors: bool = True):
     """The run table of ``points`` (the manifest's, from point ``first`` on) as an Arrow
-    table (``_arrow``: typed once the chunk is whole), from the files ``batches`` (default:
-    all) and, with ``errors``, the error records; None if it has no rows. Given the
-    points, not the manifest, which holds every point of the sweep."""
+    table (``_arrow``: typed once its chunk is whole), from the files ``batches`` (default:
+    all) and, with ``errors``, the error records; None if it has no rows. Given the points,
+    not the manifest, which holds every point of the sweep."""
     data = _run_data(store.Folder(path), params, points, first, seeds, [], batches, errors)
     return _arrow(data, params) if data else None
 
@@ -209,11 +186,14 @@ def _runs(folder: store.Folder, params: list[str], points: list[dict], first: in
 def _run_data(folder: store.Folder, params: list[str], points: list[dict], first: int, seeds: int,
               damaged: list[str], batches: list[str] | None = None, errors: bool = True) -> dict[str, list]:
     """The columns of a row per finished or failed run of ``points`` (the manifest's, from
-    point ``first`` on), in run order (``_assemble``); {} if there are none. Read a file at
-    a time: each run file's records as columns (``store.read_run_columns``). A damaged
-    file's runs are left out and its name added to ``damaged`` (once, however many runs it
-    holds). Only the files ``batches`` (default: all) and, with ``errors``, the error
-    records (``write_summary`` reads a chunk's files in parts)."""
+    point ``first`` on), in run order: ids, parameters (``store.cell``), status, error, time
+    taken and outcomes; {} if there are none. Read a file at a time: each run file's records
+    as columns (``store.read_run_columns``), with a Python step per file and per column
+    rather than a record per run (a robust run's summary: 78 -> 62 us a run). A damaged
+    file's runs are left out
+    and its name added to ``damaged`` (once, however many runs it holds). Only the files
+    ``batches`` (default: all) and, with ``errors``, the error records (``write_summary``
+    reads a chunk's files in parts)."""
     span = range(first, first + len(points))
     pieces, held = [], set()  # pieces: (columns, outcomes) of the runs read; held: runs with a file
     chosen = None if batches is None else set(batches)
@@ -222,14 +202,19 @@ def _run_data(folder: store.Folder, params: list[str], points: list[dict], first
         if chosen is not None and batch not in chosen:
             continue
         try:
-            piece, outcomes = _piece(store.read_run_columns(folder.batch_path(batch)), runs)
+            columns = store.read_run_columns(folder.batch_path(batch))
+            where = {run: i for i, run in enumerate(zip(columns["point"], columns["replicate"]))}
+            take = [where[run] for run in runs if run in where]
+            if len(take) < len(runs):
+                damaged.append(batch)  # its record does not list every run its name says it holds
+            piece = {k: [columns[k][i] for i in take] for k in (*IDS, "status")}
+            piece.update(error=[None] * len(take), elapsed_s=[columns["elapsed_s"][i] for i in take])
+            outcomes = {k: [v[i] for i in take] for k, v in columns.get("outcomes", {}).items()}
         except (store.DamagedRun, KeyError, TypeError, IndexError):
             if batch not in damaged:
                 damaged.append(batch)
             continue
-        if len(piece["run"]) < len(runs):
-            damaged.append(batch)  # its record does not list every run its name says it holds
-        if piece["run"]:
+        if take:
             pieces.append((piece, outcomes))
     failed = folder.failed() if errors else set()
     unheld = [store.run_name(p, r) for p in span for r in range(seeds) if (p, r) not in held] if failed else []
@@ -242,41 +227,18 @@ def _run_data(folder: store.Folder, params: list[str], points: list[dict], first
         except (store.DamagedRun, KeyError, TypeError):
             if name not in damaged:
                 damaged.append(name)
-    return _assemble(pieces, lambda point: points[point - first], params)
-
-
-def _piece(columns: dict, runs: list[tuple[int, int]]) -> tuple[dict, dict]:
-    """The rows of ``runs`` ((point, replicate), those it holds, in that order) from a run
-    file's records as columns (``store.run_columns``): ids, status, error, time taken; and
-    the outcomes. Read with a Python step per file and per column rather than a record per
-    run (a robust run's summary: 78 -> 62 us a run)."""
-    where = {run: i for i, run in enumerate(zip(columns["point"], columns["replicate"]))}
-    take = [where[run] for run in runs if run in where]
-    piece = {k: [columns[k][i] for i in take] for k in (*IDS, "status")}
-    piece.update(error=[None] * len(take), elapsed_s=[columns["elapsed_s"][i] for i in take])
-    return piece, {k: [v[i] for i in take] for k, v in columns.get("outcomes", {}).items()}
-
-
-def _assemble(pieces: list[tuple[dict, dict]], point_params, params: list[str]) -> dict[str, list]:
-    """The pieces' rows (``_piece``, or an error record's) as columns in run order: ids,
-    status, error, time taken, outcomes (a key a piece lacks is None, NaN, in its rows) and
-    the parameters (``point_params(point)``: a point's values; ``store.cell``); {} if there
-    are no rows."""
     if not pieces:
         return {}
+    # Every piece's columns, in run order; a key a piece lacks is None (NaN) in its rows.
     n = [len(piece["run"]) for piece, _ in pieces]
     points_of = np.array([p for piece, _ in pieces for p in piece["point"]], dtype=np.int64)
     order = np.lexsort((np.array([r for piece, _ in pieces for r in piece["replicate"]]), points_of))
-    in_order = bool((order == np.arange(len(order))).all())  # one file's runs, say: no reordering
+    in_order = bool((order == np.arange(len(order))).all())  # one file's runs, say: nothing to reorder
     names = [*IDS, "status", "error", "elapsed_s", *dict.fromkeys(k for _, o in pieces for k in o)]
     data = {}
     for name in names:
-        if len(pieces) == 1:
-            piece, outcomes = pieces[0]
-            values = piece.get(name, outcomes.get(name, [None] * n[0]))
-        else:
-            values = [v for (piece, outcomes), size in zip(pieces, n)
-                      for v in piece.get(name, outcomes.get(name, [None] * size))]
+        values = [v for (piece, outcomes), size in zip(pieces, n)
+                  for v in piece.get(name, outcomes.get(name, [None] * size))]
         if not in_order:
             column = np.empty(sum(n), dtype=object)
             column[:] = values
@@ -284,25 +246,15 @@ def _assemble(pieces: list[tuple[dict, dict]], point_params, params: list[str]) 
         data[name] = values
     # A point's parameter cells, made once a point: a robust run's points hold tables
     # (tenures by type), and writing them as text run by run was most of the summary's time.
-    used, at = np.unique(points_of[order], return_inverse=True)  # the points with rows here
+    used, at = np.unique(points_of[order] - first, return_inverse=True)  # the points with rows here
     for p in params:
-        values = [point_params(point)[p] for point in used.tolist()]
+        values = [points[i][p] for i in used.tolist()]
         if {type(v) for v in values} & {dict, list}:
             values = [store.cell(v) for v in values]
         cells = np.empty(len(values), dtype=object)
         cells[:] = values
         data[p] = cells[at].tolist()
     return data
-
-
-def summary_rows(columns: dict, point_params: dict[int, dict]):
-    """The summary's rows of the runs in one run file, from the records it holds as columns
-    (``store.run_columns``) and each point's parameters ({point: {path: value}}): what a
-    worker hands back as it writes the file, read back from the file if not. An Arrow table
-    typed as ``_arrow`` types it."""
-    runs = list(zip(columns["point"], columns["replicate"]))
-    params = list(next(iter(point_params.values())))
-    return _arrow(_assemble([_piece(columns, runs)], point_params.__getitem__, params), params)
 
 
 def _frame(data: dict[str, list], params: list[str]) -> pd.DataFrame:
@@ -325,31 +277,28 @@ def _table(data: dict[str, list], params: list[str]):
 
 
 def _arrow(data: dict[str, list], params: list[str]):
-    """The columns (``_assemble``) as an Arrow table, each typed as Arrow types its values
-    (a NaN as a null): tables of rows of the same runs (a chunk's parts) then concatenate
-    with ``promote_options="permissive"``, whatever gaps each holds."""
+    """The columns of ``_run_data`` as an Arrow table, each typed as Arrow types its values
+    (a NaN as a null): the parts of a chunk then concatenate with
+    ``promote_options="permissive"``, whatever gaps each holds, and are typed once whole."""
     import pyarrow as pa
 
-    names = _order(data, params)
-    return pa.Table.from_arrays([pa.array(data[name], from_pandas=True) for name in names], names=names)
-
-
-def _order(names, params: list[str]) -> list[str]:
     fixed = [*IDS, *params, "status", "error", "elapsed_s"]
-    return [*fixed, *(c for c in names if c not in fixed)]
+    names = [*fixed, *(c for c in data if c not in fixed)]
+    return pa.Table.from_arrays([pa.array(data[name], from_pandas=True) for name in names], names=names)
 
 
 def _typed(table, params: list[str]):
     """An ``_arrow`` table of a whole chunk, typed as pandas types it (the summary's columns
     are what they were when it was written through pandas; tests/test_sweep.py compares it
     with ``load``): whole numbers with a gap as floats, text as large strings, an outcome
-    that is never defined or a flag with a gap as a float column; the ids, parameters and
-    status first."""
+    that is never defined or a flag with a gap as a float column. Typed part by part, a
+    flag with a gap in one part and none in another made a float and a bool column, which
+    do not concatenate."""
     import pyarrow as pa
 
-    fixed, names = {*IDS, *params, "status", "error", "elapsed_s"}, _order(table.column_names, params)
+    fixed = {*IDS, *params, "status", "error", "elapsed_s"}
     arrays = []
-    for name in names:
+    for name in table.column_names:
         array = table[name]
         if pa.types.is_integer(array.type) and array.null_count:
             array = array.cast(pa.float64())
@@ -359,7 +308,7 @@ def _typed(table, params: list[str]):
                                     and array.null_count):  # pandas.to_numeric of Nones, flags with gaps
             array = array.cast(pa.float64())
         arrays.append(array)
-    return pa.Table.from_arrays(arrays, names=names)
+    return pa.Table.from_arrays(arrays, names=table.column_names)
 
 
 def load_series(path: str | Path, columns: list[str] | None = None, filters=None) -> pd.DataFrame:

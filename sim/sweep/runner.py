@@ -216,8 +216,6 @@ def run(sweep: Sweep, out, executor: Executor | None = None, capacity=None, resu
 
 
 def _run(sweep: Sweep, ready: Prepared, executor, capacity, retry_errors: bool, progress: bool) -> dict:
-    import tempfile
-
     from tqdm import tqdm
 
     folder, previous, done = ready.folder, ready.previous, ready.done
@@ -233,12 +231,8 @@ def _run(sweep: Sweep, ready: Prepared, executor, capacity, retry_errors: bool, 
     interactive = sys.stderr.isatty()
     bar = tqdm(total=sweep.n_runs, initial=done, unit="run", desc=sweep.name, disable=not progress,
                mininterval=0.5 if interactive else 30, smoothing=0.05, dynamic_ncols=True)
-    spill = tempfile.TemporaryDirectory(prefix="collabsim-rows-")
-    made: dict[str, str] = {}  # run file: its summary rows, as the workers handed them back, on disk
 
     def collect() -> None:
-        import pyarrow as pa
-
         nonlocal ran, errors
         finished, _ = wait(pending, return_when=FIRST_COMPLETED)
         for future in finished:
@@ -249,37 +243,30 @@ def _run(sweep: Sweep, ready: Prepared, executor, capacity, retry_errors: bool, 
                 why = f"{type(exc).__name__}: {str(exc).rstrip('.')}"
                 raise SweepError(f"run {name} could not be carried out: {why}. Finished runs are kept in "
                                  f"{folder.root}; run the same command with --resume to carry on") from exc
-            for batch, rows in results.rows.items():
-                made[batch] = f"{spill.name}/{batch}.arrow"
-                with pa.ipc.new_file(made[batch], rows.schema) as sink:
-                    sink.write_table(rows)
-            ran += len(results.runs)
-            errors += sum(r["status"] == "error" for r in results.runs)
-            bar.update(len(results.runs))
+            ran += len(results)
+            errors += sum(r["status"] == "error" for r in results)
+            bar.update(len(results))
             if errors:
                 bar.set_postfix(errors=errors)
 
-    with spill:
-        size = batch_size(sweep, capacity())
-        try:
-            for group in batched(tasks(sweep, folder, retry_errors), size, batch_key(sweep)):
-                while len(pending) >= 2 * capacity():
-                    collect()
-                pending[executor.submit(run_tasks, group)] = group[0].name
-            while pending:
+    size = batch_size(sweep, capacity())
+    try:
+        for group in batched(tasks(sweep, folder, retry_errors), size, batch_key(sweep)):
+            while len(pending) >= 2 * capacity():
                 collect()
-        finally:
-            for future in pending:
-                future.cancel()
-            bar.close()
+            pending[executor.submit(run_tasks, group)] = group[0].name
+        while pending:
+            collect()
+    finally:
+        for future in pending:
+            future.cancel()
+        bar.close()
 
-        counts = {"runs": sweep.n_runs, "ok": _count(folder.run_names()), "error": _count(folder.error_names()),
-                  "ran": ran}
-        from ..results import write_summary
+    counts = {"runs": sweep.n_runs, "ok": _count(folder.run_names()), "error": _count(folder.error_names()), "ran": ran}
+    from ..results import write_summary
 
-        store.write_atomic(folder.summary, lambda tmp: write_summary(folder.root, tmp, executor=executor,
-                                                                     window=2 * capacity(), manifest=started,
-                                                                     made=made))
+    store.write_atomic(folder.summary, lambda tmp: write_summary(folder.root, tmp, executor=executor,
+                                                                 window=2 * capacity(), manifest=started))
     status = "finished" if counts["ok"] + counts["error"] == sweep.n_runs else "incomplete"
     store.write_json(folder.manifest, {**started, "updated": store.now(), "status": status, "counts": counts}, encoded)
     return counts

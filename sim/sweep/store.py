@@ -336,10 +336,10 @@ def cell(value):
     return json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else value
 
 
-def write_runs(folder: Folder, table: pa.Table, infos: list[dict]) -> str:
+def write_runs(folder: Folder, table: pa.Table, infos: list[dict]) -> None:
     """Finished runs: the same consecutive replicates of each of points that step evenly
     (``batch_name``); their series as rows of ``table`` and ``infos`` (a record per run: ids,
-    status, outcomes) in the footer. Returns the file's name (``batch_name``)."""
+    parameters, outcomes) in the footer."""
     points = list(dict.fromkeys(info["point"] for info in infos))
     reps = [info["replicate"] for info in infos if info["point"] == points[0]]
     step = points[1] - points[0] if len(points) > 1 else 1
@@ -347,9 +347,8 @@ def write_runs(folder: Folder, table: pa.Table, infos: list[dict]) -> str:
     if reps != list(range(reps[0], reps[0] + len(reps))) or [(i["point"], i["replicate"]) for i in infos] != expect:
         raise ValueError("a run file holds the same consecutive replicates of evenly stepped points (got "
                          f"{[(i['point'], i['replicate']) for i in infos]})")
-    record = json.dumps({"columns": run_columns(infos)}, default=_json_default).encode()
-    name = batch_name(points[0], reps[0], reps[-1], step, len(points))
-    path = folder.batch_path(name)
+    record = json.dumps({"columns": _columns(infos)}, default=_json_default).encode()
+    path = folder.batch_path(batch_name(points[0], reps[0], reps[-1], step, len(points)))
     # Dictionary encoding only where values repeat (ids, step, text): tried on the monthly
     # outcomes it is given up column by column, and the write took 1.5x as long.
     repeating = [f.name for f in table.schema if not pa.types.is_floating(f.type)]
@@ -373,11 +372,10 @@ def write_runs(folder: Folder, table: pa.Table, infos: list[dict]) -> str:
         writer.add_key_value_metadata(footer(record))
     write_atomic(path, lambda tmp: _write_bytes(tmp, encoded.getvalue()))
     failed = folder.failed()  # listed once: a try per run cost more than the listing
-    for run in (run_name(info["point"], info["replicate"]) for info in infos):
-        if run in failed:  # an earlier failure, now retried
+    for name in (run_name(info["point"], info["replicate"]) for info in infos):
+        if name in failed:  # an earlier failure, now retried
             with suppress(FileNotFoundError):
-                os.unlink(folder.error_path(run))
-    return name
+                os.unlink(folder.error_path(name))
 
 
 def footer(record: bytes) -> dict[bytes, bytes]:
@@ -395,7 +393,7 @@ def write_error(folder: Folder, name: str, info: dict) -> None:
     write_json(folder.error_path(name), info)
 
 
-def run_columns(infos: list[dict]) -> dict:
+def _columns(infos: list[dict]) -> dict:
     """Run records as columns: a list per key, and the outcomes as a list per outcome (the
     records of one file share their keys). JSON reads them back in about half the time it
     took for records one by one, and the summary takes each column whole."""
@@ -449,7 +447,7 @@ def read_run_columns(path: str) -> dict:
         return columns
     infos = data if isinstance(data, list) else [data]  # earlier files: records one by one
     try:
-        return run_columns(infos)
+        return _columns(infos)
     except (IndexError, KeyError, TypeError, AttributeError):
         raise DamagedRun("run record is not a table of runs") from None
 

@@ -1,9 +1,8 @@
 """A batch of a sweep's runs, as executed in a worker: simulate, summarise, write its files
 (one for each run of evenly stepped points, ``files_of``).
 
-The worker returns a few numbers per run to the parent (status, time taken) and each file's
-rows of the sweep's summary (``Finished``), never the time series; the parent keeps those
-rows on disk, so its memory does not grow with the number of runs. A run whose
+The worker returns only a few numbers to the parent (status, time taken), never the time
+series, so the parent's memory does not grow with the number of runs. A run whose
 simulation raises is written as an error record and the sweep goes on; a failure to write
 the result is not a property of the run, so it propagates and stops the sweep (finished
 runs stay on disk and ``--resume`` carries on).
@@ -23,18 +22,6 @@ from ..engine import settle
 from ..metrics import COLUMNS, summarise_runs
 from . import store
 from .spec import seed_of, seeds_of
-
-
-@dataclass
-class Finished:
-    """What a worker hands back for a batch: {name, status, elapsed_s} (and error) per run,
-    and each file it wrote with its runs' rows of the sweep's summary (ids, parameters,
-    status, outcomes: ``sim.results.summary_rows``), which the summary would otherwise read
-    back from the file's footer (a robust run's summary, read back after its runs, took as
-    long as a twentieth of them)."""
-
-    runs: list[dict]
-    rows: dict  # run file name: a pyarrow Table
 
 
 @dataclass(frozen=True)
@@ -184,13 +171,11 @@ def files_of(tasks: list[Task]) -> list[tuple[int, int]]:
     return out
 
 
-def run_tasks(tasks: list[Task]) -> Finished:
+def run_tasks(tasks: list[Task]) -> list[dict]:
     """Simulate a batch of runs (``sim.sweep.runner.batched``: consecutive replicates of a
     point, and of other points that can share its model) in one model and write a file per
-    point. If the batch raises, each run is tried alone, so every failing run gets its own
-    error record (and every other run its own file)."""
-    from ..results import summary_rows
-
+    point; returns {name, status, elapsed_s} per run. If the batch raises, each run is tried
+    alone, so every failing run gets its own error record (and every other run its own file)."""
     started = time.perf_counter()
     folder = store.Folder(tasks[0].folder)
     seed_tasks(tasks)
@@ -202,26 +187,22 @@ def run_tasks(tasks: list[Task]) -> Finished:
         runs = simulate_batch([data[t.point] for t in tasks], [t.seed for t in tasks])
     except Exception as exc:
         if len(tasks) > 1:
-            alone = [run_tasks([t]) for t in tasks]
-            return Finished([r for f in alone for r in f.runs], {k: v for f in alone for k, v in f.rows.items()})
+            return [r for t in tasks for r in run_tasks([t])]
         task = tasks[0]
         elapsed = time.perf_counter() - started
         error = f"{type(exc).__name__}: {exc}"
         store.write_error(folder, task.name, {**_ids(task), "params": task.params, "status": "error", "error": error,
                                               "traceback": traceback.format_exc(), "elapsed_s": elapsed,
                                               "finished": store.now()})
-        return Finished([{"name": task.name, "status": "error", "error": error, "elapsed_s": elapsed}], {})
+        return [{"name": task.name, "status": "error", "error": error, "elapsed_s": elapsed}]
     files = run_tables(runs, tasks)
     elapsed = (time.perf_counter() - started) / len(tasks)
     finished = store.now()
-    rows = {}
     for table, part, outcomes in files:
-        infos = [{**_ids(t), "status": "ok", "elapsed_s": elapsed, "finished": finished, "outcomes": o}
-                 for t, o in zip(part, outcomes)]
-        name = store.write_runs(folder, table, infos)
-        rows[name] = summary_rows(store.run_columns(infos), {t.point: t.params for t in part})
+        store.write_runs(folder, table, [{**_ids(t), "status": "ok", "elapsed_s": elapsed,
+                                          "finished": finished, "outcomes": o} for t, o in zip(part, outcomes)])
     settle()
-    return Finished([{"name": t.name, "status": "ok", "elapsed_s": elapsed} for t in tasks], rows)
+    return [{"name": t.name, "status": "ok", "elapsed_s": elapsed} for t in tasks]
 
 
 def _ids(task: Task) -> dict:
