@@ -9,6 +9,7 @@ app's compare (2 regimes x 20 seeds).
     .venv/bin/python benchmarks/footprint.py --profile   # where the time goes (pyinstrument)
     .venv/bin/python benchmarks/footprint.py --per-step  # one run alone, per month
     .venv/bin/python benchmarks/footprint.py --phases    # a batched run, per phase
+    .venv/bin/python benchmarks/footprint.py --frozen    # a robust run's batches, gc.freeze or not
 
 ``benchmarks/engine.py`` (``make bench``) runs this too and puts the table in README.md.
 """
@@ -223,12 +224,70 @@ def phases(batch: int = 256, repeat: int = 3) -> dict:
     return {k: v / repeat / batch * 1e6 for k, v in total.items()}
 
 
+def frozen(rounds: int = 2, runs: int = 3) -> dict[str, list[tuple[float, float, int, float]]]:
+    """A robust run's batches (experiments/stylised_facts_robust.toml: 12 arms x 64 worlds x
+    4 seeds, batches of 256 through the sweep's worker, in this process), ``runs`` times a
+    pass, with what the process holds frozen out of the garbage collector's reach
+    (``engine.settle``) and not, alternated ``rounds`` times (long passes, so that full
+    collections come as often as in a sweep). Per pass: seconds, seconds of full
+    collections, and the page faults and kernel seconds of this process (``getrusage``: a
+    fresh process touches new memory for its first dozen batches or so)."""
+    import gc
+    import resource
+    import tempfile
+
+    from sim.sweep import runner, store, worker
+
+    plan = robust_plan.load(HERE.parent / "experiments" / "stylised_facts_robust.toml", worlds=64, seeds=4)
+    timer = [0.0, 0.0]  # when the full collection under way started; seconds in them this pass
+
+    def watch(phase, info):
+        if info["generation"] == 2:
+            if phase == "start":
+                timer[0] = time.perf_counter()
+            else:
+                timer[1] += time.perf_counter() - timer[0]
+
+    out: dict[str, list[tuple[float, float, int, float]]] = {"frozen": [], "not frozen": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = store.Folder(tmp)
+        folder.create()
+        tasks = list(runner.tasks(plan, folder))
+        groups = [tasks[i:i + engine.MAX_BATCH] for i in range(0, len(tasks), engine.MAX_BATCH)]
+        worker.run_tasks(groups[0])  # imports, numba's cache; the process settles (engine.settle)
+        gc.callbacks.append(watch)
+        try:
+            for _ in range(rounds):
+                for label, times in out.items():
+                    if label == "frozen":  # as engine.settle does
+                        gc.collect()
+                        gc.freeze()
+                    else:
+                        gc.unfreeze()
+                    timer[1] = 0.0
+                    before, t = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+                    for group in groups * runs:
+                        worker.run_tasks(group)
+                    after = resource.getrusage(resource.RUSAGE_SELF)
+                    times.append((time.perf_counter() - t, timer[1], after.ru_minflt - before.ru_minflt,
+                                  after.ru_stime - before.ru_stime))
+        finally:
+            gc.callbacks.remove(watch)
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", action="store_true", help="profile 20 single runs and two batches of 256 (pyinstrument)")
     parser.add_argument("--per-step", action="store_true", help="microseconds per month at 24 and 1,000 organisations")
     parser.add_argument("--phases", action="store_true", help="microseconds per run of each phase, in a batch of 256")
+    parser.add_argument("--frozen", action="store_true", help="a robust run's batches with gc.freeze and without")
     args = parser.parse_args()
+    if args.frozen:
+        for label, times in frozen().items():
+            print(f"{label}: " + "; ".join(f"{t:.2f} s ({full:.3f} s in full collections, {faults} page faults, "
+                                           f"{kernel:.2f} s in the kernel)" for t, full, faults, kernel in times))
+        return
     if args.phases:
         parts = phases()
         for name, us in parts.items():
