@@ -255,6 +255,7 @@ def frozen(rounds: int = 2, runs: int = 3) -> dict[str, list[tuple[float, float,
         tasks = list(runner.tasks(plan, folder))
         groups = [tasks[i:i + engine.MAX_BATCH] for i in range(0, len(tasks), engine.MAX_BATCH)]
         worker.run_tasks(groups[0])  # imports, numba's cache; the process settles (engine.settle)
+        print(f"objects frozen after the first batch: {gc.get_freeze_count():,}")
         gc.callbacks.append(watch)
         try:
             for _ in range(rounds):
