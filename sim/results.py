@@ -190,10 +190,9 @@ def _run_data(folder: store.Folder, params: list[str], points: list[dict], first
     taken and outcomes; {} if there are none. Read a file at a time: each run file's records
     as columns (``store.read_run_columns``), with a Python step per file and per column
     rather than a record per run (a robust run's summary: 78 -> 62 us a run). A damaged
-    file's runs are left out
-    and its name added to ``damaged`` (once, however many runs it holds). Only the files
-    ``batches`` (default: all) and, with ``errors``, the error records (``write_summary``
-    reads a chunk's files in parts)."""
+    file's runs are left out and its name added to ``damaged`` (once, however many runs it
+    holds). Only the files ``batches`` (default: all) and, with ``errors``, the error
+    records (``write_summary`` reads a chunk's files in parts)."""
     span = range(first, first + len(points))
     pieces, held = [], set()  # pieces: (columns, outcomes) of the runs read; held: runs with a file
     chosen = None if batches is None else set(batches)

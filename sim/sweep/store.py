@@ -234,7 +234,10 @@ class Folder:
         """The file that holds finished run ``name``, or None. Looked up in an index of the
         batch files (one entry per file, built on first use; ``refresh`` after writing)."""
         points, rep, _ = batch_runs(name)
-        point = points[0]
+        return self._path_of(points[0], rep)
+
+    def _path_of(self, point: int, rep: int) -> str | None:
+        """``run_path`` of the run (point, rep)."""
         hit = self._last_hit  # runs are mostly asked for in order: try the last file first
         if hit and hit[0] == point and hit[1] <= rep <= hit[2]:
             return hit[3]
@@ -282,9 +285,8 @@ class Folder:
     def state_at(self, point: int, replicate: int) -> str | None:
         """``state`` of the run (point, replicate), without its name where no error record
         needs it (a sweep asks it of every run as it plans them)."""
-        for first, last, _ in self._files().get(point, ()):
-            if first <= replicate <= last:
-                return "ok"
+        if self._path_of(point, replicate) is not None:
+            return "ok"
         failed = self.failed()
         return "error" if failed and run_name(point, replicate) in failed else None
 
