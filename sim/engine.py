@@ -13,9 +13,11 @@ progress counted in runs; a ``cancel`` event stops the work between batches.
 """
 
 import collections
+import ctypes
 import gc
 import itertools
 import math
+import platform
 import threading
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
@@ -63,6 +65,7 @@ def run_batch(jobs: list[Job], series: tuple[str, ...] | None = (),
     months (inclusive)."""
     from .model import CollabModel
 
+    settle()
     keys = [job.key for job in jobs for _ in job.seeds]
     configs = [job.config for job in jobs for _ in job.seeds]
     seeds = [s for job in jobs for s in job.seeds]
@@ -81,25 +84,61 @@ def run_batch(jobs: list[Job], series: tuple[str, ...] | None = (),
         cols = model.recorder.columns(r) if series is None or series else {}
         kept = cols if series is None else {k: cols[k] for k in series}
         runs.append(Run(key, seed, outcomes, {k: np.array(v) for k, v in kept.items()}))
-    settle()
     return runs
 
 
-_settled = False
+_batches_begun = 0
 
 
 def settle() -> None:
-    """Once a process has run its first batch (every module it needs imported, numba's
-    functions loaded: some 220,000 objects), move what is alive to the garbage collector's
-    permanent generation (``gc.freeze``), which its collections no longer walk. Else each
-    full collection walks them all: 0.2 s of full collections in 36 batches of a robust
-    run, whose batches took 3-4% less time frozen (``benchmarks/footprint.py --frozen``).
-    Garbage is collected first, so none is kept for good."""
-    global _settled
-    if not _settled:
-        _settled = True
+    """Called as a process begins each batch: what pays off in a process that runs batch
+    after batch (a pool's worker, a Dask worker, the command line's own process).
+
+    On the first batch, keep freed memory for the next one (``_keep_memory``). On the
+    second, once the first has run (every module it needs imported, numba's functions
+    loaded: some 220,000 objects), move what is alive to the garbage collector's permanent
+    generation (``gc.freeze``), which its collections no longer walk; garbage is collected
+    first, so none is kept for good. Else each full collection walks them all: 0.2 s of
+    full collections in 36 batches of a robust run, whose batches took 3-4% less time
+    frozen (``benchmarks/footprint.py --frozen``)."""
+    global _batches_begun
+    _batches_begun += 1
+    if _batches_begun == 1:
+        _keep_memory()
+    elif _batches_begun == 2:
         gc.collect()
         gc.freeze()
+
+
+def _keep_memory() -> None:
+    """A batch's largest arrays (a 256-run batch's monthly record and its table, some 20 MB
+    each) are made again by the next batch. Left to the defaults, the memory is handed back
+    to the system and the next batch faults it in again, page by page, on a virtual machine
+    a costly trap each: numpy asks for transparent huge pages, which the kernel zeroes (and
+    may compact memory for) at the fault; glibc gives large blocks back (mmap and trim) and
+    Arrow's mimalloc purges freed pages. So: no huge pages for numpy; glibc keeps blocks
+    below 32 MB (the most it allows) on its heap and does not trim it; Arrow allocates
+    through glibc. The process's memory stays at its peak batch's instead of shrinking
+    between batches. A robust run's batches took 4-6% less time (``benchmarks/footprint.py
+    --memory``). Each step is skipped where the platform lacks it."""
+    set_hugepage = getattr(getattr(np, "_core", None), "multiarray", None)
+    set_hugepage = getattr(set_hugepage, "_set_madvise_hugepage", None)
+    if set_hugepage is not None:
+        set_hugepage(False)
+    if platform.libc_ver()[0] == "glibc":
+        try:
+            libc = ctypes.CDLL("libc.so.6")
+        except OSError:
+            libc = None
+        if libc is not None:
+            libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)  # set: no longer lowered back by glibc as blocks are freed
+            libc.mallopt(M_TRIM_THRESHOLD, 1 << 30)
+    import pyarrow as pa
+
+    pa.set_memory_pool(pa.system_memory_pool())
+
+
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
 
 
 def batches(jobs: list[Job], workers: int = 1, max_batch: int = MAX_BATCH, by: str = "seed") -> list[list[Job]]:

@@ -275,6 +275,29 @@ def test_a_folder_of_records_one_by_one_still_reads_and_resumes(tmp_path):
     assert runner.run(plan, out, resume=True, progress=False)["ran"] == 0
 
 
+def test_a_folder_written_with_the_older_fingerprint_and_json_still_resumes(tmp_path):
+    # Folders written before December 2026: the plan's fingerprint hashed Python's json with
+    # keys sorted, and the manifest and run records were written by Python's json. Such a
+    # folder resumes (a changed plan is still refused) and reads the same.
+    plan, out, _ = sweep_at(tmp_path)
+    before = results.load(out)
+    manifest = json.loads((out / store.MANIFEST).read_text())
+    older = plan.fingerprint(before_2026_12=True)
+    assert older != plan.fingerprint() and manifest["fingerprint"] == plan.fingerprint()
+    (out / store.MANIFEST).write_text(json.dumps({**manifest, "fingerprint": older}, indent=1))
+    for batch in list(store.Folder(out).batches()):
+        path = out / "runs" / f"{batch}.parquet"
+        table = pq.read_table(path)
+        record = json.dumps({"columns": store.read_run_columns(str(path))}).encode()
+        pq.write_table(table.replace_schema_metadata(store.footer(record)), path)
+    (out / "runs" / f"{next(iter(store.Folder(out).batches()))}.parquet").unlink()
+    changed = spec.load(write(tmp_path, TINY.replace("steps = 20", "steps = 21"), "changed.toml"))
+    with pytest.raises(ConfigError, match="holds a different sweep"):
+        runner.run(changed, out, resume=True, progress=False)
+    assert runner.run(plan, out, resume=True, progress=False)["ran"] == 2
+    pd.testing.assert_frame_equal(comparable(results.load(out)), comparable(before), check_exact=True)
+
+
 def test_a_file_of_evenly_stepped_points_names_its_runs(tmp_path):
     # The worlds of one arm of a robust run (points 3, 15, 27, ...) in one file.
     name = store.batch_name(3, 0, 3, 12, 32)
@@ -605,7 +628,7 @@ def test_write_json_encodes_again_only_the_values_that_are_new_objects(tmp_path)
     encoded: dict = {}
     store.write_json(tmp_path / "a.json", data, encoded)
     assert json.loads((tmp_path / "a.json").read_text()) == data
-    encoded["points"] = points, '"kept"'  # stands in for the text of the first write
+    encoded["points"] = points, b'"kept"'  # stands in for the text of the first write
     later = {**data, "status": "finished", "counts": {"ok": 2}}
     store.write_json(tmp_path / "a.json", later, encoded)
     assert json.loads((tmp_path / "a.json").read_text()) == {**later, "points": "kept"}

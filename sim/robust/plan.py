@@ -104,8 +104,8 @@ class Robust(Sweep):
 
         return [Job(p, self.config(p), [self.seed(p, r) for r in range(self.seeds)]) for p in range(len(self.points))]
 
-    def fingerprint(self) -> str:
-        extra = {"sweep": super().fingerprint(), "seeding": "per world, shared by arms", "arms": self.arms}
+    def fingerprint(self, before_2026_12: bool = False) -> str:
+        extra = {"sweep": super().fingerprint(before_2026_12), "seeding": "per world, shared by arms", "arms": self.arms}
         return hashlib.sha256(json.dumps(extra, sort_keys=True).encode()).hexdigest()
 
     def record(self) -> dict:

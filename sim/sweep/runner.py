@@ -34,7 +34,8 @@ def check_folder(sweep: Sweep, folder: store.Folder, resume: bool) -> dict | Non
     if not resume:
         raise ConfigError(f"{folder.root} already holds a sweep; add --resume to finish it, "
                           "or give another --out (nothing was changed)")
-    if manifest.get("fingerprint") != sweep.fingerprint():
+    held = manifest.get("fingerprint")
+    if held != sweep.fingerprint() and held != sweep.fingerprint(before_2026_12=True):
         raise ConfigError(f"{folder.root} holds a different sweep: the config or [sweep] table of {sweep.source} "
                           "changed since it started; resume with the config it was started with, or give "
                           "another --out (nothing was changed)")

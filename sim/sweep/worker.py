@@ -176,6 +176,7 @@ def run_tasks(tasks: list[Task]) -> list[dict]:
     point, and of other points that can share its model) in one model and write a file per
     point; returns {name, status, elapsed_s} per run. If the batch raises, each run is tried
     alone, so every failing run gets its own error record (and every other run its own file)."""
+    settle()
     started = time.perf_counter()
     folder = store.Folder(tasks[0].folder)
     seed_tasks(tasks)
@@ -201,7 +202,6 @@ def run_tasks(tasks: list[Task]) -> list[dict]:
     for table, part, outcomes in files:
         store.write_runs(folder, table, [{**_ids(t), "status": "ok", "elapsed_s": elapsed,
                                           "finished": finished, "outcomes": o} for t, o in zip(part, outcomes)])
-    settle()
     return [{"name": t.name, "status": "ok", "elapsed_s": elapsed} for t in tasks]
 
 
