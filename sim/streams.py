@@ -234,17 +234,58 @@ def _start_states(words):
     return out
 
 
+@njit(cache=True, inline="always")
+def _double(hi, lo):
+    """PCG64's output for the state hi:lo (the halves xor-ed, rotated right by the top six
+    bits of hi) as numpy's double in [0, 1): its top 53 bits times 2**-53."""
+    v = hi ^ lo
+    rot = hi >> _S58
+    x = (v >> rot) | (v << ((_S64 - rot) & _S63))
+    return (x >> _S11) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True, inline="always")
+def _fill_run(state, r, flat, start, end):
+    """flat[start:end] from replicate r's PCG64 state, which is advanced."""
+    hi, lo, inc_hi, inc_lo = state[r, 0], state[r, 1], state[r, 2], state[r, 3]
+    for j in range(start, end):
+        hi, lo = _lcg_step(hi, lo, inc_hi, inc_lo)
+        flat[j] = _double(hi, lo)
+    state[r, 0], state[r, 1] = hi, lo
+
+
 @njit(cache=True)
 def _fill_uniform(state, bounds, out):
     """Fill ``out`` (rows, k) with uniforms, rows bounds[r]:bounds[r + 1] from the PCG64
-    state ``state[r]`` (hi, lo, inc_hi, inc_lo), which is advanced."""
-    for r in range(bounds.shape[0] - 1):
-        hi, lo, inc_hi, inc_lo = state[r, 0], state[r, 1], state[r, 2], state[r, 3]
-        for i in range(bounds[r], bounds[r + 1]):
-            for k in range(out.shape[1]):
-                hi, lo = _lcg_step(hi, lo, inc_hi, inc_lo)
-                v = hi ^ lo
-                rot = hi >> _S58
-                x = (v >> rot) | (v << ((_S64 - rot) & _S63))
-                out[i, k] = (x >> _S11) * (1.0 / 9007199254740992.0)
-        state[r, 0], state[r, 1] = hi, lo
+    state ``state[r]`` (hi, lo, inc_hi, inc_lo), which is advanced. Four replicates at a
+    time, their steps side by side: each step waits on its last (a 128-bit multiply), and
+    four such chains at once keep the core busy (a 256-run batch's draws took 15% less time
+    at four a row, 33% at one: ``benchmarks/footprint.py --uniforms``). Each replicate's
+    values are the same, in the same places, as drawn one replicate after another."""
+    flat = out.reshape(-1)  # replicate r's rows are flat[bounds[r] * k : bounds[r + 1] * k]
+    k = out.shape[1]
+    r = 0
+    while r + 4 < bounds.shape[0]:
+        a0, a1, a2, a3, a4 = bounds[r] * k, bounds[r + 1] * k, bounds[r + 2] * k, bounds[r + 3] * k, bounds[r + 4] * k
+        h0, l0, h1, l1, h2, l2, h3, l3 = (state[r, 0], state[r, 1], state[r + 1, 0], state[r + 1, 1],
+                                          state[r + 2, 0], state[r + 2, 1], state[r + 3, 0], state[r + 3, 1])
+        n = min(a1 - a0, a2 - a1, a3 - a2, a4 - a3)
+        for j in range(n):  # as far as all four go
+            h0, l0 = _lcg_step(h0, l0, state[r, 2], state[r, 3])
+            h1, l1 = _lcg_step(h1, l1, state[r + 1, 2], state[r + 1, 3])
+            h2, l2 = _lcg_step(h2, l2, state[r + 2, 2], state[r + 2, 3])
+            h3, l3 = _lcg_step(h3, l3, state[r + 3, 2], state[r + 3, 3])
+            flat[a0 + j] = _double(h0, l0)
+            flat[a1 + j] = _double(h1, l1)
+            flat[a2 + j] = _double(h2, l2)
+            flat[a3 + j] = _double(h3, l3)
+        state[r, 0], state[r, 1], state[r + 1, 0], state[r + 1, 1] = h0, l0, h1, l1
+        state[r + 2, 0], state[r + 2, 1], state[r + 3, 0], state[r + 3, 1] = h2, l2, h3, l3
+        _fill_run(state, r, flat, a0 + n, a1)  # then each on its own
+        _fill_run(state, r + 1, flat, a1 + n, a2)
+        _fill_run(state, r + 2, flat, a2 + n, a3)
+        _fill_run(state, r + 3, flat, a3 + n, a4)
+        r += 4
+    while r + 1 < bounds.shape[0]:
+        _fill_run(state, r, flat, bounds[r] * k, bounds[r + 1] * k)
+        r += 1

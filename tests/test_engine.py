@@ -392,12 +392,13 @@ def test_generators_made_at_once_equal_numpys_seed_sequence(seeds, name):
 
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.one_of(st.integers(0, 2**40), st.integers(2**63, 2**64 - 1), st.just(2**64 + 5)), min_size=1,
-                max_size=5), st.integers(1, 4), st.integers(0, 30), st.booleans(), st.data())
+                max_size=10), st.integers(1, 4), st.integers(0, 30), st.booleans(), st.data())
 def test_a_stream_s_uniforms_are_numpy_s_own_draws(seeds, width, months, setup_first, data):
-    # Stream.uniform steps numpy's PCG64 in a compiled loop for every replicate at once,
-    # from the state numpy's PCG64 starts at (worked out here for seeds below 2**64); each
-    # replicate's rows must be exactly what its numpy generator's random() gives, month after
-    # month, and the generators handed back must carry on where the stream got to.
+    # Stream.uniform steps numpy's PCG64 in a compiled loop for every replicate at once, four
+    # side by side (up to ten seeds: two fours and some over, of unequal sizes), from the
+    # state numpy's PCG64 starts at (worked out here for seeds below 2**64); each replicate's
+    # rows must be exactly what its numpy generator's random() gives, month after month, and
+    # the generators handed back must carry on where the stream got to.
     sizes = data.draw(st.lists(st.integers(0, 9), min_size=len(seeds), max_size=len(seeds)))
     bounds = np.concatenate([[0], np.cumsum(sizes)])
     stream, reference = Stream(seeds, "decide"), [generator(s, "decide") for s in seeds]
