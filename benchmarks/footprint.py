@@ -10,6 +10,8 @@ app's compare (2 regimes x 20 seeds).
     .venv/bin/python benchmarks/footprint.py --per-step  # one run alone, per month
     .venv/bin/python benchmarks/footprint.py --phases    # a batched run, per phase
     .venv/bin/python benchmarks/footprint.py --frozen    # a robust run's batches, gc.freeze or not
+    .venv/bin/python benchmarks/footprint.py --memory    # ... in fresh processes, memory kept or not
+    .venv/bin/python benchmarks/footprint.py --uniforms  # a batch's draws, four replicates at once or one
 
 ``benchmarks/engine.py`` (``make bench``) runs this too and puts the table in README.md.
 """
@@ -254,7 +256,8 @@ def frozen(rounds: int = 2, runs: int = 3) -> dict[str, list[tuple[float, float,
         folder.create()
         tasks = list(runner.tasks(plan, folder))
         groups = [tasks[i:i + engine.MAX_BATCH] for i in range(0, len(tasks), engine.MAX_BATCH)]
-        worker.run_tasks(groups[0])  # imports, numba's cache; the process settles (engine.settle)
+        for group in groups[:2]:  # imports, numba's cache; the process settles as the second begins
+            worker.run_tasks(group)
         print(f"objects frozen after the first batch: {gc.get_freeze_count():,}")
         gc.callbacks.append(watch)
         try:
@@ -277,13 +280,96 @@ def frozen(rounds: int = 2, runs: int = 3) -> dict[str, list[tuple[float, float,
     return out
 
 
+def memory_pass(keep: bool, runs: int = 2) -> tuple[float, int, float]:
+    """In this (fresh) process: a robust run's batches (as ``frozen``) after a first one,
+    ``runs`` times over, with the memory a batch frees kept for the next (``engine.settle``,
+    the default) or left to the allocators' defaults. Seconds, page faults, kernel seconds."""
+    import resource
+    import tempfile
+
+    from sim.sweep import runner, store, worker
+
+    if not keep:
+        engine._keep_memory = lambda: None
+    plan = robust_plan.load(HERE.parent / "experiments" / "stylised_facts_robust.toml", worlds=64, seeds=4)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = store.Folder(tmp)
+        folder.create()
+        tasks = list(runner.tasks(plan, folder))
+        groups = [tasks[i:i + engine.MAX_BATCH] for i in range(0, len(tasks), engine.MAX_BATCH)]
+        worker.run_tasks(groups[0])  # imports, numba's cache
+        before, t = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+        for group in groups[1:] * runs:
+            worker.run_tasks(group)
+        after = resource.getrusage(resource.RUSAGE_SELF)
+    return time.perf_counter() - t, after.ru_minflt - before.ru_minflt, after.ru_stime - before.ru_stime
+
+
+def memory(rounds: int = 3) -> dict[str, list[tuple[float, int, float]]]:
+    """``memory_pass`` kept and not, each in a fresh process (glibc's settings hold for the
+    life of a process), alternated ``rounds`` times."""
+    import subprocess
+
+    out: dict[str, list[tuple[float, int, float]]] = {"kept": [], "allocators' defaults": []}
+    for _ in range(rounds):
+        for label, times in out.items():
+            flag = "keep" if label == "kept" else "default"
+            line = subprocess.run([sys.executable, __file__, "--memory-pass", flag], check=True, capture_output=True,
+                                  text=True).stdout.split()
+            times.append((float(line[0]), int(line[1]), float(line[2])))
+    return out
+
+
+def uniforms(repeat: int = 2000) -> dict[str, float]:
+    """Microseconds for a 256-run batch's uniforms (its decide draws: four a relationship;
+    and one an organisation) from ``streams._fill_uniform`` (four replicates side by side)
+    and from the same PCG64 steps one replicate after another."""
+    from numba import njit
+
+    from sim import streams
+
+    @njit
+    def one_at_a_time(state, bounds, out):
+        flat = out.reshape(-1)
+        for r in range(bounds.shape[0] - 1):
+            streams._fill_run(state, r, flat, bounds[r] * out.shape[1], bounds[r + 1] * out.shape[1])
+
+    model = CollabModel(config.load(BASELINE), seeds=list(range(256)))
+    out = {}
+    for what, bounds, width in (("relationships x 4", model.edge_bounds, 4), ("organisations", model.node_bounds, 1)):
+        state = streams._start_states(np.arange(4 * 256, dtype=np.uint64).reshape(256, 4))
+        values = np.empty((int(bounds[-1]), width))
+        for label, fill in (("four at a time", streams._fill_uniform), ("one at a time", one_at_a_time)):
+            fill(state, bounds, values)
+            t = time.perf_counter()
+            for _ in range(repeat):
+                fill(state, bounds, values)
+            out[f"{what}, {label}"] = (time.perf_counter() - t) / repeat * 1e6
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", action="store_true", help="profile 20 single runs and two batches of 256 (pyinstrument)")
     parser.add_argument("--per-step", action="store_true", help="microseconds per month at 24 and 1,000 organisations")
     parser.add_argument("--phases", action="store_true", help="microseconds per run of each phase, in a batch of 256")
     parser.add_argument("--frozen", action="store_true", help="a robust run's batches with gc.freeze and without")
+    parser.add_argument("--memory", action="store_true", help="a robust run's batches in fresh processes, memory kept or not")
+    parser.add_argument("--memory-pass", choices=["keep", "default"], help=argparse.SUPPRESS)  # one of --memory's
+    parser.add_argument("--uniforms", action="store_true", help="a batch's uniforms, four replicates at once or one")
     args = parser.parse_args()
+    if args.memory_pass:
+        print(*memory_pass(args.memory_pass == "keep"))
+        return
+    if args.memory:
+        for label, times in memory().items():
+            print(f"{label}: " + "; ".join(f"{t:.2f} s ({faults} page faults, {kernel:.2f} s in the kernel)"
+                                           for t, faults, kernel in times))
+        return
+    if args.uniforms:
+        for label, us in uniforms().items():
+            print(f"{label}: {us:.1f} us")
+        return
     if args.frozen:
         for label, times in frozen().items():
             print(f"{label}: " + "; ".join(f"{t:.2f} s ({full:.3f} s in full collections, {faults} page faults, "

@@ -259,9 +259,9 @@ def _fill_uniform(state, bounds, out):
     """Fill ``out`` (rows, k) with uniforms, rows bounds[r]:bounds[r + 1] from the PCG64
     state ``state[r]`` (hi, lo, inc_hi, inc_lo), which is advanced. Four replicates at a
     time, their steps side by side: each step waits on its last (a 128-bit multiply), and
-    four such chains at once keep the core busy (a 256-run batch's draws took 15% less time
-    at four a row, 33% at one: ``benchmarks/footprint.py --uniforms``). Each replicate's
-    values are the same, in the same places, as drawn one replicate after another."""
+    four such chains at once keep the core busier (a 256-run batch's draws took 10-12% less
+    time: ``benchmarks/footprint.py --uniforms``). Each replicate's values are the same, in
+    the same places, as drawn one replicate after another."""
     flat = out.reshape(-1)  # replicate r's rows are flat[bounds[r] * k : bounds[r + 1] * k]
     k = out.shape[1]
     r = 0
