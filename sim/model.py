@@ -61,8 +61,8 @@ class CollabModel(Model):
         self.replicates = len(self.seeds)
         self._streams: dict[str, streams.Stream] = {}
 
-        nets = network.build_many(config.network, self.seeds)
-        net = self.network = network.union(nets)
+        nets, net = network.batch(config.network, self.seeds)
+        self.network = net
         self.src, self.dst = net.src, net.dst
         self.types = net.types
         self.degree = net.degree()

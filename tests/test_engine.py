@@ -206,7 +206,13 @@ def test_enabling_a_lever_leaves_every_other_component_s_draws_alone():
 def test_components_write_only_what_they_declare():
     for levers in (LEVERS, PBR_LEVERS):
         m = CollabModel(make_config(**levers), seed=2, check_writes=True)
+        net = m.network
+        before = [np.copy(a) for a in (net.src, net.dst, net.types, net.footprint, net.foundation, net.indptr,
+                                       net.indices)]
         m.run(12)  # every hook ran under the guard without touching an undeclared array
+        # nor the network, which a process keeps for its next batch with the same seeds (network.batch)
+        after = (net.src, net.dst, net.types, net.footprint, net.foundation, net.indptr, net.indices)
+        assert all(np.array_equal(a, b) for a, b in zip(before, after))
 
     class Sneaky(Component):
         name = "sneaky"
