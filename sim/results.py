@@ -85,7 +85,7 @@ def write_summary(path: str | Path, target: str | Path, chunk: int = 1000, execu
         holders = folder.holders(range(first, end), seeds)
         count = -(-max(round(sum(map(len, holders.values())) / chunk), 1) // spread) * spread  # a multiple of it
         for i, batches in enumerate(_file_groups(holders, count)):
-            parts.append((str(path), params, points[first:end], first, seeds, batches, i == 0))
+            parts.append((str(path), params, points[first:end], first, seeds, {b: holders[b] for b in batches}, i == 0))
             owner.append(k)
     made = _in_order(executor or SerialExecutor(), _summary_part, parts, window)
 
@@ -155,11 +155,12 @@ def summary_chunks(n_points: int, spans, size: int, most: int = 8) -> list[tuple
 
 
 def _summary_part(path: str, params: list[str], points: list[dict], first: int, seeds: int,
-                  batches: list[str] | None = None, errors: bool = True):
+                  batches: dict[str, list] | None = None, errors: bool = True):
     """The run table of ``points`` (the manifest's, from point ``first`` on) as an Arrow
-    table (``_arrow``: typed once its chunk is whole), from the files ``batches`` (default:
-    all) and, with ``errors``, the error records; None if it has no rows. Given the points,
-    not the manifest, which holds every point of the sweep."""
+    table (``_arrow``: typed once its chunk is whole), from the files ``batches`` (each
+    file's runs, as ``Folder.holders`` gives them; default: all) and, with ``errors``, the
+    error records; None if it has no rows. Given the points, not the manifest, which holds
+    every point of the sweep."""
     data = _run_data(store.Folder(path), params, points, first, seeds, [], batches, errors)
     return _arrow(data, params) if data else None
 
@@ -177,29 +178,26 @@ def _in_order(executor, fn, items, window: int):
 
 
 def _runs(folder: store.Folder, params: list[str], points: list[dict], first: int, seeds: int,
-          damaged: list[str], batches: list[str] | None = None, errors: bool = True) -> pd.DataFrame:
+          damaged: list[str], batches: dict[str, list] | None = None, errors: bool = True) -> pd.DataFrame:
     """A row per finished or failed run of ``points`` (the manifest's, from point ``first``
     on), in run order (``_run_data``, as a DataFrame)."""
     return _frame(_run_data(folder, params, points, first, seeds, damaged, batches, errors), params)
 
 
 def _run_data(folder: store.Folder, params: list[str], points: list[dict], first: int, seeds: int,
-              damaged: list[str], batches: list[str] | None = None, errors: bool = True) -> dict[str, list]:
+              damaged: list[str], batches: dict[str, list] | None = None, errors: bool = True) -> dict[str, list]:
     """The columns of a row per finished or failed run of ``points`` (the manifest's, from
     point ``first`` on), in run order: ids, parameters (``store.cell``), status, error, time
     taken and outcomes; {} if there are none. Read a file at a time: each run file's records
     as columns (``store.read_run_columns``), with a Python step per file and per column
     rather than a record per run (a robust run's summary: 78 -> 62 us a run). A damaged
     file's runs are left out and its name added to ``damaged`` (once, however many runs it
-    holds). Only the files ``batches`` (default: all) and, with ``errors``, the error
-    records (``write_summary`` reads a chunk's files in parts)."""
+    holds). Only the files ``batches`` ({file: its runs}, ``Folder.holders``; default: all)
+    and, with ``errors``, the error records (``write_summary`` reads a chunk's files in
+    parts, each part told its files' runs rather than working out every file's again)."""
     span = range(first, first + len(points))
-    pieces, held = [], set()  # pieces: (columns, outcomes) of the runs read; held: runs with a file
-    chosen = None if batches is None else set(batches)
-    for batch, runs in folder.holders(span, seeds).items():
-        held.update(runs)  # a run whose file is damaged is not read from its error record either
-        if chosen is not None and batch not in chosen:
-            continue
+    pieces = []  # (columns, outcomes) of the runs read
+    for batch, runs in (folder.holders(span, seeds) if batches is None else batches).items():
         try:
             columns = store.read_run_columns(folder.batch_path(batch))
             where = {run: i for i, run in enumerate(zip(columns["point"], columns["replicate"]))}
@@ -216,6 +214,8 @@ def _run_data(folder: store.Folder, params: list[str], points: list[dict], first
         if take:
             pieces.append((piece, outcomes))
     failed = folder.failed() if errors else set()
+    if failed:  # a run with a file (even a damaged one) is not read from an error record
+        held = {run for runs in folder.holders(span, seeds).values() for run in runs}
     unheld = [store.run_name(p, r) for p in span for r in range(seeds) if (p, r) not in held] if failed else []
     for name in (n for n in unheld if n in failed):
         try:
@@ -236,8 +236,8 @@ def _run_data(folder: store.Folder, params: list[str], points: list[dict], first
     names = [*IDS, "status", "error", "elapsed_s", *dict.fromkeys(k for _, o in pieces for k in o)]
     data = {}
     for name in names:
-        values = [v for (piece, outcomes), size in zip(pieces, n)
-                  for v in piece.get(name, outcomes.get(name, [None] * size))]
+        values = list(itertools.chain.from_iterable(piece.get(name, outcomes.get(name, [None] * size))
+                                                    for (piece, outcomes), size in zip(pieces, n)))
         if not in_order:
             column = np.empty(sum(n), dtype=object)
             column[:] = values
