@@ -4,7 +4,9 @@
 takes part in it is called, in the order of ``sim.policies.COMPONENTS``. A component is one
 mechanism or lever: one module, the config section it reads, its own random stream (named
 after it, see ``sim.streams``) and a declared list of the model arrays it may change
-(``writes``; ``CollabModel(check_writes=True)`` enforces it). It takes part in a phase by
+(``writes``; ``CollabModel(check_writes=True)`` enforces it); the network
+(``model.network``, ``model.src``, ``dst``, ``types``) it only reads, since a process keeps
+it for its next batch with the same seeds (``network.batch``). It takes part in a phase by
 defining the method of that name:
 
 - ``perceive(table)``: change the (N, 4) payoffs each leader expects this month
