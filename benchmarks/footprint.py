@@ -12,6 +12,7 @@ app's compare (2 regimes x 20 seeds).
     .venv/bin/python benchmarks/footprint.py --frozen    # a robust run's batches, gc.freeze or not
     .venv/bin/python benchmarks/footprint.py --memory    # ... in fresh processes, memory kept or not
     .venv/bin/python benchmarks/footprint.py --uniforms  # a batch's draws, four replicates at once or one
+    .venv/bin/python benchmarks/footprint.py --ends      # a robust run's start and end on a pool of 2
 
 ``benchmarks/engine.py`` (``make bench``) runs this too and puts the table in README.md.
 """
@@ -348,6 +349,41 @@ def uniforms(repeat: int = 2000) -> dict[str, float]:
     return out
 
 
+def ends(passes: int = 3) -> list[tuple[float, float, float]]:
+    """A robust run (as ``frozen``: 3,072 runs) on a warm process pool of 2, ``passes``
+    times: seconds from ``runner.run``'s call to its first batch going out (planning the
+    folder, the plan's fingerprint, the opening manifest), to the last batch's end, and to
+    its return (the summary, read on the workers, and the closing manifest)."""
+    import tempfile
+
+    from sim.sweep import runner
+    from sim.sweep.executors import open_executor
+
+    plan = robust_plan.load(HERE.parent / "experiments" / "stylised_facts_robust.toml", worlds=64, seeds=4)
+    out = []
+    with tempfile.TemporaryDirectory() as tmp, open_executor(workers=2) as (ex, capacity):
+        runner.run(plan, Path(tmp) / "warm-up", ex, capacity, progress=False)
+        submit = ex.submit
+        for i in range(passes):
+            marks: list[float] = []
+            ended: list[float] = []
+
+            def timed(fn, *args, **kwargs):
+                future = submit(fn, *args, **kwargs)
+                if fn.__name__ == "run_tasks":
+                    marks.append(time.perf_counter())
+                    future.add_done_callback(lambda _: ended.append(time.perf_counter()))
+                return future
+
+            ex.submit = timed
+            t = time.perf_counter()
+            runner.run(plan, Path(tmp) / str(i), ex, capacity, progress=False)
+            done = time.perf_counter()
+            ex.submit = submit
+            out.append((marks[0] - t, max(ended) - t, done - t))
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", action="store_true", help="profile 20 single runs and two batches of 256 (pyinstrument)")
@@ -357,7 +393,13 @@ def main():
     parser.add_argument("--memory", action="store_true", help="a robust run's batches in fresh processes, memory kept or not")
     parser.add_argument("--memory-pass", choices=["keep", "default"], help=argparse.SUPPRESS)  # one of --memory's
     parser.add_argument("--uniforms", action="store_true", help="a batch's uniforms, four replicates at once or one")
+    parser.add_argument("--ends", action="store_true", help="a robust run's start and end on a pool of 2")
     args = parser.parse_args()
+    if args.ends:
+        for first, last, done in ends():
+            print(f"first batch out {first * 1e3:.0f} ms, last batch done {last:.3f} s, returned {done:.3f} s "
+                  f"({(done - last) * 1e3:.0f} ms after the last batch)")
+        return
     if args.memory_pass:
         print(*memory_pass(args.memory_pass == "keep"))
         return

@@ -108,7 +108,11 @@ def write_summary(path: str | Path, target: str | Path, chunk: int = 1000, execu
         if not spilled:
             schemas.append(pa.Table.from_pandas(_frame({}, params), preserve_index=False).schema)
         schema = pa.unify_schemas(schemas, promote_options="permissive").remove_metadata()
-        with pq.ParquetWriter(target, schema) as writer:
+        # Dictionary encoding for the whole numbers, flags and text (ids, status, some parameters),
+        # not for floats (outcomes, most parameters): hashing floats took half the time of
+        # writing a robust run's summary of 3,072 runs (6.6 ms instead of 12.5, 7% larger).
+        repeating = [f.name for f in schema if not pa.types.is_floating(f.type)]
+        with pq.ParquetWriter(target, schema, use_dictionary=repeating) as writer:
             for name in spilled:
                 with pa.memory_map(str(name)) as source:
                     t = pa.ipc.open_file(source).read_all()
