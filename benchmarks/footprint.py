@@ -13,6 +13,7 @@ app's compare (2 regimes x 20 seeds).
     .venv/bin/python benchmarks/footprint.py --memory    # ... in fresh processes, memory kept or not
     .venv/bin/python benchmarks/footprint.py --uniforms  # a batch's draws, four replicates at once or one
     .venv/bin/python benchmarks/footprint.py --ends      # a robust run's start and end on a pool of 2
+    .venv/bin/python benchmarks/footprint.py --worker    # a robust run's batches in this process, step by step
 
 ``benchmarks/engine.py`` (``make bench``) runs this too and puts the table in README.md.
 """
@@ -389,6 +390,59 @@ def ends(passes: int = 3) -> list[tuple[float, float, float]]:
     return out
 
 
+def worker_steps() -> dict[str, float]:
+    """Microseconds per run of each step of a worker's batch (``worker.run_tasks``): a robust
+    run's batches (as ``frozen``) in this process, after a first, each step timed where it is
+    called (the steps nest: simulating holds setting up and running the models, writing holds
+    encoding). Runs on earlier revisions too: steps a revision lacks are left out."""
+    import pyarrow.parquet as pq
+    import tempfile
+
+    from sim import metrics, model
+    from sim.sweep import runner, store, worker
+
+    took: dict[str, float] = {}
+    steps = [(worker, "simulate_batch", "simulating the batch"), (model.CollabModel, "__init__", "  setting up its models"),
+             (model.CollabModel, "run", "  running them"), (worker, "with_values", "the points' config data"),
+             (worker, "run_tables", "the file's tables and summaries"),
+             (metrics.Recorder, "by_outcome", "  the record by outcome"), (worker, "summarise_runs", "  summaries"),
+             (store, "write_runs", "writing the file"), (pq.ParquetWriter, "write_table", "  encoding it"),
+             (store, "write_atomic", "  writing and flushing it")]
+    saved = []
+    for owner, name, label in steps:
+        if not hasattr(owner, name):
+            continue
+        fn = getattr(owner, name)
+        saved.append((owner, name, fn))
+
+        def timed(*args, _fn=fn, _label=label, **kwargs):
+            t = time.perf_counter()
+            try:
+                return _fn(*args, **kwargs)
+            finally:
+                took[_label] = took.get(_label, 0.0) + time.perf_counter() - t
+        setattr(owner, name, timed)
+    plan = robust_plan.load(HERE.parent / "experiments" / "stylised_facts_robust.toml", worlds=64, seeds=4)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = store.Folder(tmp)
+            folder.create()
+            tasks = list(runner.tasks(plan, folder))
+            groups = [tasks[i:i + engine.MAX_BATCH] for i in range(0, len(tasks), engine.MAX_BATCH)]
+            worker.run_tasks(groups[0])  # imports, numba's cache
+            took.clear()
+            t = time.perf_counter()
+            for group in groups[1:]:
+                worker.run_tasks(group)
+            total = time.perf_counter() - t
+    finally:
+        for owner, name, fn in saved:
+            setattr(owner, name, fn)
+    runs = sum(len(g) for g in groups[1:])
+    return {"a batch in all": total / runs * 1e6, **{label: took[label] / runs * 1e6 for *_, label in steps
+                                                     if label in took}}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", action="store_true", help="profile 20 single runs and two batches of 256 (pyinstrument)")
@@ -399,7 +453,12 @@ def main():
     parser.add_argument("--memory-pass", choices=["keep", "default"], help=argparse.SUPPRESS)  # one of --memory's
     parser.add_argument("--uniforms", action="store_true", help="a batch's uniforms, four replicates at once or one")
     parser.add_argument("--ends", action="store_true", help="a robust run's start and end on a pool of 2")
+    parser.add_argument("--worker", action="store_true", help="a robust run's batches in this process, step by step")
     args = parser.parse_args()
+    if args.worker:
+        for label, us in worker_steps().items():
+            print(f"{label}: {us:.0f} us per run")
+        return
     if args.ends:
         for first, last, done in ends():
             print(f"first batch out {first * 1e3:.0f} ms, last batch done {last:.3f} s, returned {done:.3f} s "
