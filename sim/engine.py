@@ -120,7 +120,7 @@ def _keep_memory() -> None:
     below 32 MB (the most it allows) on its heap and does not trim it; Arrow allocates
     through glibc. The process's memory stays at its peak batch's instead of shrinking
     between batches. 22 batches of a robust run, in a fresh process after its first, took
-    5.1-5.2 s instead of 5.3-5.4 s, with a third of the time in the kernel
+    5.1-5.2 s instead of 5.3-5.4 s, 0.08-0.16 s of it in the kernel instead of 0.22-0.38
     (``benchmarks/footprint.py --memory``). Each step is skipped where the platform lacks it."""
     set_hugepage = getattr(getattr(np, "_core", None), "multiarray", None)
     set_hugepage = getattr(set_hugepage, "_set_madvise_hugepage", None)

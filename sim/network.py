@@ -6,6 +6,7 @@ builds a graph on demand for drawing and analysis.
 """
 
 import csv
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -173,20 +174,23 @@ def batch(cfg: NetworkConfig, seeds) -> tuple[list[Network], Network]:
         nets = build_many(cfg, seeds)
         return nets, union(nets)
     key = (cfg.model_dump_json(), tuple(seeds))
-    made = _kept.pop(key, None)
+    with _keeping:  # the app may run batches in more than one thread
+        made = _kept.pop(key, None)
     if made is None:
         nets = build_many(cfg, seeds)
         made = nets, union(nets)
         if made[1].n_edges > KEEP_EDGES:
             return made
-    _kept[key] = made  # the newest last
-    while len(_kept) > KEEP:
-        del _kept[next(iter(_kept))]
+    with _keeping:
+        _kept[key] = made  # the newest last
+        while len(_kept) > KEEP:
+            del _kept[next(iter(_kept))]
     return made
 
 
 KEEP, KEEP_EDGES = 2, 200_000
 _kept: dict[tuple, tuple[list[Network], Network]] = {}
+_keeping = threading.Lock()
 
 
 def union(nets: list[Network]) -> Network:
