@@ -134,7 +134,7 @@ class Sweep:
     def fingerprint(self, before_2026_12: bool = False) -> str:
         """Identifies the plan: resuming is allowed only into a folder with the same one.
         The plan as ``store.to_json`` writes it, keys in the order the plan holds them (a
-        point's values are applied in that order): 4 ms for a robust run's plan. Folders
+        point's values are applied in that order): 5 ms for a robust run's plan. Folders
         written before December 2026 hold the same plan hashed as Python's json writes it
         with keys sorted (``before_2026_12``; 30 ms), which ``check_folder`` accepts too."""
         plan = {"config": self.base, "spec": self.spec.model_dump(mode="json"), "master_seed": self.master_seed,
