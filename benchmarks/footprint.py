@@ -22,6 +22,7 @@ import argparse
 import os
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -233,6 +234,26 @@ def phases(batch: int = 256, repeat: int = 3) -> dict:
     return {k: v / repeat / batch * 1e6 for k, v in total.items()}
 
 
+STYLISED = HERE.parent / "experiments" / "stylised_facts_robust.toml"
+
+
+@contextmanager
+def robust_batches():
+    """A robust run's batches as a worker gets them (experiments/stylised_facts_robust.toml:
+    12 arms x 64 worlds x 4 seeds, ``engine.MAX_BATCH`` tasks a batch), writing into a
+    temporary folder; for ``worker.run_tasks`` in this process."""
+    import tempfile
+
+    from sim.sweep import runner, store
+
+    plan = robust_plan.load(STYLISED, worlds=64, seeds=4)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = store.Folder(tmp)
+        folder.create()
+        tasks = list(runner.tasks(plan, folder))
+        yield [tasks[i:i + engine.MAX_BATCH] for i in range(0, len(tasks), engine.MAX_BATCH)]
+
+
 def frozen(rounds: int = 2, runs: int = 3) -> dict[str, list[tuple[float, float, int, float]]]:
     """A robust run's batches (experiments/stylised_facts_robust.toml: 12 arms x 64 worlds x
     4 seeds, batches of 256 through the sweep's worker, in this process), ``runs`` times a
@@ -243,11 +264,9 @@ def frozen(rounds: int = 2, runs: int = 3) -> dict[str, list[tuple[float, float,
     fresh process touches new memory for its first dozen batches or so)."""
     import gc
     import resource
-    import tempfile
 
-    from sim.sweep import runner, store, worker
+    from sim.sweep import worker
 
-    plan = robust_plan.load(HERE.parent / "experiments" / "stylised_facts_robust.toml", worlds=64, seeds=4)
     timer = [0.0, 0.0]  # when the full collection under way started; seconds in them this pass
 
     def watch(phase, info):
@@ -258,11 +277,7 @@ def frozen(rounds: int = 2, runs: int = 3) -> dict[str, list[tuple[float, float,
                 timer[1] += time.perf_counter() - timer[0]
 
     out: dict[str, list[tuple[float, float, int, float]]] = {"frozen": [], "not frozen": []}
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = store.Folder(tmp)
-        folder.create()
-        tasks = list(runner.tasks(plan, folder))
-        groups = [tasks[i:i + engine.MAX_BATCH] for i in range(0, len(tasks), engine.MAX_BATCH)]
+    with robust_batches() as groups:
         for group in groups[:2]:  # imports, numba's cache; the process settles as the second begins
             worker.run_tasks(group)
         print(f"objects frozen after the first batch: {gc.get_freeze_count():,}")
@@ -288,22 +303,16 @@ def frozen(rounds: int = 2, runs: int = 3) -> dict[str, list[tuple[float, float,
 
 
 def memory_pass(keep: bool, runs: int = 2) -> tuple[float, int, float]:
-    """In this (fresh) process: a robust run's batches (as ``frozen``) after a first one,
+    """In this (fresh) process: a robust run's batches (``robust_batches``) after a first one,
     ``runs`` times over, with the memory a batch frees kept for the next (``engine.settle``,
     the default) or left to the allocators' defaults. Seconds, page faults, kernel seconds."""
     import resource
-    import tempfile
 
-    from sim.sweep import runner, store, worker
+    from sim.sweep import worker
 
     if not keep:
         engine._keep_memory = lambda: None
-    plan = robust_plan.load(HERE.parent / "experiments" / "stylised_facts_robust.toml", worlds=64, seeds=4)
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = store.Folder(tmp)
-        folder.create()
-        tasks = list(runner.tasks(plan, folder))
-        groups = [tasks[i:i + engine.MAX_BATCH] for i in range(0, len(tasks), engine.MAX_BATCH)]
+    with robust_batches() as groups:
         worker.run_tasks(groups[0])  # imports, numba's cache
         before, t = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
         for group in groups[1:] * runs:
@@ -356,7 +365,7 @@ def uniforms(repeat: int = 2000) -> dict[str, float]:
 
 
 def ends(passes: int = 3) -> list[tuple[float, float, float]]:
-    """A robust run (as ``frozen``: 3,072 runs) on a warm process pool of 2, ``passes``
+    """A robust run (as ``robust_batches``: 3,072 runs) on a warm process pool of 2, ``passes``
     times: seconds from ``runner.run``'s call to its first batch going out (planning the
     folder, the plan's fingerprint, the opening manifest), to the last batch's end, and to
     its return (the summary, read on the workers, and the closing manifest)."""
@@ -365,7 +374,7 @@ def ends(passes: int = 3) -> list[tuple[float, float, float]]:
     from sim.sweep import runner
     from sim.sweep.executors import open_executor
 
-    plan = robust_plan.load(HERE.parent / "experiments" / "stylised_facts_robust.toml", worlds=64, seeds=4)
+    plan = robust_plan.load(STYLISED, worlds=64, seeds=4)
     out = []
     with tempfile.TemporaryDirectory() as tmp, open_executor(workers=2) as (ex, capacity):
         runner.run(plan, Path(tmp) / "warm-up", ex, capacity, progress=False)
@@ -392,14 +401,13 @@ def ends(passes: int = 3) -> list[tuple[float, float, float]]:
 
 def worker_steps() -> dict[str, float]:
     """Microseconds per run of each step of a worker's batch (``worker.run_tasks``): a robust
-    run's batches (as ``frozen``) in this process, after a first, each step timed where it is
+    run's batches (``robust_batches``) in this process, after a first, each step timed where it is
     called (the steps nest: simulating holds setting up and running the models, writing holds
     encoding). Runs on earlier revisions too: steps a revision lacks are left out."""
     import pyarrow.parquet as pq
-    import tempfile
 
     from sim import metrics, model
-    from sim.sweep import runner, store, worker
+    from sim.sweep import store, worker
 
     took: dict[str, float] = {}
     steps = [(worker, "simulate_batch", "simulating the batch"), (model.CollabModel, "__init__", "  setting up its models"),
@@ -422,13 +430,8 @@ def worker_steps() -> dict[str, float]:
             finally:
                 took[_label] = took.get(_label, 0.0) + time.perf_counter() - t
         setattr(owner, name, timed)
-    plan = robust_plan.load(HERE.parent / "experiments" / "stylised_facts_robust.toml", worlds=64, seeds=4)
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = store.Folder(tmp)
-            folder.create()
-            tasks = list(runner.tasks(plan, folder))
-            groups = [tasks[i:i + engine.MAX_BATCH] for i in range(0, len(tasks), engine.MAX_BATCH)]
+        with robust_batches() as groups:
             worker.run_tasks(groups[0])  # imports, numba's cache
             took.clear()
             t = time.perf_counter()
