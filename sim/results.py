@@ -218,9 +218,10 @@ def _run_data(folder: store.Folder, params: list[str], points: list[dict], first
         if take:
             pieces.append((piece, outcomes))
     failed = folder.failed() if errors else set()
+    unheld = []
     if failed:  # a run with a file (even a damaged one) is not read from an error record
         held = {run for runs in folder.holders(span, seeds).values() for run in runs}
-    unheld = [store.run_name(p, r) for p in span for r in range(seeds) if (p, r) not in held] if failed else []
+        unheld = [store.run_name(p, r) for p in span for r in range(seeds) if (p, r) not in held]
     for name in (n for n in unheld if n in failed):
         try:
             info = store.read_error_info(folder.error_path(name))
